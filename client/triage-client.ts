@@ -1,0 +1,84 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { alertSummary, triageWorkflowId, type Alert } from '../common/alert';
+import type { RulePolicy } from '../common/policy';
+import { DispositionKey, RouteKey, RuleIdKey, SeverityKey, SourceKey, TriageStateKey } from '../common/search-attributes';
+import type { RelatedAlert, TriageInput } from '../common/triage';
+import { relatedAlertSignal } from '../workflows/messages';
+import type { triageWorkflow } from '../workflows/triage';
+
+export interface SubmitAlertOptions {
+  alert: Alert;
+  policy: RulePolicy;
+  analysts: string[];
+  taskQueue: string;
+  receivedAt?: Date;
+}
+
+export interface SubmitAlertResult {
+  workflowId: string;
+  /** `duplicate`: a workflow for this alert already exists (running or closed); no second one was started. */
+  outcome: 'started' | 'duplicate';
+}
+
+function staticDetails(alert: Alert): string {
+  const e = alert.entities;
+  return [
+    `**${alert.title}**`,
+    alert.description,
+    `Rule \`${alert.ruleId}\` · ${alert.severity} · detected ${alert.detectedAt} · from ${alert.source} (${alert.sourceInstance}, id ${alert.sourceAlertId})`,
+    [e.userPrincipalName && `user ${e.userPrincipalName}`, e.host && `host ${e.host}`, e.sourceIp && `IP ${e.sourceIp}`].filter(Boolean).join(' · '),
+  ]
+    .filter(Boolean)
+    .join('\n\n')
+    .slice(0, 20_000);
+}
+
+/**
+ * Starts the triage workflow for an alert, exactly once per alert identity. A redelivery of a running case is recorded
+ * on it as a signal; a redelivery of a closed case is answered as a duplicate and starts nothing.
+ */
+export async function submitAlert(client: Client, options: SubmitAlertOptions): Promise<SubmitAlertResult> {
+  const { alert, policy, analysts, taskQueue } = options;
+  const workflowId = triageWorkflowId(alert);
+  const receivedAt = (options.receivedAt ?? new Date()).toISOString();
+  const input: TriageInput = { alert, policy, analysts, receivedAt };
+  try {
+    await client.workflow.start<typeof triageWorkflow>('triageWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: alertSummary(alert),
+      staticDetails: staticDetails(alert),
+      typedSearchAttributes: [
+        { key: RuleIdKey, value: alert.ruleId },
+        { key: SeverityKey, value: alert.severity },
+        { key: SourceKey, value: alert.source },
+        { key: RouteKey, value: policy.mode },
+        { key: TriageStateKey, value: 'enriching' },
+        { key: DispositionKey, value: 'undetermined' },
+      ],
+    });
+    return { workflowId, outcome: 'started' };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    await recordRelatedAlert(client, workflowId, {
+      source: alert.source,
+      sourceAlertId: alert.sourceAlertId,
+      ruleId: alert.ruleId,
+      detectedAt: alert.detectedAt,
+      kind: 'redelivery',
+      receivedAt,
+    });
+    return { workflowId, outcome: 'duplicate' };
+  }
+}
+
+/** Signals a related alert to a case; a case that has already closed keeps its record as it is. */
+export async function recordRelatedAlert(client: Client, workflowId: string, related: RelatedAlert): Promise<void> {
+  try {
+    await client.workflow.getHandle(workflowId).signal(relatedAlertSignal, related);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+}

@@ -1,0 +1,2 @@
+export { ConfigError, parseVar, readPem, type Env } from './env';
+export { loadTemporalConfig, connectionOptions, type TemporalConfig } from './temporal';

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/** How a rule's alerts are handled. Resolved when a workflow starts and passed in, so a running case never changes. */
+
+export const ruleModes = ['auto-contain', 'confirm-with-user', 'analyst'] as const;
+export type RuleMode = (typeof ruleModes)[number];
+
+export const containmentActions = ['disable-account', 'revoke-sessions', 'isolate-host', 'block-ip'] as const;
+export type ContainmentAction = (typeof containmentActions)[number];
+
+const MINUTE = 60_000;
+
+export const rulePolicySchema = z
+  .object({
+    mode: z.enum(ruleModes),
+    /** How long the affected user has to answer "was this you?". */
+    confirmationTimeoutMs: z.number().int().min(MINUTE).max(7 * 24 * 60 * MINUTE).default(30 * MINUTE),
+    /** Optional reminder this long before the confirmation deadline (0 = none). */
+    reminderBeforeDeadlineMs: z.number().int().min(0).default(0),
+    /** How long analysts have to decide before the case is escalated again. */
+    analystDecisionTimeoutMs: z.number().int().min(MINUTE).default(4 * 60 * MINUTE),
+    containmentActions: z.array(z.enum(containmentActions)).max(containmentActions.length).default([]),
+    /** What the user's "yes, it was me" does: close as benign, or hold for analyst review. */
+    onUserConfirms: z.enum(['close', 'review']).default('close'),
+    /** Whether "no, it wasn't me" may trigger containment without an analyst. */
+    containOnUserDenial: z.boolean().default(false),
+  })
+  .strict();
+
+export type RulePolicy = z.output<typeof rulePolicySchema>;
+export type RulePolicyInput = z.input<typeof rulePolicySchema>;
+
+/** A rule without a policy goes to an analyst. */
+export const defaultPolicy: RulePolicy = rulePolicySchema.parse({ mode: 'analyst' });
+
+export function parsePolicy(input: unknown): RulePolicy {
+  return rulePolicySchema.parse(input);
+}

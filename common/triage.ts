@@ -1,0 +1,242 @@
+import type { Alert } from './alert';
+import type { ContainmentAction, RulePolicy, RuleMode } from './policy';
+
+/** Shapes shared by the triage workflow, its activities and its clients. Types only: safe in workflow code. */
+
+// ---- enrichment -------------------------------------------------------------------------------------------------
+
+export const enrichmentLimits = { signIns: 20, distinctIps: 20, groups: 50, devices: 20 } as const;
+
+export interface UserProfile {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  department?: string;
+  jobTitle?: string;
+  accountEnabled?: boolean;
+  onPremisesSyncEnabled?: boolean;
+  manager?: { displayName: string; userPrincipalName?: string };
+}
+
+export interface GroupMemberships {
+  total: number;
+  truncated: boolean;
+  groups: { id: string; displayName: string; kind: 'group' | 'directoryRole' | 'administrativeUnit' }[];
+}
+
+export interface SignInEvent {
+  at: string;
+  ip: string;
+  location?: string;
+  app?: string;
+  device?: string;
+  succeeded: boolean;
+  failureReason?: string;
+  risk?: string;
+}
+
+export interface SignInSummary {
+  since: string;
+  total: number;
+  failures: number;
+  distinctIps: { ip: string; firstSeen: string; lastSeen: string; count: number; locations: string[] }[];
+  /** Newest first, at most `enrichmentLimits.signIns`. */
+  recent: SignInEvent[];
+}
+
+export interface LinkedDevices {
+  devices: {
+    id: string;
+    name: string;
+    operatingSystem?: string;
+    compliant?: boolean;
+    managed?: boolean;
+    lastSeen?: string;
+    source: 'registered' | 'owned' | 'intune';
+  }[];
+  truncated: boolean;
+}
+
+export interface RiskState {
+  riskLevel: string;
+  riskState: string;
+  riskDetail?: string;
+  lastUpdated?: string;
+}
+
+export interface HostDetails {
+  id: string;
+  name: string;
+  operatingSystem?: string;
+  healthStatus?: string;
+  riskScore?: string;
+  exposureLevel?: string;
+  lastSeen?: string;
+  lastIpAddress?: string;
+}
+
+/** Each part of the context either arrived or says why it is missing; one failing source never blocks the rest. */
+export type Section<T> = { status: 'ok'; data: T } | { status: 'unavailable'; reason: string } | { status: 'not-applicable'; reason: string };
+
+export interface Enrichment {
+  profile: Section<UserProfile>;
+  groups: Section<GroupMemberships>;
+  signIns: Section<SignInSummary>;
+  devices: Section<LinkedDevices>;
+  risk: Section<RiskState>;
+  host: Section<HostDetails>;
+}
+export type EnrichmentPart = keyof Enrichment;
+export const enrichmentParts: EnrichmentPart[] = ['profile', 'groups', 'signIns', 'devices', 'risk', 'host'];
+
+// ---- case state ---------------------------------------------------------------------------------------------------
+
+export type TriageState =
+  | 'enriching'
+  | 'awaiting-user'
+  | 'awaiting-analyst'
+  | 'containing'
+  | 'contained'
+  | 'releasing'
+  | 'closed';
+
+export type Disposition = 'undetermined' | 'true-positive' | 'benign-positive' | 'false-positive';
+
+/** Who settled the case: the user's answer, the automatic route, or an analyst. */
+export type SettledBy = 'user' | 'automation' | 'analyst';
+
+export type UserAnswer = 'it-was-me' | 'it-was-not-me';
+
+export type AnalystDecisionKind =
+  | 'contain'
+  | 'close-true-positive'
+  | 'close-benign'
+  | 'close-false-positive'
+  | 'release-containment';
+
+export interface AnalystDecision {
+  analystId: string;
+  decision: AnalystDecisionKind;
+  note?: string;
+  /** Only for `contain`: which actions; defaults to the rule's actions, else every action the alert's entities allow. */
+  actions?: ContainmentAction[];
+}
+
+export interface ContainmentRecord {
+  action: ContainmentAction;
+  target: string;
+  /** `applied`: this case changed the world; `already-in-place`: it was so before (and undo leaves it so). */
+  status: 'applied' | 'already-in-place' | 'failed' | 'undone' | 'skipped';
+  detail: string;
+  at: string;
+}
+
+export interface RelatedAlert {
+  source: string;
+  sourceAlertId: string;
+  kind: 'redelivery' | 'update' | 'close' | 'related';
+  ruleId?: string;
+  detectedAt?: string;
+  receivedAt: string;
+}
+
+export interface QuestionState {
+  userId: string;
+  userPrincipalName?: string;
+  askedAt: string;
+  deadline: string;
+  /** Reference returned by the messenger (for example the Teams activity id), used to update the card. */
+  messageRef?: string;
+  answer?: { answer: UserAnswer; at: string };
+  outcome?: 'answered' | 'expired' | 'withdrawn' | 'undeliverable';
+}
+
+export interface CaseState {
+  workflowId: string;
+  alert: Alert;
+  route: RuleMode;
+  triageState: TriageState;
+  disposition: Disposition;
+  settledBy?: SettledBy;
+  enrichment?: Enrichment;
+  question?: QuestionState;
+  escalations: { at: string; reason: string }[];
+  decisions: (AnalystDecision & { at: string; result: string })[];
+  containment: ContainmentRecord[];
+  relatedAlerts: RelatedAlert[];
+  relatedAlertCount: number;
+  receivedAt: string;
+  triagedAt?: string;
+  containedAt?: string;
+  closedAt?: string;
+  closeReason?: string;
+}
+
+// ---- workflow input -----------------------------------------------------------------------------------------------
+
+export interface TriageInput {
+  alert: Alert;
+  policy: RulePolicy;
+  /** Entra object ids of the analysts whose decisions are accepted. */
+  analysts: string[];
+  receivedAt: string;
+  /** Set only when the workflow continues as new with its case so far. */
+  carriedState?: CaseState;
+}
+
+// ---- activity payloads ----------------------------------------------------------------------------------------------
+
+export interface UserRef {
+  objectId?: string;
+  userPrincipalName?: string;
+}
+
+export interface ContainmentRequest {
+  /** Idempotency key: workflow id + action. */
+  workflowId: string;
+  action: ContainmentAction;
+  /** When the workflow asked for the action; revocation counts as in place if sessions were revoked since. */
+  requestedAt?: string;
+  user?: UserRef;
+  host?: string;
+  ip?: string;
+}
+
+export interface ContainmentOutcome {
+  status: 'applied' | 'already-in-place';
+  target: string;
+  detail: string;
+}
+
+export interface UndoOutcome {
+  status: 'undone' | 'nothing-to-undo';
+  detail: string;
+}
+
+export interface UserQuestion {
+  workflowId: string;
+  alert: Alert;
+  user: UserRef;
+  deadline: string;
+  /** Facts that let a person recognise the event: time, IP and its location, host, application. */
+  facts: { label: string; value: string }[];
+}
+
+export interface QuestionUpdate {
+  workflowId: string;
+  user: UserRef;
+  messageRef: string;
+  outcome: 'answered' | 'expired' | 'withdrawn';
+  answer?: UserAnswer;
+}
+
+export interface EscalationNotice {
+  workflowId: string;
+  alert: Alert;
+  reason: string;
+  disposition: Disposition;
+  /** Markdown summary of the case so far. */
+  summary: string;
+  containment: ContainmentRecord[];
+  attempt: number;
+}

@@ -1,0 +1,39 @@
+/**
+ * `npm test`: runs the whole Jest suite and ends with one line, `N passed, N failed`, computed from Jest's own JSON
+ * result. Exits non-zero on any failure, including a test file that could not run at all.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot, temporalDir } from './servers';
+
+interface JestResult {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numRuntimeErrorTestSuites: number;
+  numTotalTests: number;
+  success: boolean;
+}
+
+mkdirSync(temporalDir, { recursive: true });
+const resultFile = join(temporalDir, 'jest-results.json');
+rmSync(resultFile, { force: true });
+
+const jest = spawnSync(
+  process.execPath,
+  [require.resolve('jest/bin/jest'), '--json', `--outputFile=${resultFile}`, ...process.argv.slice(2)],
+  { cwd: projectRoot, stdio: 'inherit', env: process.env },
+);
+
+if (!existsSync(resultFile)) {
+  console.log('0 passed, 1 failed');
+  console.error(`Jest produced no result (exit ${jest.status ?? jest.signal}); see the output above.`);
+  process.exit(1);
+}
+const result = JSON.parse(readFileSync(resultFile, 'utf8')) as JestResult;
+// A test file that fails to load reports no failed test; count it as a failure so it cannot pass unnoticed.
+const failed = result.numFailedTests + result.numRuntimeErrorTestSuites;
+const skipped = result.numPendingTests ? `, ${result.numPendingTests} skipped` : '';
+console.log(`${result.numPassedTests} passed, ${failed} failed${skipped}`);
+process.exit(failed > 0 || jest.status !== 0 || !result.success ? 1 : 0);

@@ -1,0 +1,246 @@
+/**
+ * Supplies the two Temporal servers on a machine that may reach package registries only.
+ *
+ * Dev server (real Temporal Server with SQLite and the Web UI), first found of:
+ *   TEMPORAL_CLI_PATH → `temporal` on PATH → .temporal/bin/temporal → `go install` (when Go is present) → the SDK's
+ *   own download (machines with internet).
+ * Time-skipping test server: TEMPORAL_TEST_SERVER_PATH, else io.temporal:temporal-test-server from Maven Central
+ *   (resolved by Maven) behind an executable wrapper in .temporal/bin.
+ *
+ * `npx tsx scripts/servers.ts` installs both and measures how long each takes to answer.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { delimiter, join, resolve } from 'node:path';
+
+export const projectRoot = resolve(__dirname, '..');
+export const temporalDir = join(projectRoot, '.temporal');
+const binDir = join(temporalDir, 'bin');
+
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const TEST_SERVER_MAIN = 'io.temporal.testserver.TestServer';
+
+export class MissingServerError extends Error {
+  override name = 'MissingServerError';
+}
+
+export type DevServerExecutable =
+  | { type: 'existing-path'; path: string; source: string }
+  | { type: 'cached-download'; downloadDir: string; source: string };
+
+type Log = (line: string) => void;
+const stderrLog: Log = (line) => process.stderr.write(`${line}\n`);
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, command);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Finds or builds the `temporal` CLI. Never throws for a missing binary: the SDK's download is the last resort. */
+export function resolveDevServer(log: Log = stderrLog): DevServerExecutable {
+  const configured = process.env.TEMPORAL_CLI_PATH;
+  if (configured) {
+    if (!isExecutable(configured)) {
+      throw new MissingServerError(`TEMPORAL_CLI_PATH=${configured} is not an executable file; unset it or point it at the temporal CLI`);
+    }
+    return { type: 'existing-path', path: configured, source: 'TEMPORAL_CLI_PATH' };
+  }
+  const fromPath = onPath('temporal');
+  if (fromPath) return { type: 'existing-path', path: fromPath, source: 'PATH' };
+
+  const cached = join(binDir, 'temporal');
+  if (isExecutable(cached)) return { type: 'existing-path', path: cached, source: '.temporal/bin' };
+
+  const go = onPath('go');
+  if (go) {
+    log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install into .temporal/bin (the first build takes about 6 minutes on 2 cores; later ones reuse Go's caches)…`);
+    mkdirSync(binDir, { recursive: true });
+    const started = Date.now();
+    const build = spawnSync(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
+      env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (build.status === 0 && isExecutable(cached)) {
+      log(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s.`);
+      return { type: 'existing-path', path: cached, source: 'go install' };
+    }
+    log(`go install of the Temporal CLI failed (exit ${build.status}); falling back to the SDK's download.`);
+  }
+  return { type: 'cached-download', downloadDir: join(temporalDir, 'download'), source: "the SDK's download" };
+}
+
+/** The message for a dev server that could not be started from any source. */
+export function devServerMissingMessage(cause: unknown): string {
+  return (
+    `No Temporal dev server: none on TEMPORAL_CLI_PATH or PATH, none in .temporal/bin, no Go to build one, and the SDK's download failed (${String(cause).split('\n')[0]}). ` +
+    `Install Go (then it is built with go install github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}) or set TEMPORAL_CLI_PATH to a temporal CLI.`
+  );
+}
+
+/** Returns an executable that starts Temporal's time-skipping test server with `<port>` as its argument. */
+export function resolveTestServer(log: Log = stderrLog): string {
+  const configured = process.env.TEMPORAL_TEST_SERVER_PATH;
+  if (configured) {
+    if (!isExecutable(configured)) {
+      throw new MissingServerError(`TEMPORAL_TEST_SERVER_PATH=${configured} is not an executable file`);
+    }
+    return configured;
+  }
+  const wrapper = join(binDir, 'temporal-test-server');
+  const classpathFile = join(temporalDir, 'test-server', 'classpath.txt');
+  const pom = join(projectRoot, 'scripts', 'test-server', 'pom.xml');
+  const version = /<temporal\.test-server\.version>([^<]+)</.exec(readFileSync(pom, 'utf8'))?.[1] ?? 'unknown';
+  const stamp = join(temporalDir, 'test-server', 'version.txt');
+
+  const upToDate =
+    isExecutable(wrapper) &&
+    existsSync(classpathFile) &&
+    existsSync(stamp) &&
+    readFileSync(stamp, 'utf8') === version &&
+    readFileSync(classpathFile, 'utf8')
+      .trim()
+      .split(delimiter)
+      .every((jar) => existsSync(jar));
+  if (upToDate) return wrapper;
+
+  const java = onPath('java');
+  if (!java) {
+    throw new MissingServerError(
+      'No time-skipping test server: Java 8+ is missing (install a JRE, e.g. apt-get install openjdk-17-jre-headless) or set TEMPORAL_TEST_SERVER_PATH',
+    );
+  }
+  const mvn = onPath('mvn');
+  if (!mvn) {
+    throw new MissingServerError(
+      'No time-skipping test server: Maven is missing to fetch io.temporal:temporal-test-server from Maven Central (apt-get install maven) or set TEMPORAL_TEST_SERVER_PATH',
+    );
+  }
+  log(`Fetching io.temporal:temporal-test-server:${version} from Maven Central…`);
+  mkdirSync(join(temporalDir, 'test-server'), { recursive: true });
+  const result = spawnSync(mvn, ['-q', '-B', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0 || !existsSync(classpathFile)) {
+    throw new MissingServerError(
+      `No time-skipping test server: Maven could not resolve io.temporal:temporal-test-server:${version} (exit ${result.status}); check access to Maven Central or set TEMPORAL_TEST_SERVER_PATH`,
+    );
+  }
+  mkdirSync(binDir, { recursive: true });
+  const classpath = readFileSync(classpathFile, 'utf8').trim();
+  // `exec` so the SDK's SIGKILL reaches the JVM itself. Serial GC and C1 only: the server lives for one test file,
+  // and these flags cut its start-up time by about a third on 2 cores.
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nexec "${java}" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp "${classpath}" ${TEST_SERVER_MAIN} "$@"\n`,
+    { mode: 0o755 },
+  );
+  writeFileSync(stamp, version);
+  return wrapper;
+}
+
+/**
+ * A stand-in executable for a server that the harness has already started and awaited. The SDK only waits about 5 s
+ * for a server it starts itself, and a JVM on a busy 2-core machine can take longer; so the harness starts the real
+ * server with its own, longer deadline and hands the SDK this placeholder, which it may start and SIGKILL freely.
+ */
+export function alreadyRunningPlaceholder(): string {
+  const path = join(binDir, 'already-running');
+  if (!isExecutable(path)) {
+    mkdirSync(binDir, { recursive: true });
+    writeFileSync(path, '#!/bin/sh\n# The server on the given port was started by the test harness.\nexec sleep 2147483647\n', { mode: 0o755 });
+  }
+  return path;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before listening on ${port}`);
+    const open = await new Promise<boolean>((done) => {
+      const socket = new Socket();
+      socket.once('connect', () => (socket.destroy(), done(true)));
+      socket.once('error', () => (socket.destroy(), done(false)));
+      socket.connect(port, '127.0.0.1');
+    });
+    if (open) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface RunningTestServer {
+  port: number;
+  startupMs: number;
+  stop(): void;
+}
+
+/** Starts the time-skipping test server and waits (up to `timeoutMs`) until it accepts connections. */
+export async function startTestServer(timeoutMs = 60_000): Promise<RunningTestServer> {
+  const executable = resolveTestServer();
+  const port = await freePort();
+  const child = spawn(executable, [String(port)], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const stop = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+  try {
+    const startupMs = await waitForPort(port, timeoutMs, child);
+    child.stderr?.removeAllListeners('data');
+    child.stderr?.resume();
+    return { port, startupMs, stop };
+  } catch (err) {
+    stop();
+    throw new Error(`time-skipping test server did not start: ${(err as Error).message}\n${stderr}`);
+  }
+}
+
+if (require.main === module) {
+  void (async () => {
+    const dev = resolveDevServer();
+    console.log(`dev server: ${dev.type === 'existing-path' ? dev.path : 'SDK download'} (from ${dev.source})`);
+    if (dev.type === 'existing-path') console.log(execFileSync(dev.path, ['--version']).toString().trim());
+    const testServer = resolveTestServer();
+    console.log(`time-skipping test server wrapper: ${testServer}`);
+    const samples: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const server = await startTestServer();
+      samples.push(server.startupMs);
+      server.stop();
+    }
+    console.log(`time-skipping test server accepted connections after ${samples.join(' / ')} ms (SDK start window ≈ 5000 ms)`);
+  })().catch((err) => {
+    console.error(err instanceof MissingServerError ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { searchAttributeKeys } from '../../common/search-attributes';
+import { devServerMissingMessage, resolveDevServer, resolveTestServer, temporalDir } from '../../scripts/servers';
+
+/**
+ * Runs once per `npm test`: supplies both Temporal servers, bundles the workflows once for every test file, and starts
+ * one dev server (real Temporal, in-memory SQLite) shared by the dev-server tests, each on its own task queue.
+ */
+export default async function globalSetup(): Promise<void> {
+  const dev = resolveDevServer();
+  resolveTestServer();
+
+  const bundlePath = join(temporalDir, 'cache', 'workflow-bundle.js');
+  mkdirSync(join(temporalDir, 'cache'), { recursive: true });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
+  writeFileSync(bundlePath, code);
+  process.env.SOC_TEST_WORKFLOW_BUNDLE = bundlePath;
+
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: dev.type === 'existing-path' ? { type: 'existing-path', path: dev.path } : { type: 'cached-download', downloadDir: dev.downloadDir },
+        searchAttributes: searchAttributeKeys,
+        extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+      },
+    });
+  } catch (err) {
+    throw new Error(dev.type === 'cached-download' ? devServerMissingMessage(err) : `Temporal dev server ${dev.path} did not start: ${err}`);
+  }
+  (globalThis as { __socDevServer?: TestWorkflowEnvironment }).__socDevServer = env;
+  process.env.SOC_TEST_TEMPORAL_ADDRESS = env.address;
+}

@@ -1,0 +1,28 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Ports } from '../activities/ports';
+
+export interface TriageWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  ports: Ports;
+  /** A pre-built bundle (tests, production images); otherwise the workflows are bundled at start. */
+  workflowBundle?: { codePath: string };
+  identity?: string;
+  tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
+}
+
+export function createTriageWorker(options: TriageWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.identity ? { identity: options.identity } : {}),
+    activities: createActivities(options.ports),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    ...options.tuning,
+  });
+}

@@ -1,0 +1,44 @@
+import type { CaseState, Enrichment, Section } from '../common/triage';
+
+/** Markdown that tells the story of a case so far: the Web UI's current details and the analysts' escalation. */
+
+function section<T>(s: Section<T> | undefined, render: (data: T) => string): string {
+  if (!s) return '…';
+  if (s.status === 'ok') return render(s.data);
+  return `_${s.status === 'unavailable' ? 'unavailable' : 'not applicable'}: ${s.reason}_`;
+}
+
+export function renderEnrichment(e: Enrichment | undefined): string[] {
+  if (!e) return ['**Context:** being gathered'];
+  return [
+    `**User:** ${section(e.profile, (p) => `${p.displayName} (${p.userPrincipalName})${p.jobTitle ? `, ${p.jobTitle}` : ''}${p.department ? `, ${p.department}` : ''}${p.manager ? `; manager ${p.manager.displayName}` : ''}${p.accountEnabled === false ? '; **account disabled**' : ''}`)}`,
+    `**Risk:** ${section(e.risk, (r) => `${r.riskLevel} (${r.riskState})`)}`,
+    `**Sign-ins:** ${section(e.signIns, (s) => `${s.total} since ${s.since}, ${s.failures} failed; IPs: ${s.distinctIps.slice(0, 5).map((ip) => `${ip.ip}${ip.locations[0] ? ` (${ip.locations[0]})` : ''} ×${ip.count}`).join(', ') || 'none'}`)}`,
+    `**Groups:** ${section(e.groups, (g) => `${g.total}${g.truncated ? '+' : ''}: ${g.groups.slice(0, 8).map((x) => x.displayName).join(', ') || 'none'}`)}`,
+    `**Devices:** ${section(e.devices, (d) => d.devices.map((x) => `${x.name}${x.compliant === false ? ' (non-compliant)' : ''}`).join(', ') || 'none')}`,
+    `**Host:** ${section(e.host, (h) => `${h.name}${h.operatingSystem ? `, ${h.operatingSystem}` : ''}${h.riskScore ? `, risk ${h.riskScore}` : ''}${h.lastSeen ? `, last seen ${h.lastSeen}` : ''}`)}`,
+  ];
+}
+
+export function renderCase(state: CaseState): string {
+  const { alert } = state;
+  const lines = [
+    `### ${alert.title}`,
+    `**State:** ${state.triageState} · **Disposition:** ${state.disposition} · **Route:** ${state.route}`,
+    `**Rule:** ${alert.ruleName} (\`${alert.ruleId}\`) · **Severity:** ${alert.severity} · **Source:** ${alert.source}`,
+    `**Detected:** ${alert.detectedAt} · **Received:** ${state.receivedAt}`,
+    `**Entities:** ${[alert.entities.userPrincipalName, alert.entities.host, alert.entities.sourceIp].filter(Boolean).join(' · ') || 'none'}`,
+    ...renderEnrichment(state.enrichment),
+  ];
+  const q = state.question;
+  if (q) {
+    const answer = q.answer ? `answered "${q.answer.answer}" at ${q.answer.at}` : q.outcome ?? `waiting until ${q.deadline}`;
+    lines.push(`**Asked the user** at ${q.askedAt}: ${answer}`);
+  }
+  for (const c of state.containment) lines.push(`- ${c.action} ${c.target}: **${c.status}** — ${c.detail}`);
+  for (const e of state.escalations.slice(-3)) lines.push(`**Escalated** at ${e.at}: ${e.reason}`);
+  for (const d of state.decisions.slice(-3)) lines.push(`**${d.decision}** by ${d.analystId} at ${d.at}: ${d.result}`);
+  if (state.relatedAlertCount > 0) lines.push(`**Related alerts:** ${state.relatedAlertCount}`);
+  if (state.closeReason) lines.push(`**Closed** at ${state.closedAt}: ${state.closeReason}`);
+  return lines.join('\n\n');
+}

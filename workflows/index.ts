@@ -1,0 +1,1 @@
+export { triageWorkflow } from './triage';

@@ -1,0 +1,457 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import * as wf from '@temporalio/workflow';
+import type { TriageActivities } from '../activities';
+import type { ContainmentAction } from '../common/policy';
+import {
+  ClosedAtKey,
+  ContainedAtKey,
+  DispositionKey,
+  SettledByKey,
+  TriagedAtKey,
+  TriageStateKey,
+} from '../common/search-attributes';
+import type {
+  AnalystDecision,
+  CaseState,
+  ContainmentRecord,
+  ContainmentRequest,
+  Disposition,
+  SettledBy,
+  TriageInput,
+  UserAnswer,
+} from '../common/triage';
+import { renderCase } from './details';
+import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery, relatedAlertSignal } from './messages';
+
+const ENRICHMENT_ATTEMPTS = 5;
+const MAX_RELATED_ALERTS = 20;
+const MAX_PENDING_DECISIONS = 5;
+
+const { gatherContext } = wf.proxyActivities<TriageActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: ENRICHMENT_ATTEMPTS },
+});
+
+const { applyContainment, undoContainment } = wf.proxyActivities<TriageActivities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+const { askUser, updateQuestion, escalate } = wf.proxyActivities<TriageActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
+const actionLabels: Record<ContainmentAction, string> = {
+  'disable-account': 'Disable account',
+  'revoke-sessions': 'Revoke sessions',
+  'isolate-host': 'Isolate host',
+  'block-ip': 'Block IP',
+};
+
+function failureReason(err: unknown): string {
+  let cause: unknown = err;
+  while (cause instanceof wf.ActivityFailure && cause.cause) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function formatDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
+}
+
+/** One workflow per alert: enrich, route by the rule's policy, ask the user or escalate, contain, undo, close. */
+export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
+  const { alert, policy, analysts } = input;
+  const now = () => new Date().toISOString();
+  const state: CaseState = input.carriedState ?? {
+    workflowId: wf.workflowInfo().workflowId,
+    alert,
+    route: policy.mode,
+    triageState: 'enriching',
+    disposition: 'undetermined',
+    escalations: [],
+    decisions: [],
+    containment: [],
+    relatedAlerts: [],
+    relatedAlertCount: 0,
+    receivedAt: input.receivedAt,
+  };
+  const pending: AnalystDecision[] = [];
+  const seenRelated = new Set(state.relatedAlerts.map((r) => `${r.source}|${r.sourceAlertId}|${r.kind}`));
+  /** True from an escalation until an analyst acts: while it holds, silence escalates again. */
+  let awaitingAnalystAction = state.triageState === 'awaiting-analyst';
+
+  const user = alert.entities.userObjectId || alert.entities.userPrincipalName
+    ? { objectId: alert.entities.userObjectId, userPrincipalName: alert.entities.userPrincipalName }
+    : undefined;
+
+  // ---- publishing state ----------------------------------------------------------------------------------------
+
+  function publish(): void {
+    wf.upsertSearchAttributes([
+      { key: TriageStateKey, value: state.triageState },
+      { key: DispositionKey, value: state.disposition },
+      ...(state.settledBy ? [{ key: SettledByKey, value: state.settledBy }] : []),
+      ...(state.triagedAt ? [{ key: TriagedAtKey, value: new Date(state.triagedAt) }] : []),
+      ...(state.containedAt ? [{ key: ContainedAtKey, value: new Date(state.containedAt) }] : []),
+      ...(state.closedAt ? [{ key: ClosedAtKey, value: new Date(state.closedAt) }] : []),
+    ] as SearchAttributeUpdatePair[]);
+    wf.setCurrentDetails(renderCase(state));
+  }
+
+  function triaged(disposition: Disposition, by: SettledBy): void {
+    state.disposition = disposition;
+    state.triagedAt ??= now();
+    state.settledBy ??= by;
+  }
+
+  // ---- handlers -------------------------------------------------------------------------------------------------
+
+  wf.setHandler(caseStateQuery, () => state);
+
+  wf.setHandler(relatedAlertSignal, (related) => {
+    const key = `${related.source}|${related.sourceAlertId}|${related.kind}`;
+    if (seenRelated.has(key)) return;
+    seenRelated.add(key);
+    state.relatedAlertCount += 1;
+    if (state.relatedAlerts.length < MAX_RELATED_ALERTS) state.relatedAlerts.push({ ...related, receivedAt: related.receivedAt ?? now() });
+  });
+
+  wf.setHandler(
+    answerQuestionUpdate,
+    ({ answer }) => {
+      const question = state.question!;
+      question.answer = { answer, at: now() };
+      question.outcome = 'answered';
+      return {
+        recorded: true as const,
+        triageState: state.triageState,
+        disposition: answer === 'it-was-not-me' ? 'true-positive' : policy.onUserConfirms === 'close' ? 'benign-positive' : state.disposition,
+      };
+    },
+    {
+      validator: ({ userId, answer }) => {
+        const question = state.question;
+        if (answer !== 'it-was-me' && answer !== 'it-was-not-me') throw new Error(`unknown answer "${answer}"`);
+        if (!question || !question.messageRef) throw new Error('the user has not been asked about this alert');
+        const asked = [question.userId, question.userPrincipalName].filter(Boolean).map((id) => id!.toLowerCase());
+        if (!asked.includes(userId.toLowerCase())) {
+          throw new Error(`only ${question.userPrincipalName ?? question.userId} can answer this question`);
+        }
+        if (question.answer) throw new Error('this question has already been answered');
+        if (question.outcome === 'withdrawn') throw new Error('the security team has taken over this case');
+        if (question.outcome || Date.now() >= Date.parse(question.deadline)) throw new Error('this question has expired');
+      },
+    },
+  );
+
+  wf.setHandler(
+    analystDecisionUpdate,
+    (decision) => {
+      pending.push(decision);
+      return { triageState: state.triageState, disposition: state.disposition, result: `${decision.decision} accepted` };
+    },
+    {
+      validator: (decision) => {
+        if (!analysts.includes(decision.analystId)) throw new Error(`${decision.analystId} is not a configured analyst`);
+        if (state.triageState === 'closed' || pending.some((d) => d.decision.startsWith('close-'))) {
+          throw new Error('this case is already closed');
+        }
+        if (pending.length >= MAX_PENDING_DECISIONS) throw new Error('too many decisions are waiting; try again shortly');
+        if (decision.decision === 'release-containment' && !state.containment.some((c) => c.status === 'applied')) {
+          throw new Error('nothing is contained for this case');
+        }
+        if (decision.decision === 'contain' && containmentPlan(decision.actions).length === 0) {
+          throw new Error('the alert names no user, host or IP that could be contained');
+        }
+        if (!['contain', 'close-benign', 'close-false-positive', 'close-true-positive', 'release-containment'].includes(decision.decision)) {
+          throw new Error(`unknown decision "${decision.decision}"`);
+        }
+      },
+    },
+  );
+
+  // ---- steps ----------------------------------------------------------------------------------------------------
+
+  function containmentPlan(requested?: ContainmentAction[]): ContainmentRequest[] {
+    const wanted: ContainmentAction[] = requested?.length
+      ? requested
+      : policy.containmentActions.length
+        ? policy.containmentActions
+        : ['disable-account', 'revoke-sessions', 'isolate-host', 'block-ip'];
+    const done = new Set(state.containment.filter((c) => c.status === 'applied' || c.status === 'already-in-place').map((c) => c.action));
+    const base = { workflowId: state.workflowId, requestedAt: now() };
+    return wanted
+      .filter((action) => !done.has(action))
+      .flatMap((action): ContainmentRequest[] => {
+        switch (action) {
+          case 'disable-account':
+          case 'revoke-sessions':
+            return user ? [{ ...base, action, user }] : [];
+          case 'isolate-host':
+            return alert.entities.host ? [{ ...base, action, host: alert.entities.host }] : [];
+          case 'block-ip':
+            return alert.entities.sourceIp ? [{ ...base, action, ip: alert.entities.sourceIp }] : [];
+        }
+      });
+  }
+
+  function targetOf(request: ContainmentRequest): string {
+    return request.user?.userPrincipalName ?? request.user?.objectId ?? request.host ?? request.ip ?? '';
+  }
+
+  /** Runs the actions in parallel; a failed action is recorded with its reason and escalated, never retried forever. */
+  async function contain(requested?: ContainmentAction[]): Promise<string> {
+    const plan = containmentPlan(requested);
+    if (plan.length === 0) return 'nothing to contain';
+    state.triageState = 'containing';
+    publish();
+    const records = await Promise.all(
+      plan.map(async (request): Promise<ContainmentRecord> => {
+        try {
+          const outcome = await applyContainment.executeWithOptions(
+            { summary: `${actionLabels[request.action]} ${targetOf(request)}` },
+            [request],
+          );
+          return { action: request.action, target: outcome.target, status: outcome.status, detail: outcome.detail, at: now() };
+        } catch (err) {
+          if (wf.isCancellation(err)) throw err;
+          return { action: request.action, target: targetOf(request), status: 'failed', detail: failureReason(err), at: now() };
+        }
+      }),
+    );
+    state.containment.push(...records);
+    if (records.some((r) => r.status === 'applied' || r.status === 'already-in-place')) state.containedAt ??= now();
+    state.triageState = state.containment.some((c) => c.status === 'applied' || c.status === 'already-in-place') ? 'contained' : 'awaiting-analyst';
+    const failed = records.filter((r) => r.status === 'failed');
+    return failed.length
+      ? `containment incomplete: ${failed.map((f) => `${f.action} failed (${f.detail})`).join('; ')}`
+      : `contained: ${records.map((r) => `${r.action} ${r.status}`).join(', ')}`;
+  }
+
+  /** Undoes what this case applied, newest first; what was already in place before the case is left alone. */
+  async function release(): Promise<string> {
+    const applied = state.containment.filter((c) => c.status === 'applied').reverse();
+    if (applied.length === 0) return 'nothing to release';
+    state.triageState = 'releasing';
+    publish();
+    const results: string[] = [];
+    for (const record of applied) {
+      const request: ContainmentRequest = {
+        workflowId: state.workflowId,
+        action: record.action,
+        ...(record.action === 'disable-account' || record.action === 'revoke-sessions'
+          ? { user }
+          : record.action === 'isolate-host'
+            ? { host: alert.entities.host }
+            : { ip: alert.entities.sourceIp }),
+      };
+      try {
+        const outcome = await undoContainment.executeWithOptions(
+          { summary: `Undo: ${actionLabels[record.action]} ${record.target}` },
+          [request],
+        );
+        record.status = 'undone';
+        record.detail = outcome.detail;
+        record.at = now();
+        results.push(`${record.action} undone`);
+      } catch (err) {
+        if (wf.isCancellation(err)) throw err;
+        record.detail = `undo failed: ${failureReason(err)}`;
+        results.push(`${record.action} undo failed (${failureReason(err)})`);
+      }
+    }
+    return `released: ${results.join(', ')}`;
+  }
+
+  async function escalateToAnalysts(reason: string): Promise<void> {
+    state.escalations.push({ at: now(), reason });
+    if (state.triageState !== 'contained') state.triageState = 'awaiting-analyst';
+    awaitingAnalystAction = true;
+    publish();
+    try {
+      await escalate.executeWithOptions({ summary: `Escalate to analysts: ${reason}`.slice(0, 200) }, [
+        {
+          workflowId: state.workflowId,
+          alert,
+          reason,
+          disposition: state.disposition,
+          summary: renderCase(state),
+          containment: state.containment,
+          attempt: state.escalations.length,
+        },
+      ]);
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      wf.log.error('escalation could not be delivered; the case stays open in the Web UI', { reason: failureReason(err) });
+    }
+  }
+
+  function close(disposition: Disposition, reason: string, by: SettledBy): void {
+    triaged(disposition, by);
+    state.disposition = disposition;
+    state.triageState = 'closed';
+    state.closedAt = now();
+    state.closeReason = reason;
+    publish();
+  }
+
+  async function settleQuestion(outcome: 'answered' | 'expired' | 'withdrawn', answer?: UserAnswer): Promise<void> {
+    const question = state.question!;
+    question.outcome = outcome;
+    try {
+      await updateQuestion.executeWithOptions({ summary: `Update the user's card: ${outcome}` }, [
+        { workflowId: state.workflowId, user: user!, messageRef: question.messageRef!, outcome, answer },
+      ]);
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      wf.log.warn('could not update the question card', { reason: failureReason(err) });
+    }
+  }
+
+  async function askTheUser(): Promise<void> {
+    if (!user) return escalateToAnalysts('the rule asks the user, but the alert names no user');
+    const deadline = new Date(Date.now() + policy.confirmationTimeoutMs).toISOString();
+    state.question = { userId: user.objectId ?? user.userPrincipalName!, userPrincipalName: user.userPrincipalName, askedAt: now(), deadline };
+    state.triageState = 'awaiting-user';
+    publish();
+    try {
+      const { messageRef } = await askUser.executeWithOptions({ summary: `Ask ${user.userPrincipalName ?? 'the user'}: was this you?` }, [
+        { workflowId: state.workflowId, alert, user, deadline, facts: questionFacts() },
+      ]);
+      state.question.messageRef = messageRef;
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      state.question.outcome = 'undeliverable';
+      return escalateToAnalysts(`the question could not be delivered: ${failureReason(err)}`);
+    }
+
+    const remaining = Date.parse(deadline) - Date.now();
+    if (policy.reminderBeforeDeadlineMs > 0 && policy.reminderBeforeDeadlineMs < remaining) {
+      await wf.condition(() => state.question?.answer !== undefined || pending.length > 0, remaining - policy.reminderBeforeDeadlineMs, {
+        summary: 'Wait for the user before the reminder',
+      });
+    }
+    const answered = await wf.condition(
+      () => state.question?.answer !== undefined || pending.length > 0,
+      Math.max(0, Date.parse(deadline) - Date.now()),
+      { summary: `Wait for the user's answer until ${deadline}` },
+    );
+    const answer = state.question.answer?.answer;
+    if (answer === 'it-was-me') {
+      triaged(policy.onUserConfirms === 'close' ? 'benign-positive' : 'undetermined', 'user');
+      await settleQuestion('answered', answer);
+      if (policy.onUserConfirms === 'close') return close('benign-positive', 'the user confirmed it was them', 'user');
+      return escalateToAnalysts('the user confirmed it was them; this rule requires analyst review');
+    }
+    if (answer === 'it-was-not-me') {
+      triaged('true-positive', 'user');
+      await settleQuestion('answered', answer);
+      const outcome = policy.containOnUserDenial ? await contain() : 'containment waits for an analyst';
+      return escalateToAnalysts(`the user said it was not them; ${outcome}`);
+    }
+    if (answered) return settleQuestion('withdrawn');
+    await settleQuestion('expired');
+    return escalateToAnalysts('no response');
+  }
+
+  function questionFacts(): { label: string; value: string }[] {
+    const facts = [
+      { label: 'When', value: alert.detectedAt },
+      { label: 'What', value: alert.title },
+    ];
+    const signIns = state.enrichment?.signIns;
+    const ip = alert.entities.sourceIp;
+    if (ip) {
+      const location = signIns?.status === 'ok' ? signIns.data.distinctIps.find((d) => d.ip === ip)?.locations[0] : undefined;
+      facts.push({ label: 'From', value: location ? `${ip} (${location})` : ip });
+    }
+    if (alert.entities.host) facts.push({ label: 'Device', value: alert.entities.host });
+    const app = signIns?.status === 'ok' ? signIns.data.recent.find((r) => r.ip === ip)?.app : undefined;
+    if (app) facts.push({ label: 'Application', value: app });
+    if (alert.description) facts.push({ label: 'Details', value: alert.description.slice(0, 300) });
+    return facts;
+  }
+
+  async function decide(decision: AnalystDecision): Promise<void> {
+    awaitingAnalystAction = false;
+    if (state.question && !state.question.outcome) await settleQuestion('withdrawn');
+    let result: string;
+    switch (decision.decision) {
+      case 'contain':
+        triaged('true-positive', 'analyst');
+        result = await contain(decision.actions);
+        break;
+      case 'release-containment':
+        result = await release();
+        state.triageState = 'awaiting-analyst';
+        break;
+      case 'close-true-positive':
+        close('true-positive', decision.note ?? `closed as true positive by ${decision.analystId}`, 'analyst');
+        result = 'closed as true positive';
+        break;
+      case 'close-benign':
+      case 'close-false-positive': {
+        const released = await release();
+        const disposition = decision.decision === 'close-benign' ? 'benign-positive' : 'false-positive';
+        close(disposition, decision.note ?? `closed as ${disposition} by ${decision.analystId}`, 'analyst');
+        result = `closed as ${disposition}; ${released}`;
+        break;
+      }
+    }
+    state.decisions.push({ ...decision, at: now(), result });
+    publish();
+  }
+
+  // ---- the case ---------------------------------------------------------------------------------------------------
+
+  if (!input.carriedState) {
+    wf.setCurrentDetails(renderCase(state));
+    state.enrichment = await gatherContext.executeWithOptions(
+      { summary: 'Gather context: profile, groups, sign-ins, devices, risk, host' },
+      [{ workflowId: state.workflowId, user, host: alert.entities.host, signInLookbackHours: 72, finalAttempt: ENRICHMENT_ATTEMPTS }],
+    );
+
+    if (pending.length === 0) {
+      switch (policy.mode) {
+        case 'auto-contain': {
+          triaged('true-positive', 'automation');
+          const outcome = await contain();
+          await escalateToAnalysts(`high-fidelity rule, contained automatically; ${outcome}`);
+          break;
+        }
+        case 'confirm-with-user':
+          await askTheUser();
+          break;
+        case 'analyst':
+          await escalateToAnalysts('this rule is triaged by analysts');
+          break;
+      }
+    }
+  }
+
+  while (state.triageState !== 'closed') {
+    const decision = pending.shift();
+    if (decision) {
+      await decide(decision);
+      continue;
+    }
+    if (wf.workflowInfo().continueAsNewSuggested) {
+      await wf.condition(wf.allHandlersFinished);
+      await wf.continueAsNew<typeof triageWorkflow>({ ...input, carriedState: state });
+    }
+    if (awaitingAnalystAction) {
+      const decided = await wf.condition(() => pending.length > 0, policy.analystDecisionTimeoutMs, {
+        summary: `Wait for an analyst decision (${formatDuration(policy.analystDecisionTimeoutMs)})`,
+      });
+      if (!decided) await escalateToAnalysts(`no analyst decision within ${formatDuration(policy.analystDecisionTimeoutMs)}`);
+    } else {
+      await wf.condition(() => pending.length > 0);
+    }
+  }
+  await wf.condition(wf.allHandlersFinished);
+  return state;
+}
