@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { searchAttributeKeys } from '../../common/search-attributes';
+import { ensureStandInTls } from '../../standins/tls';
 import { devServerMissingMessage, resolveDevServer, resolveTestServer, temporalDir } from '../../scripts/servers';
 
 /**
@@ -10,6 +11,12 @@ import { devServerMissingMessage, resolveDevServer, resolveTestServer, temporalD
  * one dev server (real Temporal, in-memory SQLite) shared by the dev-server tests, each on its own task queue.
  */
 export default async function globalSetup(): Promise<void> {
+  // Test files run in worker processes started after this; they trust the stand-ins' HTTPS certificate.
+  const tls = await ensureStandInTls(join(temporalDir, 'tls'));
+  process.env.NODE_EXTRA_CA_CERTS = tls.certPath;
+  process.env.SOC_STANDIN_TLS_CERT = tls.certPath;
+  process.env.SOC_STANDIN_TLS_KEY = tls.keyPath;
+
   const dev = resolveDevServer();
   resolveTestServer();
 
