@@ -1,0 +1,77 @@
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectionOptions, type TemporalConfig } from '../common/config';
+import { searchAttributeKeys } from '../common/search-attributes';
+import { devServerMissingMessage, resolveDevServer, temporalDir } from '../scripts/servers';
+import { registerSearchAttributes } from './search-attributes';
+
+export interface TemporalHandles {
+  client: Client;
+  nativeConnection: NativeConnection;
+  namespace: string;
+  /** Where the Web UI is, when this process started the embedded dev server. */
+  webUi?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the configured cluster (TEMPORAL_ADDRESS: self-hosted or Temporal Cloud), or starts the embedded dev
+ * server with its SQLite file in .temporal/data and the Web UI on the frontend port + 1000.
+ */
+export async function connectTemporal(config: TemporalConfig, log: (line: string) => void = console.log): Promise<TemporalHandles> {
+  if (config.address) {
+    const options = connectionOptions(config, config.address);
+    const connection = await Connection.connect(options);
+    const nativeConnection = await NativeConnection.connect(options);
+    const registered = await registerSearchAttributes(connection, config.namespace).catch((err: Error) => {
+      log(`warning: ${err.message}`);
+      return [];
+    });
+    if (registered.length) log(`Registered search attributes: ${registered.join(', ')}`);
+    return {
+      client: new Client({ connection, namespace: config.namespace }),
+      nativeConnection,
+      namespace: config.namespace,
+      async close() {
+        await nativeConnection.close();
+        await connection.close();
+      },
+    };
+  }
+
+  const dev = resolveDevServer(log);
+  const dataDir = join(temporalDir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  log(`Starting the embedded Temporal dev server (${dev.type === 'existing-path' ? dev.path : "the SDK's download"})…`);
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: dev.type === 'existing-path' ? { type: 'existing-path', path: dev.path } : { type: 'cached-download', downloadDir: dev.downloadDir },
+        namespace: config.namespace,
+        port: config.devServerPort,
+        ui: true,
+        uiPort: config.devServerPort + 1000,
+        dbFilename: join(dataDir, 'temporal.sqlite'),
+        searchAttributes: searchAttributeKeys,
+        extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+      },
+    });
+  } catch (err) {
+    throw new Error(
+      dev.type === 'cached-download'
+        ? devServerMissingMessage(err)
+        : `the Temporal dev server did not start on port ${config.devServerPort} (is another one running? set TEMPORAL_DEV_SERVER_PORT): ${(err as Error).message}`,
+    );
+  }
+  return {
+    client: env.client,
+    nativeConnection: env.nativeConnection,
+    namespace: config.namespace,
+    webUi: `http://localhost:${config.devServerPort + 1000}`,
+    close: () => env.teardown(),
+  };
+}
