@@ -24,6 +24,8 @@ export const rulePolicySchema = z
     onUserConfirms: z.enum(['close', 'review']).default('close'),
     /** Whether "no, it wasn't me" may trigger containment without an analyst. */
     containOnUserDenial: z.boolean().default(false),
+    /** Shadow mode, granted by the fidelity loop: record what automatic containment would have done, never do it. */
+    shadowAutoContain: z.boolean().default(false),
   })
   .strict();
 

@@ -14,6 +14,10 @@ export const SettledByKey = defineSearchAttributeKey('SocSettledBy', SearchAttri
 export const TriagedAtKey = defineSearchAttributeKey('SocTriagedAt', SearchAttributeType.DATETIME);
 export const ContainedAtKey = defineSearchAttributeKey('SocContainedAt', SearchAttributeType.DATETIME);
 export const ClosedAtKey = defineSearchAttributeKey('SocClosedAt', SearchAttributeType.DATETIME);
+/** How the "was this you?" question ended: answered, expired (escalated for no response), withdrawn, undeliverable. */
+export const QuestionOutcomeKey = defineSearchAttributeKey('SocQuestionOutcome', SearchAttributeType.KEYWORD);
+/** Shadow mode: true when automatic containment would have acted on this alert (it did not). */
+export const WouldContainKey = defineSearchAttributeKey('SocWouldContain', SearchAttributeType.BOOL);
 
 export const searchAttributeKeys = [
   RuleIdKey,
@@ -26,6 +30,8 @@ export const searchAttributeKeys = [
   TriagedAtKey,
   ContainedAtKey,
   ClosedAtKey,
+  QuestionOutcomeKey,
+  WouldContainKey,
 ];
 
 /** `--search-attribute Name=Type` flags for `temporal server start-dev` and `temporal operator`. */

@@ -170,6 +170,8 @@ export interface CaseState {
   containedAt?: string;
   closedAt?: string;
   closeReason?: string;
+  /** Shadow mode: what automatic containment would have done when the case was routed (it did not). */
+  wouldHaveContained?: { at: string; actions: ContainmentAction[] };
 }
 
 // ---- workflow input -----------------------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInMemoryPorts } from '../activities/in-memory/ports';
 import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
@@ -11,6 +14,14 @@ import { waitForCase } from './harness/cases';
 import { startTimeSkipping, triageWorker, uniqueTaskQueue, type TimeSkippingHarness } from './harness/temporal';
 
 const MINUTE = 60_000;
+
+/** `RECORD_HISTORIES=1 npx jest test/triage-workflow.test.ts` refreshes test/histories/ for the replay test. */
+async function recordHistory(testName: string, handle: { fetchHistory(): Promise<unknown> }): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const file = join(__dirname, 'histories', `${testName.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 80)}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, historyToJSON((await handle.fetchHistory()) as Parameters<typeof historyToJSON>[0]));
+}
 let harness: TimeSkippingHarness;
 
 beforeAll(async () => {
@@ -26,13 +37,16 @@ async function runCase<T>(
   body: (ctx: { handle: Awaited<ReturnType<typeof start>>; world: World }) => Promise<T>,
   prepare?: (world: World) => void,
 ): Promise<T> {
+  const path = expect.getState().currentTestName ?? 'case';
   const world = World.create(demoSeed());
   prepare?.(world);
   const taskQueue = uniqueTaskQueue('triage');
   const worker = await triageWorker(harness.env.nativeConnection, taskQueue, createInMemoryPorts(world));
   const handle = await start(input, taskQueue);
   try {
-    return await worker.runUntil(body({ handle, world }));
+    const result = await worker.runUntil(body({ handle, world }));
+    await recordHistory(path, handle);
+    return result;
   } finally {
     // A case left running would hold the shared test server's clock when the next test skips time.
     await handle.terminate('test finished').catch(() => undefined);
@@ -294,6 +308,7 @@ test('a redelivered alert starts no second workflow and is recorded once; the us
       ['other-1', 'related'],
     ]);
     expect(world.data.questions).toHaveLength(1);
+    await recordHistory('redelivered alert', handle);
     await handle.terminate('test finished');
   });
 });

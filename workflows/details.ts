@@ -35,6 +35,7 @@ export function renderCase(state: CaseState): string {
     const answer = q.answer ? `answered "${q.answer.answer}" at ${q.answer.at}` : q.outcome ?? `waiting until ${q.deadline}`;
     lines.push(`**Asked the user** at ${q.askedAt}: ${answer}`);
   }
+  if (state.wouldHaveContained) lines.push(`**Shadow mode:** would have contained automatically (${state.wouldHaveContained.actions.join(', ')}); did not`);
   for (const c of state.containment) lines.push(`- ${c.action} ${c.target}: **${c.status}** — ${c.detail}`);
   for (const e of state.escalations.slice(-3)) lines.push(`**Escalated** at ${e.at}: ${e.reason}`);
   for (const d of state.decisions.slice(-3)) lines.push(`**${d.decision}** by ${d.analystId} at ${d.at}: ${d.result}`);

@@ -6,9 +6,11 @@ import {
   ClosedAtKey,
   ContainedAtKey,
   DispositionKey,
+  QuestionOutcomeKey,
   SettledByKey,
   TriagedAtKey,
   TriageStateKey,
+  WouldContainKey,
 } from '../common/search-attributes';
 import type {
   AnalystDecision,
@@ -20,6 +22,7 @@ import type {
   TriageInput,
   UserAnswer,
 } from '../common/triage';
+import { recordCaseMetrics } from './case-metrics';
 import { renderCase } from './details';
 import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery, relatedAlertSignal } from './messages';
 
@@ -98,8 +101,11 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
       ...(state.triagedAt ? [{ key: TriagedAtKey, value: new Date(state.triagedAt) }] : []),
       ...(state.containedAt ? [{ key: ContainedAtKey, value: new Date(state.containedAt) }] : []),
       ...(state.closedAt ? [{ key: ClosedAtKey, value: new Date(state.closedAt) }] : []),
+      ...(state.question?.outcome ? [{ key: QuestionOutcomeKey, value: state.question.outcome }] : []),
+      ...(state.wouldHaveContained ? [{ key: WouldContainKey, value: true }] : []),
     ] as SearchAttributeUpdatePair[]);
     wf.setCurrentDetails(renderCase(state));
+    recordCaseMetrics(state);
   }
 
   function triaged(disposition: Disposition, by: SettledBy): void {
@@ -416,6 +422,13 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     );
 
     if (pending.length === 0) {
+      const shadowPlan = policy.shadowAutoContain && policy.mode !== 'auto-contain' ? containmentPlan() : [];
+      if (shadowPlan.length > 0) {
+        // Shadow mode (granted by the fidelity loop): record what automatic containment would do, and do not do it.
+        state.wouldHaveContained = { at: now(), actions: shadowPlan.map((request) => request.action) };
+        wf.log.info('shadow mode: automatic containment would have acted; it did not', { ruleId: alert.ruleId, actions: state.wouldHaveContained.actions });
+        publish();
+      }
       switch (policy.mode) {
         case 'auto-contain': {
           triaged('true-positive', 'automation');

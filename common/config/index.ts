@@ -1,3 +1,5 @@
 export { ConfigError, parseVar, readPem, type Env } from './env';
 export { loadTemporalConfig, connectionOptions, type TemporalConfig } from './temporal';
 export { loadTriageConfig, type TriageConfig } from './triage';
+export { loadTeamsConfig, type TeamsConfig } from './teams';
+export { loadIntakeConfig, intakeConfig, intakeSources, type IntakeConfig, type IntakeSource, type SourceAuth, type AuthMethod } from './intake';

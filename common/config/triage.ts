@@ -1,9 +1,12 @@
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseVar, type Env } from './env';
 
 export interface TriageConfig {
   /** Entra object ids whose decisions the workflow accepts. */
   analysts: string[];
+  /** The YAML rule catalog (`SOC_RULES_FILE`, default: the catalog shipped in `rules/catalog.yaml`). */
+  rulesFile: string;
 }
 
 const objectIdList = z
@@ -11,6 +14,11 @@ const objectIdList = z
   .transform((raw) => raw.split(',').map((id) => id.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[0-9a-fA-F-]{36}$/, 'must list Entra object ids (GUIDs), separated by commas')).min(1));
 
+export const defaultRulesFile = join(__dirname, '..', '..', 'rules', 'catalog.yaml');
+
 export function loadTriageConfig(env: Env = process.env): TriageConfig {
-  return { analysts: parseVar(env, 'SOC_ANALYSTS', objectIdList, [])! };
+  return {
+    analysts: parseVar(env, 'SOC_ANALYSTS', objectIdList, [])!,
+    rulesFile: resolve(parseVar(env, 'SOC_RULES_FILE', z.string().min(1), defaultRulesFile)!),
+  };
 }

@@ -1,0 +1,120 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import type { TeamsConfig } from '../../common/config/teams';
+import type { EscalationNotice, UserQuestion } from '../../common/triage';
+import type { Messenger } from '../ports';
+import { cardBinder } from './card-token';
+import { questionCard, questionOutcomeCard, socCard } from './cards';
+import { cardActivity, ConnectorError, createConnectorClient, type ConnectorClient, type ConnectorOptions } from './connector';
+
+/**
+ * The Teams messenger: "was this you?" as a proactive 1:1 Adaptive Card through the Bot Connector, its replacement
+ * when the question settles, and the escalation card in the SOC channel.
+ *
+ * Failures: a user Teams cannot reach (blocked or removed the bot: 403; unknown user: 404) and every other
+ * permanent answer become non-retryable failures with a reason an analyst can read — the workflow escalates at once.
+ * 408/429/5xx and network errors are retried by Temporal, after `Retry-After` when Teams sends one.
+ */
+
+const messageRefSchema = z.object({ conversationId: z.string().min(1), activityId: z.string().min(1) });
+export type TeamsMessageRef = z.infer<typeof messageRefSchema>;
+
+export function encodeMessageRef(ref: TeamsMessageRef): string {
+  return JSON.stringify(ref);
+}
+
+export function decodeMessageRef(messageRef: string): TeamsMessageRef | undefined {
+  try {
+    const parsed = messageRefSchema.safeParse(JSON.parse(messageRef));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toFailure(err: unknown, what: string, whose: string): unknown {
+  if (!(err instanceof ConnectorError)) return err;
+  if (err.retryable) {
+    return ApplicationFailure.create({
+      message: `Teams is unavailable while trying to ${what}: ${err.message}`,
+      type: 'TeamsUnavailable',
+      nextRetryDelay: err.retryAfterMs,
+    });
+  }
+  if (err.status === 401 && err.operation !== 'token') {
+    // The connector refused our token (expired in flight, or rotated): the source has dropped it; try again.
+    return ApplicationFailure.create({ message: `Teams refused the bot's token while trying to ${what}: ${err.message}`, type: 'TeamsUnauthorized' });
+  }
+  const code = err.code ? ` ${err.code}` : '';
+  let reason: string;
+  if (err.operation === 'token') {
+    reason = `the Teams bot could not sign in (HTTP ${err.status}${code}); check TEAMS_APP_ID / TEAMS_APP_SECRET / TEAMS_TENANT_ID`;
+  } else if (err.status === 403) {
+    reason = `${whose} cannot receive messages from the SOC bot (they blocked or removed it, or policy forbids it): Teams answered 403${code}`;
+  } else if (err.status === 404) {
+    reason = `Teams does not know ${whose} (404${code})`;
+  } else {
+    reason = `Teams rejected the request to ${what} (HTTP ${err.status}${code}): ${err.message}`;
+  }
+  return ApplicationFailure.nonRetryable(reason, err.status === 403 ? 'TeamsForbidden' : 'TeamsRejected');
+}
+
+export interface TeamsMessengerOptions extends ConnectorOptions {
+  /** Another connector (tests); by default one built from the configuration. */
+  connector?: ConnectorClient;
+}
+
+export function createTeamsMessenger(config: TeamsConfig, options: TeamsMessengerOptions = {}): Messenger {
+  const connector = options.connector ?? createConnectorClient(config, options);
+  const bind = cardBinder(config.cardHmacKey);
+
+  return {
+    async askUser(question: UserQuestion) {
+      const who = question.user.userPrincipalName ?? question.user.objectId ?? 'the user';
+      const objectId = question.user.objectId;
+      if (!objectId) {
+        throw ApplicationFailure.nonRetryable(
+          `Teams reaches people by Entra object id, and the alert names only ${who}`,
+          'QuestionUndeliverable',
+        );
+      }
+      try {
+        const conversationId = await connector.createPersonalConversation(objectId);
+        const activityId = await connector.sendActivity(conversationId, cardActivity(questionCard(question, bind), 'Was this you?'));
+        return { messageRef: encodeMessageRef({ conversationId, activityId }) };
+      } catch (err) {
+        throw toFailure(err, `ask ${who}`, who);
+      }
+    },
+
+    async updateQuestion(update) {
+      const ref = decodeMessageRef(update.messageRef);
+      if (!ref) throw ApplicationFailure.nonRetryable(`"${update.messageRef}" is not a Teams message reference`, 'BadMessageRef');
+      const who = update.user.userPrincipalName ?? update.user.objectId ?? 'the user';
+      try {
+        await connector.updateActivity(ref.conversationId, ref.activityId, cardActivity(questionOutcomeCard(update.outcome, update.answer)));
+      } catch (err) {
+        throw toFailure(err, `update the question card of ${who}`, who);
+      }
+    },
+
+    async escalate(notice: EscalationNotice) {
+      const card = socCard(
+        {
+          workflowId: notice.workflowId,
+          alert: notice.alert,
+          reason: notice.reason,
+          disposition: notice.disposition,
+          summary: notice.summary,
+          containment: notice.containment,
+        },
+        bind,
+      );
+      try {
+        await connector.sendActivity(config.socConversationId, cardActivity(card, `Security alert: ${notice.alert.title}`.slice(0, 200)));
+      } catch (err) {
+        throw toFailure(err, 'post to the SOC channel', 'the SOC channel');
+      }
+    },
+  };
+}
