@@ -1,0 +1,78 @@
+import type { Client } from '@temporalio/client';
+import { log } from '@temporalio/activity';
+import { FIDELITY_LEDGER_WORKFLOW_ID, type PromotionLedgerView, type PromotionSettings, type RuleRecord } from '../common/fidelity';
+import type { RuleMode } from '../common/policy';
+import type { RuleCatalog } from '../common/rules';
+import { readPromotionLedger } from '../client/fidelity';
+import { visibilityString } from '../client/metrics/records';
+import { recordFidelityReviewSignal, type FidelityReviewRecord } from '../workflows/fidelity-messages';
+import type { fidelityLedgerWorkflow } from '../workflows/fidelity';
+
+/** What the review workflow needs to decide about one catalog rule. */
+export interface RuleRecordInput {
+  ruleId: string;
+  catalogMode: RuleMode;
+  allowAutoContain: boolean;
+  settings: PromotionSettings;
+  record: RuleRecord;
+}
+
+export interface FidelityActivityOptions {
+  client: Client;
+  catalog: RuleCatalog;
+  /** The task queue the ledger runs on when a review has to (re)start it. */
+  taskQueue: string;
+}
+
+const DETERMINED = "('true-positive', 'false-positive', 'benign-positive')";
+
+/** Counts closed triage cases of one rule received since `since` (visibility only: no extra database). */
+async function countRecord(client: Client, ruleId: string, since: Date): Promise<RuleRecord> {
+  const base =
+    `WorkflowType = 'triageWorkflow' AND SocRuleId = ${visibilityString(ruleId)} AND SocTriageState = 'closed' ` +
+    `AND StartTime >= ${visibilityString(since.toISOString())}`;
+  const count = async (clause: string) => (await client.workflow.count(`${base} AND ${clause}`)).count;
+  const [truePositives, falsePositives, benignPositives, shadowDispositions] = await Promise.all([
+    count("SocDisposition = 'true-positive'"),
+    count("SocDisposition = 'false-positive'"),
+    count("SocDisposition = 'benign-positive'"),
+    count(`SocWouldContain = true AND SocDisposition IN ${DETERMINED}`),
+  ]);
+  return { truePositives, falsePositives, benignPositives, shadowDispositions };
+}
+
+export function createFidelityActivities(options: FidelityActivityOptions) {
+  const { client, taskQueue } = options;
+  return {
+    /** Each catalog rule's record over its look-back window, and the ledger's current levels. */
+    async readRuleRecords(): Promise<{ rules: RuleRecordInput[]; ledger: PromotionLedgerView }> {
+      const now = Date.now();
+      const rules = await Promise.all(
+        options.catalog.rules.map(async (rule): Promise<RuleRecordInput> => ({
+          ruleId: rule.id,
+          catalogMode: rule.policy.mode,
+          allowAutoContain: rule.allowAutoContain,
+          settings: rule.promotion,
+          record: await countRecord(client, rule.id, new Date(now - rule.promotion.lookbackMs)),
+        })),
+      );
+      return { rules, ledger: await readPromotionLedger(client) };
+    },
+
+    /** Hands the review to the ledger, starting the ledger if it is not running (a review never loses its changes). */
+    async recordFidelityReview(review: FidelityReviewRecord): Promise<void> {
+      const previous = await readPromotionLedger(client);
+      await client.workflow.signalWithStart<typeof fidelityLedgerWorkflow, [FidelityReviewRecord]>('fidelityLedgerWorkflow', {
+        workflowId: FIDELITY_LEDGER_WORKFLOW_ID,
+        taskQueue,
+        args: [previous],
+        signal: recordFidelityReviewSignal,
+        signalArgs: [review],
+        staticSummary: 'Rule promotions earned by the fidelity loop',
+      });
+      for (const t of review.transitions) log.info(`fidelity: ${t.ruleId} ${t.from} -> ${t.to}`, { reason: t.reason });
+    },
+  };
+}
+
+export type FidelityActivities = ReturnType<typeof createFidelityActivities>;

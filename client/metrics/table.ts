@@ -1,0 +1,45 @@
+import { isPromotion } from '../../common/fidelity';
+import type { MetricsReport, RuleMetrics } from './compute';
+import { distributionText, percent } from './format';
+
+const columns: { title: string; value: (m: RuleMetrics) => string }[] = [
+  { title: 'rule', value: (m) => m.ruleId },
+  { title: 'alerts', value: (m) => String(m.alerts) },
+  { title: 'TP/FP/BP', value: (m) => `${m.truePositives}/${m.falsePositives}/${m.benignPositives}` },
+  { title: 'precision', value: (m) => percent(m.precision) },
+  { title: 'by user', value: (m) => percent(m.settledByUserShare) },
+  { title: 'auto-contained', value: (m) => percent(m.containedAutomaticallyShare) },
+  { title: 'no response', value: (m) => String(m.noResponseEscalations) },
+  { title: 'MTTT med/p90/mean', value: (m) => distributionText(m.mttt) },
+  { title: 'MTTR med/p90/mean', value: (m) => distributionText(m.mttr) },
+  { title: 'shadow', value: (m) => String(m.wouldContain) },
+  { title: 'bound', value: (m) => m.fidelityBound.toFixed(3) },
+  { title: 'promotion', value: (m) => m.promotion ?? '' },
+];
+
+/** The `soc metrics` table: one row per rule, then the overall row, then recent promotion changes. */
+export function renderMetricsTable(report: MetricsReport): string {
+  const rows = [...report.rules, report.overall].map((m) => columns.map((c) => c.value(m)));
+  const header = columns.map((c) => c.title);
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const { since, until } = report.scope;
+  const out = [
+    `Triage metrics · generated ${report.generatedAt}${since ? ` · since ${since}` : ''}${until ? ` · until ${until}` : ''}`,
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.slice(0, -1).map(line),
+    line(widths.map((w) => '-'.repeat(w))),
+    line(rows[rows.length - 1]!),
+  ];
+  const changes = report.promotions?.recentTransitions ?? [];
+  if (changes.length) {
+    out.push('', 'Recent promotion changes:');
+    for (const t of changes.slice(-10)) {
+      out.push(`  ${t.at}  ${isPromotion(t) ? 'promoted' : 'demoted'} ${t.ruleId}: ${t.from} -> ${t.to} (bound ${t.bound.toFixed(3)} over ${t.dispositions})`);
+    }
+  }
+  out.push('', 'MTTT = SocTriagedAt − StartTime; MTTR = (SocContainedAt ?? SocClosedAt) − StartTime; precision = TP/(TP+FP).');
+  return out.join('\n') + '\n';
+}

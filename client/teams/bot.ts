@@ -1,0 +1,271 @@
+import { Activity, ActivityTypes } from '@microsoft/agents-activity';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { z } from 'zod';
+import { cardBinder, verifyCardData, type BoundActionData } from '../../activities/teams/card-token';
+import {
+  ADAPTIVE_CARD_CONTENT_TYPE,
+  ANSWER_VERB,
+  isSocDecision,
+  questionOutcomeCard,
+  readableTime,
+  socCard,
+  socDecisionLabels,
+  type AdaptiveCard,
+  type SocCardView,
+  type SocDecision,
+} from '../../activities/teams/cards';
+import { cardActivity, createConnectorClient, type ConnectorClient } from '../../activities/teams/connector';
+import type { TeamsConfig } from '../../common/config/teams';
+import type { UserAnswer } from '../../common/triage';
+import { renderCase } from '../../workflows/details';
+import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery } from '../../workflows/messages';
+import { BotAuthError, createBotTokenVerifier, type BotTokenVerifier } from './auth';
+
+/**
+ * The SOC bot's endpoint, `POST /api/messages`. Every activity is authenticated (see `auth.ts`) before anything in it
+ * is believed; then the application's own checks: the tenant, a fresh activity id (no replay), the card's HMAC, and
+ * the clicker — the asked user on a question card, a configured analyst on a SOC card. Only then does the click become
+ * a Workflow Update, and the workflow's own validator still has the last word (one answer only, before the deadline).
+ *
+ * Answers: 200 with `{statusCode:200, type:'application/vnd.microsoft.card.adaptive', value:<card>}` (Teams replaces
+ * the card with it); 401 when the request is not from the Bot Framework for this bot; 403 with a Universal Actions
+ * error body (`application/vnd.microsoft.error`) when it is, but the click is not allowed; 400 for a malformed body.
+ */
+
+export interface TeamsBotOptions {
+  config: TeamsConfig;
+  /** Temporal client the clicks become Workflow Updates through. */
+  temporal: Client;
+  /** Entra object ids of the analysts allowed to decide on SOC cards (SOC_ANALYSTS). */
+  analysts: string[];
+  /** How long a click may wait for the workflow; Teams gives an invoke about 15 s. Default 8 s. */
+  updateTimeoutMs?: number;
+  /** Connector used to refresh a decided SOC card for every analyst in the channel; default built from `config`. */
+  connector?: ConnectorClient;
+  verifier?: BotTokenVerifier;
+}
+
+export interface InvokeCardResponse {
+  statusCode: 200;
+  type: typeof ADAPTIVE_CARD_CONTENT_TYPE;
+  value: AdaptiveCard;
+}
+export interface InvokeErrorResponse {
+  statusCode: number;
+  type: 'application/vnd.microsoft.error';
+  value: { code: string; message: string };
+}
+
+// The parts of a Teams activity the bot relies on, beyond what the SDK's Activity schema checks.
+const teamsActivitySchema = z.object({
+  type: z.string(),
+  id: z.string().min(1).max(256),
+  channelId: z.string(),
+  serviceUrl: z.string(),
+  name: z.string().optional(),
+  replyToId: z.string().max(256).optional(),
+  from: z.object({ id: z.string(), aadObjectId: z.string().max(64).optional(), name: z.string().max(256).optional() }),
+  conversation: z.object({ id: z.string().min(1).max(1024), tenantId: z.string().optional(), conversationType: z.string().optional() }),
+  channelData: z.object({ tenant: z.object({ id: z.string() }).optional() }).loose().optional(),
+  value: z.unknown().optional(),
+});
+type TeamsActivity = z.infer<typeof teamsActivitySchema>;
+
+const invokeValueSchema = z.object({
+  action: z.object({ type: z.literal('Action.Execute'), verb: z.string().min(1).max(64), data: z.unknown() }),
+});
+
+/** Activity ids already acted on, kept for the longest a token lives (1 h) plus the allowed skew. */
+class ReplayGuard {
+  private readonly seen = new Map<string, number>();
+  constructor(
+    private readonly ttlMs = 65 * 60_000,
+    private readonly max = 50_000,
+  ) {}
+  /** True the first time an id is offered within the window. */
+  firstTime(id: string): boolean {
+    const now = Date.now();
+    const until = this.seen.get(id);
+    if (until !== undefined && until > now) return false;
+    this.seen.set(id, now + this.ttlMs);
+    if (this.seen.size > this.max) {
+      for (const [key, expiry] of this.seen) {
+        if (expiry <= now || this.seen.size > this.max) this.seen.delete(key);
+        else break;
+      }
+    }
+    return true;
+  }
+}
+
+class Rejection extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const cardResponse = (card: AdaptiveCard): InvokeCardResponse => ({ statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card });
+const errorResponse = (statusCode: number, code: string, message: string): InvokeErrorResponse => ({
+  statusCode,
+  type: 'application/vnd.microsoft.error',
+  value: { code, message },
+});
+
+function updateRejection(err: unknown): string | undefined {
+  if (err instanceof WorkflowUpdateFailedError) return err.cause?.message ?? err.message;
+  return undefined;
+}
+
+const sameId = (a: string | undefined, b: string | undefined) => Boolean(a && b && a.toLowerCase() === b.toLowerCase());
+const baseConversationId = (id: string) => id.split(';')[0]!;
+
+export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
+  const { config, temporal } = options;
+  const analysts = new Set(options.analysts.map((a) => a.toLowerCase()));
+  const verifier = options.verifier ?? createBotTokenVerifier({ appId: config.appId, openIdMetadataUrl: config.openIdMetadataUrl });
+  const connector = options.connector ?? createConnectorClient(config);
+  const bind = cardBinder(config.cardHmacKey);
+  const replay = new ReplayGuard();
+  const updateTimeoutMs = options.updateTimeoutMs ?? 8_000;
+
+  const withDeadline = <T>(fn: () => Promise<T>) => temporal.withDeadline(Date.now() + updateTimeoutMs, fn);
+
+  async function answer(activity: TeamsActivity, data: BoundActionData, verb: string): Promise<InvokeCardResponse> {
+    if (verb !== ANSWER_VERB || data.kind !== 'question') throw new Rejection(403, 'the card does not offer that action');
+    const clicker = activity.from.aadObjectId;
+    if (!sameId(clicker, data.userId)) throw new Rejection(403, `Only ${data.userName ?? 'the person asked'} can answer this`);
+    const choice = data.choice as UserAnswer;
+    try {
+      await withDeadline(() =>
+        temporal.workflow.getHandle(data.workflowId).executeUpdate(answerQuestionUpdate, { args: [{ userId: clicker!, answer: choice }] }),
+      );
+      return cardResponse(questionOutcomeCard('answered', choice));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return cardResponse(questionOutcomeCard('closed'));
+      const reason = updateRejection(err);
+      if (reason === undefined) throw err;
+      if (/expired/i.test(reason)) return cardResponse(questionOutcomeCard('expired'));
+      if (/taken over/i.test(reason)) return cardResponse(questionOutcomeCard('withdrawn'));
+      if (/already been answered/i.test(reason)) throw new Rejection(403, 'This question has already been answered');
+      if (/^only /i.test(reason)) throw new Rejection(403, `Only ${data.userName ?? 'the person asked'} can answer this`);
+      throw new Rejection(403, reason);
+    }
+  }
+
+  async function decide(activity: TeamsActivity, data: BoundActionData, verb: string): Promise<InvokeCardResponse> {
+    if (data.kind !== 'soc' || verb !== data.choice || !isSocDecision(verb)) throw new Rejection(403, 'the card does not offer that action');
+    if (baseConversationId(activity.conversation.id) !== baseConversationId(config.socConversationId)) {
+      throw new Rejection(403, 'Decisions are accepted only in the SOC channel');
+    }
+    const clicker = activity.from.aadObjectId;
+    if (!clicker || !analysts.has(clicker.toLowerCase())) throw new Rejection(403, 'Only SOC analysts can decide on this case');
+    const decision: SocDecision = verb;
+    const by = activity.from.name ?? clicker;
+    const at = new Date().toISOString();
+    const handle = temporal.workflow.getHandle(data.workflowId);
+    let result: string;
+    try {
+      ({ result } = await withDeadline(() =>
+        handle.executeUpdate(analystDecisionUpdate, {
+          args: [{ analystId: clicker, decision, note: `${socDecisionLabels[decision]} by ${by} in Teams` }],
+        }),
+      ));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new Rejection(403, 'This case no longer exists');
+      const reason = updateRejection(err);
+      if (reason === undefined) throw err;
+      throw new Rejection(403, reason.charAt(0).toUpperCase() + reason.slice(1));
+    }
+    const decided = { decision, by, at, result };
+    const state = await withDeadline(() => handle.query(caseStateQuery)).catch(() => undefined);
+    if (!state) {
+      return cardResponse({
+        type: 'AdaptiveCard',
+        $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+        version: '1.4',
+        body: [{ type: 'TextBlock', wrap: true, text: `**${socDecisionLabels[decision]}** — decided by ${by} at ${readableTime(at)} (${result})` }],
+      });
+    }
+    const view: SocCardView = {
+      workflowId: data.workflowId,
+      alert: state.alert,
+      reason: state.escalations.at(-1)?.reason ?? 'escalated to analysts',
+      disposition: state.disposition,
+      summary: renderCase(state),
+      containment: state.containment,
+      closed: state.triageState === 'closed' || decision.startsWith('close-'),
+      decided,
+    };
+    const card = socCard(view, bind);
+    // Teams replaces the card only for the analyst who clicked; update the message so the whole channel sees it.
+    if (activity.replyToId) {
+      await connector.updateActivity(activity.conversation.id, activity.replyToId, cardActivity(card)).catch(() => undefined);
+    }
+    return cardResponse(card);
+  }
+
+  return async (fastify) => {
+    fastify.post('/api/messages', async (request, reply: FastifyReply) => {
+      try {
+        const body = request.body as Record<string, unknown> | undefined;
+        if (!body || typeof body !== 'object') throw new Rejection(400, 'the body must be a JSON activity');
+        await verifier.verify(request.headers.authorization, body);
+
+        let activity: TeamsActivity;
+        try {
+          Activity.fromObject(body);
+          activity = teamsActivitySchema.parse(body);
+        } catch {
+          throw new Rejection(400, 'the body is not a valid activity');
+        }
+        if (!replay.firstTime(activity.id)) throw new Rejection(403, 'This request was already processed');
+        const tenants = [activity.channelData?.tenant?.id, activity.conversation.tenantId].filter((t): t is string => Boolean(t));
+        if (tenants.length === 0 || !tenants.every((t) => sameId(t, config.tenantId))) {
+          throw new Rejection(403, 'This bot serves only its own organisation');
+        }
+        if (activity.type !== ActivityTypes.Invoke) return reply.code(200).send();
+        if (activity.name !== 'adaptiveCard/action') throw new Rejection(400, `unsupported invoke "${activity.name ?? ''}"`);
+        const value = invokeValueSchema.safeParse(activity.value);
+        if (!value.success) throw new Rejection(400, 'the invoke carries no Action.Execute');
+        const checked = verifyCardData(config.cardHmacKey, value.data.action.data);
+        if (!checked.ok) throw new Rejection(403, `This card cannot be used: ${checked.reason}`);
+        const response =
+          checked.data.kind === 'question'
+            ? await answer(activity, checked.data, value.data.action.verb)
+            : await decide(activity, checked.data, value.data.action.verb);
+        return reply.code(200).header('content-type', 'application/json').send(response);
+      } catch (err) {
+        if (err instanceof BotAuthError) {
+          request.log.warn({ reason: err.message }, 'Teams activity refused: authentication');
+          return reply.code(err.status).send({ error: err.status === 401 ? 'unauthorized' : 'unavailable', message: err.message });
+        }
+        if (err instanceof Rejection) {
+          request.log.warn({ reason: err.message, status: err.status }, 'Teams activity refused');
+          if (err.status === 401) return reply.code(401).send({ error: 'unauthorized', message: err.message });
+          const code = err.status === 403 ? 'Forbidden' : 'BadRequest';
+          return reply.code(err.status).send(errorResponse(err.status, code, err.message));
+        }
+        // Temporal unreachable or too slow: nothing was decided; say so in the card's own error format.
+        request.log.error({ err }, 'Teams click could not reach the workflow');
+        return reply
+          .code(200)
+          .send(errorResponse(500, 'ServiceUnavailable', 'We could not record this right now. Please try again in a minute.'));
+      }
+    });
+  };
+}
+
+export interface BotServerOptions extends TeamsBotOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** A Fastify server with the bot at POST /api/messages; call `listen({ host: config.botHost, port: config.botPort })`. */
+export async function buildBotServer(options: BotServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 256 * 1024 });
+  await app.register(teamsBot(options));
+  return app;
+}
