@@ -1,6 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { log } from '@temporalio/activity';
-import { FIDELITY_LEDGER_WORKFLOW_ID, type PromotionLedgerView, type PromotionSettings, type RuleRecord } from '../common/fidelity';
+import {
+  FIDELITY_LEDGER_WORKFLOW_ID,
+  type PromotionLedgerView,
+  type PromotionSettings,
+  type RuleRecord,
+} from '../common/fidelity';
 import type { RuleMode } from '../common/policy';
 import type { RuleCatalog } from '../common/rules';
 import { readPromotionLedger } from '../client/fidelity';
@@ -22,6 +27,8 @@ export interface FidelityActivityOptions {
   catalog: RuleCatalog;
   /** The task queue the ledger runs on when a review has to (re)start it. */
   taskQueue: string;
+  /** Default `soc-fidelity-ledger`; the same id must be given to `ensureFidelitySchedule` and `createPolicyResolver`. */
+  ledgerWorkflowId?: string;
 }
 
 const DETERMINED = "('true-positive', 'false-positive', 'benign-positive')";
@@ -43,6 +50,7 @@ async function countRecord(client: Client, ruleId: string, since: Date): Promise
 
 export function createFidelityActivities(options: FidelityActivityOptions) {
   const { client, taskQueue } = options;
+  const ledgerWorkflowId = options.ledgerWorkflowId ?? FIDELITY_LEDGER_WORKFLOW_ID;
   return {
     /** Each catalog rule's record over its look-back window, and the ledger's current levels. */
     async readRuleRecords(): Promise<{ rules: RuleRecordInput[]; ledger: PromotionLedgerView }> {
@@ -56,20 +64,23 @@ export function createFidelityActivities(options: FidelityActivityOptions) {
           record: await countRecord(client, rule.id, new Date(now - rule.promotion.lookbackMs)),
         })),
       );
-      return { rules, ledger: await readPromotionLedger(client) };
+      return { rules, ledger: await readPromotionLedger(client, ledgerWorkflowId) };
     },
 
     /** Hands the review to the ledger, starting the ledger if it is not running (a review never loses its changes). */
     async recordFidelityReview(review: FidelityReviewRecord): Promise<void> {
-      const previous = await readPromotionLedger(client);
-      await client.workflow.signalWithStart<typeof fidelityLedgerWorkflow, [FidelityReviewRecord]>('fidelityLedgerWorkflow', {
-        workflowId: FIDELITY_LEDGER_WORKFLOW_ID,
-        taskQueue,
-        args: [previous],
-        signal: recordFidelityReviewSignal,
-        signalArgs: [review],
-        staticSummary: 'Rule promotions earned by the fidelity loop',
-      });
+      const previous = await readPromotionLedger(client, ledgerWorkflowId);
+      await client.workflow.signalWithStart<typeof fidelityLedgerWorkflow, [FidelityReviewRecord]>(
+        'fidelityLedgerWorkflow',
+        {
+          workflowId: ledgerWorkflowId,
+          taskQueue,
+          args: [previous],
+          signal: recordFidelityReviewSignal,
+          signalArgs: [review],
+          staticSummary: 'Rule promotions earned by the fidelity loop',
+        },
+      );
       for (const t of review.transitions) log.info(`fidelity: ${t.ruleId} ${t.from} -> ${t.to}`, { reason: t.reason });
     },
   };

@@ -1,16 +1,17 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  containmentTarget,
   enrichmentLimits,
   enrichmentParts,
-  type ContainmentOutcome,
   type ContainmentRequest,
+  type ContainmentResult,
   type Enrichment,
   type EnrichmentPart,
   type EscalationNotice,
   type QuestionUpdate,
   type Section,
-  type UndoOutcome,
+  type UndoResult,
   type UserQuestion,
   type UserRef,
 } from '../common/triage';
@@ -45,25 +46,90 @@ function retryDelayOf(err: unknown): number | undefined {
   return undefined;
 }
 
-/** Runs `work` while heartbeating every few seconds, so a dead worker is noticed within the heartbeat timeout. */
-async function withHeartbeat<T>(work: (context: ContainmentContext) => Promise<T>): Promise<T> {
+export interface ContainmentBatch {
+  requests: ContainmentRequest[];
+  /** The attempt on which transient failures stop being retried and are recorded as failed. */
+  finalAttempt: number;
+}
+
+/** What an attempt has achieved so far; kept in the heartbeat so a retry (or a new worker) resumes from it. */
+interface BatchProgress<R> {
+  preState: Record<string, unknown>;
+  done: Record<string, R>;
+}
+
+/**
+ * Runs one containment step per request, each through its own `ContainmentContext`, heartbeating the combined progress
+ * every 2 s and after every change. A permanent failure is recorded for its action and the others go on; a transient
+ * one makes the activity retry, and the retry skips what is already done.
+ */
+async function runBatch<R>(
+  batch: ContainmentBatch,
+  options: { parallel: boolean; recordPreStates?: (request: ContainmentRequest) => Promise<boolean> },
+  step: (request: ContainmentRequest, context: ContainmentContext) => Promise<R>,
+  failed: (request: ContainmentRequest, reason: string) => R,
+): Promise<R[]> {
   const ctx = Context.current();
-  // Re-send the latest details: a bare heartbeat would overwrite what `checkThenAct` recorded.
-  let latest: unknown = ctx.info.heartbeatDetails;
-  const timer = setInterval(() => ctx.heartbeat(latest), 2_000);
-  try {
-    return await work({
+  const progress = (ctx.info.heartbeatDetails as BatchProgress<R> | undefined) ?? { preState: {}, done: {} };
+  const finalAttempt = ctx.info.attempt >= batch.finalAttempt;
+  const send = () => ctx.heartbeat(progress);
+  const timer = setInterval(send, 2_000);
+  let transient: unknown;
+
+  if (options.recordPreStates) {
+    const missing = batch.requests.filter((r) => progress.preState[r.action] === undefined && progress.done[r.action] === undefined);
+    await Promise.all(
+      missing.map(async (request) => {
+        try {
+          progress.preState[request.action] = { inPlaceBefore: await options.recordPreStates!(request) };
+        } catch {
+          /* the action itself will meet and report the same failure */
+        }
+      }),
+    );
+    // The first heartbeat of an attempt is sent at once: every pre-state is on the server before any action runs.
+    if (missing.length) send();
+  }
+
+  const runOne = async (request: ContainmentRequest) => {
+    if (progress.done[request.action] !== undefined) return;
+    const context: ContainmentContext = {
       heartbeat: (details) => {
-        latest = details;
-        ctx.heartbeat(details);
+        progress.preState[request.action] = details;
+        send();
       },
       signal: ctx.cancellationSignal,
       attempt: ctx.info.attempt,
-      priorDetails: ctx.info.heartbeatDetails,
-    });
+      priorDetails: progress.preState[request.action],
+    };
+    try {
+      progress.done[request.action] = await step(request, context);
+      send();
+    } catch (err) {
+      if (isPermanent(err) || finalAttempt) {
+        progress.done[request.action] = failed(request, reasonOf(err));
+        send();
+      } else if (transient === undefined || (retryDelayOf(err) ?? 0) > (retryDelayOf(transient) ?? 0)) {
+        transient = err;
+      }
+    }
+  };
+
+  try {
+    if (options.parallel) await Promise.all(batch.requests.map(runOne));
+    else for (const request of batch.requests) if (transient === undefined) await runOne(request);
   } finally {
     clearInterval(timer);
   }
+  if (transient !== undefined) {
+    send();
+    throw ApplicationFailure.create({
+      message: `will retry: ${reasonOf(transient)}`,
+      type: 'ContainmentIncomplete',
+      nextRetryDelay: retryDelayOf(transient),
+    });
+  }
+  return batch.requests.map((request) => progress.done[request.action]!);
 }
 
 export function createActivities(ports: Ports) {
@@ -131,12 +197,24 @@ export function createActivities(ports: Ports) {
       return gathered as Enrichment;
     },
 
-    async applyContainment(request: ContainmentRequest): Promise<ContainmentOutcome> {
-      return withHeartbeat((context) => containment.apply(request, context));
+    /** Applies every action of a batch in parallel; each checks the world first, so a retry never applies twice. */
+    async applyContainment(batch: ContainmentBatch): Promise<ContainmentResult[]> {
+      return runBatch<ContainmentResult>(
+        batch,
+        { parallel: true, recordPreStates: containment.isInPlace?.bind(containment) },
+        async (request, context) => ({ action: request.action, ...(await containment.apply(request, context)) }),
+        (request, reason) => ({ action: request.action, status: 'failed', target: containmentTarget(request), detail: reason }),
+      );
     },
 
-    async undoContainment(request: ContainmentRequest): Promise<UndoOutcome> {
-      return withHeartbeat((context) => containment.undo(request, context));
+    /** Undoes in the order given (the workflow passes newest first), one after another. */
+    async undoContainment(batch: ContainmentBatch): Promise<UndoResult[]> {
+      return runBatch<UndoResult>(
+        batch,
+        { parallel: false },
+        async (request, context) => ({ action: request.action, ...(await containment.undo(request, context)) }),
+        (request, reason) => ({ action: request.action, status: 'failed', detail: reason }),
+      );
     },
 
     async askUser(question: UserQuestion): Promise<{ messageRef: string }> {

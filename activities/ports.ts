@@ -50,6 +50,11 @@ export interface ContainmentContext {
 
 /** Each action checks the current state before acting, so repeating it (retries, crashed workers) is harmless. */
 export interface ContainmentExecutor {
+  /**
+   * Whether the action's effect is in place right now. When provided, the activity reads it for every action of a
+   * batch and records all pre-states in one heartbeat before any action runs, so a crash mid-batch cannot lose them.
+   */
+  isInPlace?(request: ContainmentRequest): Promise<boolean>;
   apply(request: ContainmentRequest, context: ContainmentContext): Promise<ContainmentOutcome>;
   undo(request: ContainmentRequest, context: ContainmentContext): Promise<UndoOutcome>;
 }

@@ -12,6 +12,8 @@ export interface SubmitAlertOptions {
   analysts: string[];
   taskQueue: string;
   receivedAt?: Date;
+  /** Extra memo fields (encoded by the payload codec, unlike search attributes), e.g. the intake's correlation keys. */
+  memo?: Record<string, unknown>;
 }
 
 export interface SubmitAlertResult {
@@ -48,6 +50,7 @@ export async function submitAlert(client: Client, options: SubmitAlertOptions): 
       taskQueue,
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      ...(options.memo ? { memo: options.memo } : {}),
       staticSummary: alertSummary(alert),
       staticDetails: staticDetails(alert),
       typedSearchAttributes: [
@@ -74,11 +77,16 @@ export async function submitAlert(client: Client, options: SubmitAlertOptions): 
   }
 }
 
-/** Signals a related alert to a case; a case that has already closed keeps its record as it is. */
-export async function recordRelatedAlert(client: Client, workflowId: string, related: RelatedAlert): Promise<void> {
+/**
+ * Signals a related alert to a case; a case that has already closed keeps its record as it is. Resolves to whether the
+ * signal reached a running case (false: no such workflow, or it has closed).
+ */
+export async function recordRelatedAlert(client: Client, workflowId: string, related: RelatedAlert): Promise<boolean> {
   try {
     await client.workflow.getHandle(workflowId).signal(relatedAlertSignal, related);
+    return true;
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return false;
   }
 }

@@ -84,7 +84,12 @@ export function decidePromotion(input: PromotionInput): PromotionDecision {
   const { current, catalogMode, allowAutoContain, settings, record } = input;
   const dispositions = dispositionsOf(record);
   const bound = wilsonLowerBound(record.truePositives, dispositions);
-  const decision = (level: PromotionLevel, reason: string): PromotionDecision => ({ level, bound, dispositions, reason });
+  const decision = (level: PromotionLevel, reason: string): PromotionDecision => ({
+    level,
+    bound,
+    dispositions,
+    reason,
+  });
   const evidence = `Wilson lower bound ${fmt(bound)} over ${dispositions} dispositions (threshold ${settings.threshold}, minimum ${settings.minDispositions})`;
 
   if (catalogMode === 'auto-contain') return decision('none', 'the catalog already contains this rule automatically');
@@ -101,7 +106,10 @@ export function decidePromotion(input: PromotionInput): PromotionDecision {
       `${evidence}: reaches the threshold; ${record.shadowDispositions} of ${settings.minShadowDispositions} shadow dispositions so far`,
     );
   }
-  return decision('auto-contain', `${evidence}: reaches the threshold after ${record.shadowDispositions} shadow dispositions`);
+  return decision(
+    'auto-contain',
+    `${evidence}: reaches the threshold after ${record.shadowDispositions} shadow dispositions`,
+  );
 }
 
 // ---- the ledger: where promotion state lives -------------------------------------------------------------------------

@@ -4,7 +4,14 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration';
 import { defaultPromotionSettings, type PromotionLevel, type PromotionSettings } from './fidelity';
-import { containmentActions, defaultPolicy, parsePolicy, ruleModes, type RulePolicy, type RulePolicyInput } from './policy';
+import {
+  containmentActions,
+  defaultPolicy,
+  parsePolicy,
+  ruleModes,
+  type RulePolicy,
+  type RulePolicyInput,
+} from './policy';
 
 /** A detection rule as the catalog describes it. */
 export interface CatalogRule {
@@ -27,7 +34,12 @@ export interface RuleCatalog {
 
 function catalogOf(rules: CatalogRule[], fallback: RulePolicy): RuleCatalog {
   const byId = new Map(rules.map((rule) => [rule.id, rule]));
-  const unknown = (id: string): CatalogRule => ({ id, policy: fallback, allowAutoContain: false, promotion: defaultPromotionSettings });
+  const unknown = (id: string): CatalogRule => ({
+    id,
+    policy: fallback,
+    allowAutoContain: false,
+    promotion: defaultPromotionSettings,
+  });
   return {
     rules,
     ruleFor: (ruleId) => byId.get(ruleId) ?? unknown(ruleId),
@@ -77,17 +89,21 @@ const listOf = (values: readonly string[]) => values.join(', ');
 const required = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : what);
 
 const duration = (min: number, max: number, hint: string) =>
-  z
-    .string({ error: required(`must be a duration like ${hint}`) })
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) ctx.addIssue({ code: 'custom', message: `must be a duration like ${hint}` });
-      else if (ms < min || ms > max) ctx.addIssue({ code: 'custom', message: `must be between ${formatBound(min)} and ${formatBound(max)}` });
-      return ms ?? 0;
-    });
-const formatBound = (ms: number) => (ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / MINUTE}m`);
+  z.string({ error: required(`must be a duration like ${hint}`) }).transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) ctx.addIssue({ code: 'custom', message: `must be a duration like ${hint}` });
+    else if (ms < min || ms > max)
+      ctx.addIssue({ code: 'custom', message: `must be between ${formatBound(min)} and ${formatBound(max)}` });
+    return ms ?? 0;
+  });
+const formatBound = (ms: number) =>
+  ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / MINUTE}m`;
 const bool = z.boolean({ error: 'must be true or false' });
-const wholeNumber = (min: number) => z.number({ error: `must be a whole number of at least ${min}` }).int(`must be a whole number of at least ${min}`).min(min, `must be a whole number of at least ${min}`);
+const wholeNumber = (min: number) =>
+  z
+    .number({ error: `must be a whole number of at least ${min}` })
+    .int(`must be a whole number of at least ${min}`)
+    .min(min, `must be a whole number of at least ${min}`);
 
 const promotionSchema = z.strictObject(
   {
@@ -112,9 +128,14 @@ const ruleSchema = z
       reminderBeforeDeadline: duration(0, 7 * 86_400_000, '10m').optional(),
       analystDecisionTimeout: duration(MINUTE, 30 * 86_400_000, '4h').optional(),
       containmentActions: z
-        .array(z.enum(containmentActions, { error: (issue) => `"${String(issue.input)}" is not one of ${listOf(containmentActions)}` }), {
-          error: `must be a list of ${listOf(containmentActions)}`,
-        })
+        .array(
+          z.enum(containmentActions, {
+            error: (issue) => `"${String(issue.input)}" is not one of ${listOf(containmentActions)}`,
+          }),
+          {
+            error: `must be a list of ${listOf(containmentActions)}`,
+          },
+        )
         .refine((actions) => new Set(actions).size === actions.length, 'must not repeat an action')
         .optional(),
       onUserConfirms: z.enum(['close', 'review'], { error: 'must be close or review' }).optional(),
@@ -122,21 +143,36 @@ const ruleSchema = z
       allowAutoContain: bool.default(false),
       promotion: promotionSchema.prefault({}),
     },
-    { error: 'must be a mapping of the rule\'s settings (mode, confirmationTimeout, containmentActions, …)' },
+    { error: "must be a mapping of the rule's settings (mode, confirmationTimeout, containmentActions, …)" },
   )
   .superRefine((rule, ctx) => {
     const containing = rule.mode === 'auto-contain' || rule.allowAutoContain;
     if (containing && !rule.containmentActions?.length) {
       const field = rule.mode === 'auto-contain' ? 'mode' : 'allowAutoContain';
-      ctx.addIssue({ code: 'custom', path: ['containmentActions'], message: `must name at least one action when ${field} allows automatic containment` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['containmentActions'],
+        message: `must name at least one action when ${field} allows automatic containment`,
+      });
     }
-    if (rule.reminderBeforeDeadline !== undefined && rule.reminderBeforeDeadline >= (rule.confirmationTimeout ?? 30 * MINUTE)) {
-      ctx.addIssue({ code: 'custom', path: ['reminderBeforeDeadline'], message: 'must be shorter than confirmationTimeout' });
+    if (
+      rule.reminderBeforeDeadline !== undefined &&
+      rule.reminderBeforeDeadline >= (rule.confirmationTimeout ?? 30 * MINUTE)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reminderBeforeDeadline'],
+        message: 'must be shorter than confirmationTimeout',
+      });
     }
   });
 
 const catalogSchema = z.strictObject(
-  { rules: z.record(z.string().min(1, 'rule ids must not be empty'), ruleSchema, { error: required('must be a mapping from rule id to rule') }) },
+  {
+    rules: z.record(z.string().min(1, 'rule ids must not be empty'), ruleSchema, {
+      error: required('must be a mapping from rule id to rule'),
+    }),
+  },
   { error: 'must be a YAML mapping with a "rules" key' },
 );
 
@@ -145,7 +181,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const inRule = path[0] === 'rules' && path.length >= 2;
   const where = inRule ? `rule "${path[1]}": ` : '';
   const field = (inRule ? path.slice(2) : path).join('.').replace(/\.\[/g, '[');
-  const what = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+  const what =
+    issue.code === 'unrecognized_keys'
+      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+      : issue.message;
   return `${where}${field ? `${field}: ` : ''}${what}`;
 }
 
@@ -165,7 +204,15 @@ export function parseRuleCatalog(text: string, source: string, fallback: RulePol
   if (!parsed.success) throw new RuleCatalogError(source, parsed.error.issues.map(describeIssue));
 
   const rules = Object.entries(parsed.data.rules).map(([id, rule]): CatalogRule => {
-    const { name, allowAutoContain, promotion, confirmationTimeout, reminderBeforeDeadline, analystDecisionTimeout, ...rest } = rule;
+    const {
+      name,
+      allowAutoContain,
+      promotion,
+      confirmationTimeout,
+      reminderBeforeDeadline,
+      analystDecisionTimeout,
+      ...rest
+    } = rule;
     return {
       id,
       name,
@@ -194,7 +241,9 @@ export function loadRuleCatalog(path: string): RuleCatalog {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new RuleCatalogError(source, [`cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); set SOC_RULES_FILE to the rule catalog`]);
+    throw new RuleCatalogError(source, [
+      `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); set SOC_RULES_FILE to the rule catalog`,
+    ]);
   }
   return parseRuleCatalog(text, source);
 }

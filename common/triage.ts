@@ -1,7 +1,7 @@
 import type { Alert } from './alert';
 import type { ContainmentAction, RulePolicy, RuleMode } from './policy';
 
-/** Shapes shared by the triage workflow, its activities and its clients. Types only: safe in workflow code. */
+/** Shapes shared by the triage workflow, its activities and its clients. Pure: safe in workflow code. */
 
 // ---- enrichment -------------------------------------------------------------------------------------------------
 
@@ -213,6 +213,15 @@ export interface ContainmentOutcome {
 export interface UndoOutcome {
   status: 'undone' | 'nothing-to-undo';
   detail: string;
+}
+
+/** One action's result in a containment batch; `failed` carries the reason an analyst reads. */
+export type ContainmentResult = { action: ContainmentAction } & (ContainmentOutcome | { status: 'failed'; target: string; detail: string });
+export type UndoResult = { action: ContainmentAction } & (UndoOutcome | { status: 'failed'; detail: string });
+
+/** The entity an action is aimed at, as people name it. */
+export function containmentTarget(request: ContainmentRequest): string {
+  return request.user?.userPrincipalName ?? request.user?.objectId ?? request.host ?? request.ip ?? '';
 }
 
 export interface UserQuestion {

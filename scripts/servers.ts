@@ -13,6 +13,8 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { registerSearchAttributes } from '../workers/search-attributes';
 
 export const projectRoot = resolve(__dirname, '..');
 export const temporalDir = join(projectRoot, '.temporal');
@@ -222,6 +224,31 @@ export async function startTestServer(timeoutMs = 60_000): Promise<RunningTestSe
   } catch (err) {
     stop();
     throw new Error(`time-skipping test server did not start: ${(err as Error).message}\n${stderr}`);
+  }
+}
+
+/**
+ * A time-skipping test environment. The JVM is started here with a 60 s deadline (the SDK allows about 5 s, which a
+ * JVM on a busy 2-core machine can miss); the SDK then attaches to it through `alreadyRunningPlaceholder()`.
+ */
+export async function startTimeSkippingEnvironment(): Promise<{ env: TestWorkflowEnvironment; teardown(): Promise<void> }> {
+  const server = await startTestServer();
+  try {
+    const env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: alreadyRunningPlaceholder() }, port: server.port },
+    });
+    // The test server accepts search attributes only once they are registered, like a real cluster.
+    await registerSearchAttributes(env.connection);
+    return {
+      env,
+      async teardown() {
+        await env.teardown();
+        server.stop();
+      },
+    };
+  } catch (err) {
+    server.stop();
+    throw err;
   }
 }
 

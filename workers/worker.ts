@@ -8,7 +8,7 @@ export interface TriageWorkerOptions {
   taskQueue: string;
   ports: Ports;
   /** A pre-built bundle (tests, production images); otherwise the workflows are bundled at start. */
-  workflowBundle?: { codePath: string };
+  workflowBundle?: { codePath: string } | { code: string };
   identity?: string;
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
 }

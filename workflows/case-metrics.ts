@@ -44,17 +44,33 @@ export function recordCaseMetrics(state: CaseState): void {
   if (!last) {
     // A run continued as new carries a case whose earlier events were counted by the run before it.
     const continued = wf.workflowInfo().continuedFromExecutionRunId !== undefined;
-    last = continued ? snapshot(state) : { escalations: 0, triaged: false, contained: false, closed: false, shadow: false };
-    if (!continued) meter.createCounter('soc_alerts_total', 'alerts', 'Alerts triaged, by rule and route').add(1, { ...rule, route: state.route });
+    last = continued
+      ? snapshot(state)
+      : { escalations: 0, triaged: false, contained: false, closed: false, shadow: false };
+    if (!continued)
+      meter
+        .createCounter('soc_alerts_total', 'alerts', 'Alerts triaged, by rule and route')
+        .add(1, { ...rule, route: state.route });
     seen.set(state, last);
   }
   const now = snapshot(state);
   if (now.shadow && !last.shadow) {
-    meter.createCounter('soc_shadow_would_contain_total', 'alerts', 'Alerts shadow mode would have contained automatically').add(1, rule);
+    meter
+      .createCounter(
+        'soc_shadow_would_contain_total',
+        'alerts',
+        'Alerts shadow mode would have contained automatically',
+      )
+      .add(1, rule);
   }
   if (now.triaged && !last.triaged) {
     meter
-      .createHistogram('soc_time_to_triage_seconds', 'float', 's', 'From receipt to a disposition (user, automation or analyst)')
+      .createHistogram(
+        'soc_time_to_triage_seconds',
+        'float',
+        's',
+        'From receipt to a disposition (user, automation or analyst)',
+      )
       .record(seconds(state.receivedAt, state.triagedAt!), { ...rule, settled_by: state.settledBy ?? 'unknown' });
   }
   if (now.contained && !last.contained) {

@@ -11,7 +11,12 @@ import {
   type PromotionLevel,
   type PromotionTransition,
 } from '../common/fidelity';
-import { LEDGER_MEMO_KEY, promotionLedgerQuery, recordFidelityReviewSignal, type FidelityReviewRecord } from './fidelity-messages';
+import {
+  LEDGER_MEMO_KEY,
+  promotionLedgerQuery,
+  recordFidelityReviewSignal,
+  type FidelityReviewRecord,
+} from './fidelity-messages';
 
 /**
  * The fidelity loop. A Temporal Schedule starts `fidelityReviewWorkflow`, which reads each catalog rule's record from
@@ -48,7 +53,9 @@ export function describeTransition(t: PromotionTransition): string {
 function renderReview(result: FidelityReviewResult): string {
   const lines = [
     `### Rule fidelity review · ${result.reviewedAt}`,
-    result.transitions.length ? result.transitions.map((t) => `- ${describeTransition(t)}`).join('\n') : '_No promotion or demotion._',
+    result.transitions.length
+      ? result.transitions.map((t) => `- ${describeTransition(t)}`).join('\n')
+      : '_No promotion or demotion._',
     '| rule | TP | FP | BP | shadow | Wilson lower bound | threshold | level |',
     '|---|---|---|---|---|---|---|---|',
     ...result.rules.map(
@@ -63,8 +70,11 @@ function renderReview(result: FidelityReviewResult): string {
 /** One review: run by the schedule (overlap: skip), or started by hand. */
 export async function fidelityReviewWorkflow(): Promise<FidelityReviewResult> {
   const reviewId = wf.workflowInfo().workflowId;
-  wf.setCurrentDetails('Reading each rule\'s record from visibility…');
-  const { rules, ledger } = await readRuleRecords.executeWithOptions({ summary: 'Read rule records from visibility and the ledger' }, []);
+  wf.setCurrentDetails("Reading each rule's record from visibility…");
+  const { rules, ledger } = await readRuleRecords.executeWithOptions(
+    { summary: 'Read rule records from visibility and the ledger' },
+    [],
+  );
   const reviewedAt = new Date().toISOString();
   const reviews = rules.map((rule): RuleReview => {
     const current = levelOf(ledger, rule.ruleId);
@@ -85,7 +95,11 @@ export async function fidelityReviewWorkflow(): Promise<FidelityReviewResult> {
   const result: FidelityReviewResult = { reviewId, reviewedAt, rules: reviews, transitions };
 
   await recordFidelityReview.executeWithOptions(
-    { summary: transitions.length ? `Record ${transitions.length} promotion change(s) in the ledger` : 'Record the review in the ledger' },
+    {
+      summary: transitions.length
+        ? `Record ${transitions.length} promotion change(s) in the ledger`
+        : 'Record the review in the ledger',
+    },
     [{ reviewId, reviewedAt, transitions }],
   );
   for (const t of transitions) {
@@ -96,7 +110,12 @@ export async function fidelityReviewWorkflow(): Promise<FidelityReviewResult> {
   }
   for (const r of reviews) {
     wf.metricMeter
-      .createGauge('soc_rule_promotion_level', 'int', 'level', 'Promotion level per rule: 0 none, 1 shadow, 2 auto-contain')
+      .createGauge(
+        'soc_rule_promotion_level',
+        'int',
+        'level',
+        'Promotion level per rule: 0 none, 1 shadow, 2 auto-contain',
+      )
       .set(promotionLevels.indexOf(r.decision.level), { rule_id: r.ruleId });
   }
   wf.setCurrentDetails(renderReview(result));
@@ -109,10 +128,20 @@ function renderLedger(ledger: PromotionLedgerView): string {
     '### Rule promotions',
     ledger.reviewedAt ? `Last review: ${ledger.reviewedAt}` : 'No review yet.',
     promoted.length
-      ? ['| rule | level | since |', '|---|---|---|', ...promoted.map(([id, p]) => `| \`${id}\` | **${p.level}** | ${p.since} |`)].join('\n')
+      ? [
+          '| rule | level | since |',
+          '|---|---|---|',
+          ...promoted.map(([id, p]) => `| \`${id}\` | **${p.level}** | ${p.since} |`),
+        ].join('\n')
       : '_No rule is promoted: every rule runs in its catalog mode._',
     '### Recent changes',
-    ledger.recentTransitions.length ? ledger.recentTransitions.slice(-10).reverse().map((t) => `- ${t.at} ${describeTransition(t)}`).join('\n') : '_None yet._',
+    ledger.recentTransitions.length
+      ? ledger.recentTransitions
+          .slice(-10)
+          .reverse()
+          .map((t) => `- ${t.at} ${describeTransition(t)}`)
+          .join('\n')
+      : '_None yet._',
   ].join('\n\n');
 }
 
@@ -132,13 +161,21 @@ export async function fidelityLedgerWorkflow(carried?: PromotionLedgerView): Pro
     for (const t of review.transitions) {
       // Compare-and-set: a stale review (one that read an older ledger) changes nothing.
       if (levelOf(ledger, t.ruleId) !== t.from) {
-        wf.log.warn('ignored a stale promotion change', { ruleId: t.ruleId, from: t.from, to: t.to, reviewId: t.reviewId });
+        wf.log.warn('ignored a stale promotion change', {
+          ruleId: t.ruleId,
+          from: t.from,
+          to: t.to,
+          reviewId: t.reviewId,
+        });
         continue;
       }
       if (t.to === 'none') delete ledger.promotions[t.ruleId];
       else ledger.promotions[t.ruleId] = { level: t.to, since: t.at };
       ledger.recentTransitions.push(t);
-      wf.log.info(`rule ${isPromotion(t) ? 'promoted' : 'demoted'}: ${t.ruleId} ${t.from} -> ${t.to}`, { reason: t.reason, reviewId: t.reviewId });
+      wf.log.info(`rule ${isPromotion(t) ? 'promoted' : 'demoted'}: ${t.ruleId} ${t.from} -> ${t.to}`, {
+        reason: t.reason,
+        reviewId: t.reviewId,
+      });
     }
     ledger.recentTransitions = ledger.recentTransitions.slice(-MAX_RECENT_TRANSITIONS);
     ledger.reviewedAt = review.reviewedAt;

@@ -1,1 +1,3 @@
 export { triageWorkflow } from './triage';
+export { fidelityLedgerWorkflow, fidelityReviewWorkflow } from './fidelity';
+export { defenderPollWorkflow } from './defender-poll';

@@ -17,11 +17,14 @@ import type {
   CaseState,
   ContainmentRecord,
   ContainmentRequest,
+  ContainmentResult,
   Disposition,
   SettledBy,
   TriageInput,
+  UndoResult,
   UserAnswer,
 } from '../common/triage';
+import { containmentTarget } from '../common/triage';
 import { recordCaseMetrics } from './case-metrics';
 import { renderCase } from './details';
 import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery, relatedAlertSignal } from './messages';
@@ -36,10 +39,11 @@ const { gatherContext } = wf.proxyActivities<TriageActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: ENRICHMENT_ATTEMPTS },
 });
 
+const CONTAINMENT_ATTEMPTS = 10;
 const { applyContainment, undoContainment } = wf.proxyActivities<TriageActivities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: CONTAINMENT_ATTEMPTS },
 });
 
 const { askUser, updateQuestion, escalate } = wf.proxyActivities<TriageActivities>({
@@ -93,8 +97,10 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
 
   // ---- publishing state ----------------------------------------------------------------------------------------
 
+  let published = '';
+  /** Shows the case in the Web UI: search attributes (only when they changed: each upsert is a history event) and details. */
   function publish(): void {
-    wf.upsertSearchAttributes([
+    const attributes = [
       { key: TriageStateKey, value: state.triageState },
       { key: DispositionKey, value: state.disposition },
       ...(state.settledBy ? [{ key: SettledByKey, value: state.settledBy }] : []),
@@ -103,7 +109,12 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
       ...(state.closedAt ? [{ key: ClosedAtKey, value: new Date(state.closedAt) }] : []),
       ...(state.question?.outcome ? [{ key: QuestionOutcomeKey, value: state.question.outcome }] : []),
       ...(state.wouldHaveContained ? [{ key: WouldContainKey, value: true }] : []),
-    ] as SearchAttributeUpdatePair[]);
+    ] as SearchAttributeUpdatePair[];
+    const fingerprint = JSON.stringify(attributes.map((a) => [a.key.name, a.value]));
+    if (fingerprint !== published) {
+      wf.upsertSearchAttributes(attributes);
+      published = fingerprint;
+    }
     wf.setCurrentDetails(renderCase(state));
     recordCaseMetrics(state);
   }
@@ -205,37 +216,38 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
       });
   }
 
-  function targetOf(request: ContainmentRequest): string {
-    return request.user?.userPrincipalName ?? request.user?.objectId ?? request.host ?? request.ip ?? '';
-  }
-
-  /** Runs the actions in parallel; a failed action is recorded with its reason and escalated, never retried forever. */
+  /** Runs the actions as one batch; a failed action is recorded with its reason and escalated, never retried forever. */
   async function contain(requested?: ContainmentAction[]): Promise<string> {
     const plan = containmentPlan(requested);
     if (plan.length === 0) return 'nothing to contain';
     state.triageState = 'containing';
     publish();
-    const records = await Promise.all(
-      plan.map(async (request): Promise<ContainmentRecord> => {
-        try {
-          const outcome = await applyContainment.executeWithOptions(
-            { summary: `${actionLabels[request.action]} ${targetOf(request)}` },
-            [request],
-          );
-          return { action: request.action, target: outcome.target, status: outcome.status, detail: outcome.detail, at: now() };
-        } catch (err) {
-          if (wf.isCancellation(err)) throw err;
-          return { action: request.action, target: targetOf(request), status: 'failed', detail: failureReason(err), at: now() };
-        }
-      }),
-    );
-    state.containment.push(...records);
-    if (records.some((r) => r.status === 'applied' || r.status === 'already-in-place')) state.containedAt ??= now();
-    state.triageState = state.containment.some((c) => c.status === 'applied' || c.status === 'already-in-place') ? 'contained' : 'awaiting-analyst';
-    const failed = records.filter((r) => r.status === 'failed');
+    let results: ContainmentResult[];
+    try {
+      results = await applyContainment.executeWithOptions(
+        { summary: `Contain: ${plan.map((r) => `${actionLabels[r.action]} ${containmentTarget(r)}`).join(', ')}`.slice(0, 200) },
+        [{ requests: plan, finalAttempt: CONTAINMENT_ATTEMPTS }],
+      );
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      results = plan.map((r) => ({ action: r.action, status: 'failed', target: containmentTarget(r), detail: failureReason(err) }));
+    }
+    const at = now();
+    state.containment.push(...results.map(({ action, status, target, detail }) => ({ action, status, target, detail, at })));
+    const inPlace = state.containment.some((c) => c.status === 'applied' || c.status === 'already-in-place');
+    if (inPlace) state.containedAt ??= at;
+    state.triageState = inPlace ? 'contained' : 'awaiting-analyst';
+    const failed = results.filter((r) => r.status === 'failed');
     return failed.length
       ? `containment incomplete: ${failed.map((f) => `${f.action} failed (${f.detail})`).join('; ')}`
-      : `contained: ${records.map((r) => `${r.action} ${r.status}`).join(', ')}`;
+      : `contained: ${results.map((r) => `${r.action} ${r.status}`).join(', ')}`;
+  }
+
+  function requestFor(record: ContainmentRecord): ContainmentRequest {
+    const base = { workflowId: state.workflowId, action: record.action };
+    if (record.action === 'disable-account' || record.action === 'revoke-sessions') return { ...base, user };
+    if (record.action === 'isolate-host') return { ...base, host: alert.entities.host };
+    return { ...base, ip: alert.entities.sourceIp };
   }
 
   /** Undoes what this case applied, newest first; what was already in place before the case is left alone. */
@@ -244,33 +256,28 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     if (applied.length === 0) return 'nothing to release';
     state.triageState = 'releasing';
     publish();
-    const results: string[] = [];
-    for (const record of applied) {
-      const request: ContainmentRequest = {
-        workflowId: state.workflowId,
-        action: record.action,
-        ...(record.action === 'disable-account' || record.action === 'revoke-sessions'
-          ? { user }
-          : record.action === 'isolate-host'
-            ? { host: alert.entities.host }
-            : { ip: alert.entities.sourceIp }),
-      };
-      try {
-        const outcome = await undoContainment.executeWithOptions(
-          { summary: `Undo: ${actionLabels[record.action]} ${record.target}` },
-          [request],
-        );
-        record.status = 'undone';
-        record.detail = outcome.detail;
-        record.at = now();
-        results.push(`${record.action} undone`);
-      } catch (err) {
-        if (wf.isCancellation(err)) throw err;
-        record.detail = `undo failed: ${failureReason(err)}`;
-        results.push(`${record.action} undo failed (${failureReason(err)})`);
-      }
+    let results: UndoResult[];
+    try {
+      results = await undoContainment.executeWithOptions(
+        { summary: `Undo: ${applied.map((r) => `${actionLabels[r.action]} ${r.target}`).join(', ')}`.slice(0, 200) },
+        [{ requests: applied.map(requestFor), finalAttempt: CONTAINMENT_ATTEMPTS }],
+      );
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      results = applied.map((r) => ({ action: r.action, status: 'failed', detail: failureReason(err) }));
     }
-    return `released: ${results.join(', ')}`;
+    const at = now();
+    results.forEach((result, i) => {
+      const record = applied[i]!;
+      record.at = at;
+      if (result.status === 'failed') {
+        record.detail = `undo failed: ${result.detail}`;
+      } else {
+        record.status = 'undone';
+        record.detail = result.detail;
+      }
+    });
+    return `released: ${results.map((r) => (r.status === 'failed' ? `${r.action} undo failed (${r.detail})` : `${r.action} undone`)).join(', ')}`;
   }
 
   async function escalateToAnalysts(reason: string): Promise<void> {
@@ -355,8 +362,10 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     }
     if (answer === 'it-was-not-me') {
       triaged('true-positive', 'user');
-      await settleQuestion('answered', answer);
-      const outcome = policy.containOnUserDenial ? await contain() : 'containment waits for an analyst';
+      const [, outcome] = await Promise.all([
+        settleQuestion('answered', answer),
+        policy.containOnUserDenial ? contain() : Promise.resolve('containment waits for an analyst'),
+      ]);
       return escalateToAnalysts(`the user said it was not them; ${outcome}`);
     }
     if (answered) return settleQuestion('withdrawn');

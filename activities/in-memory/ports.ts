@@ -58,6 +58,19 @@ function endpoints(world: World): EndpointDirectory {
 
 function containment(world: World): ContainmentExecutor {
   return {
+    async isInPlace(request) {
+      switch (request.action) {
+        case 'disable-account':
+          return !world.findUser(request.user!).accountEnabled;
+        case 'revoke-sessions':
+          return world.findUser(request.user!).sessionsValidFrom >= (request.requestedAt ?? new Date(0).toISOString());
+        case 'isolate-host':
+          return world.findHost(request.host!).isolated;
+        case 'block-ip':
+          return world.data.blockedIps.includes(request.ip!);
+      }
+    },
+
     async apply(request, context) {
       world.fault(request.action);
       switch (request.action) {

@@ -12,10 +12,10 @@ export type CardKind = 'question' | 'soc';
 export interface CardBinding {
   kind: CardKind;
   workflowId: string;
-  /** Question cards: Entra object id of the person asked (the only one who may answer). */
+  /** Question cards: Entra object id of the person asked — the only one whose click counts. */
   userId?: string;
-  /** Question cards: how to name that person in "Only … can answer this". */
-  userName?: string;
+  /** Question cards: the identity the workflow asked (UPN, else object id); the answer is recorded as theirs. */
+  answerAs?: string;
   /** The choices the card offers, in card order. */
   choices: string[];
 }
@@ -27,7 +27,7 @@ export const boundActionDataSchema = z.object({
   kind: z.enum(['question', 'soc']),
   workflowId: z.string().min(1).max(1000),
   userId: z.string().min(1).max(64).optional(),
-  userName: z.string().min(1).max(256).optional(),
+  answerAs: z.string().min(1).max(256).optional(),
   choices: z.array(z.string().min(1).max(64)).min(1).max(10),
   token: z.string().min(1).max(128),
   choice: z.string().min(1).max(64),
@@ -36,7 +36,7 @@ export const boundActionDataSchema = z.object({
 const VERSION = 'soc-triage-card/v1';
 
 function mac(key: Buffer, binding: CardBinding): Buffer {
-  const canonical = JSON.stringify([VERSION, binding.kind, binding.workflowId, binding.userId ?? '', binding.userName ?? '', binding.choices]);
+  const canonical = JSON.stringify([VERSION, binding.kind, binding.workflowId, binding.userId ?? '', binding.answerAs ?? '', binding.choices]);
   return createHmac('sha256', key).update(canonical).digest();
 }
 

@@ -75,15 +75,18 @@ export const answerLabels: Record<UserAnswer, string> = {
 };
 const answerChoices: UserAnswer[] = ['it-was-me', 'it-was-not-me'];
 
-/** "Was this you?" with the facts that let a person recognise the event, and the two answers. */
+/**
+ * "Was this you?" with the facts that let a person recognise the event, and the two answers.
+ * `question.user.objectId` must be set: the card admits only that Entra user's clicks.
+ */
 export function questionCard(question: UserQuestion, bind: Binder): AdaptiveCard {
-  const userId = question.user.objectId ?? question.user.userPrincipalName ?? '';
-  const userName = question.user.userPrincipalName ?? question.user.objectId ?? 'the person asked';
-  const data = bind({ kind: 'question', workflowId: question.workflowId, userId, userName, choices: answerChoices });
+  const userId = question.user.objectId ?? '';
+  const answerAs = question.user.userPrincipalName ?? userId;
+  const data = bind({ kind: 'question', workflowId: question.workflowId, userId, answerAs, choices: answerChoices });
   return card(
     [
       heading('Was this you?'),
-      text(`The security team noticed this activity on your account (${userName}) and wants to make sure it was you.`),
+      text(`The security team noticed this activity on your account (${answerAs}) and wants to make sure it was you.`),
       { type: 'FactSet', facts: question.facts.map((f) => ({ title: f.label, value: readableTime(f.value) })) },
       text(
         `Please answer by ${readableTime(question.deadline)}. If you do not recognise it, choose "No" — the security team will protect your account.`,

@@ -34,6 +34,8 @@ export interface ConnectorOptions {
   /** Milliseconds per HTTP call; default 15 s (the activities calling this have a 1-minute start-to-close timeout). */
   timeoutMs?: number;
   now?: () => number;
+  /** Default: the global fetch. */
+  fetch?: typeof fetch;
 }
 
 /** The outgoing activity: a message carrying one Adaptive Card. */
@@ -89,7 +91,7 @@ async function call(
 ): Promise<{ status: number; body: unknown }> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(options.timeoutMs) });
+    response = await options.fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(options.timeoutMs) });
   } catch (err) {
     const cause = err instanceof Error ? (err.name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : err.message) : String(err);
     throw new ConnectorError(operation, 0, undefined, `${operation}: ${cause}`);
@@ -126,7 +128,7 @@ export interface BotTokenSource {
 
 /** Client-credentials token for the Bot Connector, cached until five minutes before it expires. */
 export function createBotTokenSource(config: Pick<TeamsConfig, 'appId' | 'appSecret' | 'tokenEndpoint'>, options: ConnectorOptions = {}): BotTokenSource {
-  const opts = { timeoutMs: 15_000, now: Date.now, ...options };
+  const opts = { timeoutMs: 15_000, now: Date.now, fetch: globalThis.fetch, ...options };
   let cached: { token: string; renewAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
   return {
@@ -175,7 +177,7 @@ export function createConnectorClient(
   config: Pick<TeamsConfig, 'appId' | 'appSecret' | 'tokenEndpoint' | 'tenantId' | 'serviceUrl'>,
   options: ConnectorOptions & { tokens?: BotTokenSource } = {},
 ): ConnectorClient {
-  const opts = { timeoutMs: 15_000, now: Date.now, ...options };
+  const opts = { timeoutMs: 15_000, now: Date.now, fetch: globalThis.fetch, ...options };
   const tokens = options.tokens ?? createBotTokenSource(config, opts);
   const base = config.serviceUrl.endsWith('/') ? config.serviceUrl : `${config.serviceUrl}/`;
 

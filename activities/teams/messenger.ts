@@ -62,6 +62,11 @@ function toFailure(err: unknown, what: string, whose: string): unknown {
 export interface TeamsMessengerOptions extends ConnectorOptions {
   /** Another connector (tests); by default one built from the configuration. */
   connector?: ConnectorClient;
+  /**
+   * Teams reaches people by Entra object id; many SIEMs name only the UPN. Given this (for example the identity
+   * port's `userProfile(...).id`), such users are looked up; without it they cannot be asked.
+   */
+  lookupObjectId?: (userPrincipalName: string) => Promise<string>;
 }
 
 export function createTeamsMessenger(config: TeamsConfig, options: TeamsMessengerOptions = {}): Messenger {
@@ -71,16 +76,18 @@ export function createTeamsMessenger(config: TeamsConfig, options: TeamsMessenge
   return {
     async askUser(question: UserQuestion) {
       const who = question.user.userPrincipalName ?? question.user.objectId ?? 'the user';
-      const objectId = question.user.objectId;
+      const upn = question.user.userPrincipalName;
+      const objectId = question.user.objectId ?? (upn && options.lookupObjectId ? await options.lookupObjectId(upn) : undefined);
       if (!objectId) {
         throw ApplicationFailure.nonRetryable(
           `Teams reaches people by Entra object id, and the alert names only ${who}`,
           'QuestionUndeliverable',
         );
       }
+      const card = questionCard({ ...question, user: { ...question.user, objectId } }, bind);
       try {
         const conversationId = await connector.createPersonalConversation(objectId);
-        const activityId = await connector.sendActivity(conversationId, cardActivity(questionCard(question, bind), 'Was this you?'));
+        const activityId = await connector.sendActivity(conversationId, cardActivity(card, 'Was this you?'));
         return { messageRef: encodeMessageRef({ conversationId, activityId }) };
       } catch (err) {
         throw toFailure(err, `ask ${who}`, who);

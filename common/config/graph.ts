@@ -29,35 +29,43 @@ export interface GraphConfig {
 }
 
 /** Hosts whose Graph token audience is the host itself (global and national clouds). */
-const nationalGraphHosts = ['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn'];
+const nationalGraphHosts = [
+  'graph.microsoft.com',
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'microsoftgraph.chinacloudapi.cn',
+];
 
-const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID (find it on the app registration\'s overview page)');
+const guid = z
+  .string()
+  .regex(
+    /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+    "must be a GUID (find it on the app registration's overview page)",
+  );
 const tenant = z
   .string()
   .regex(
     /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/,
     'must be the directory (tenant) id, a GUID, or a verified domain such as contoso.onmicrosoft.com',
   );
-const httpsRoot = z
-  .string()
-  .transform((raw, ctx) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(raw);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a URL such as https://graph.microsoft.com' });
-      return z.NEVER;
-    }
-    if (parsed.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', message: 'must be an https:// URL (tokens are only sent over HTTPS)' });
-      return z.NEVER;
-    }
-    if (parsed.search || parsed.hash || parsed.username) {
-      ctx.addIssue({ code: 'custom', message: 'must be a bare root URL without query, fragment or credentials' });
-      return z.NEVER;
-    }
-    return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
-  });
+const httpsRoot = z.string().transform((raw, ctx) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a URL such as https://graph.microsoft.com' });
+    return z.NEVER;
+  }
+  if (parsed.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: 'must be an https:// URL (tokens are only sent over HTTPS)' });
+    return z.NEVER;
+  }
+  if (parsed.search || parsed.hash || parsed.username) {
+    ctx.addIssue({ code: 'custom', message: 'must be a bare root URL without query, fragment or credentials' });
+    return z.NEVER;
+  }
+  return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
+});
 
 const graphVariables = [
   'GRAPH_TENANT_ID',
@@ -77,22 +85,30 @@ export function loadGraphConfig(env: Env = process.env): GraphConfig | undefined
   const tenantId = parseVar(env, 'GRAPH_TENANT_ID', tenant);
   if (!tenantId) {
     const stray = graphVariables.find(set);
-    if (stray) throw new ConfigError('GRAPH_TENANT_ID', `must be set when ${stray} is (or unset ${stray} to run in demo mode)`);
+    if (stray)
+      throw new ConfigError('GRAPH_TENANT_ID', `must be set when ${stray} is (or unset ${stray} to run in demo mode)`);
     return undefined;
   }
   const clientId = parseVar(env, 'GRAPH_CLIENT_ID', guid);
-  if (!clientId) throw new ConfigError('GRAPH_CLIENT_ID', 'must be set to the application (client) id of the app registration');
+  if (!clientId)
+    throw new ConfigError('GRAPH_CLIENT_ID', 'must be set to the application (client) id of the app registration');
 
   const secret = parseVar(env, 'GRAPH_CLIENT_SECRET', z.string().min(8, 'looks too short to be a client secret'));
   const certificate = readPem(env, 'GRAPH_CLIENT_CERTIFICATE');
   if (secret && certificate) {
-    throw new ConfigError('GRAPH_CLIENT_CERTIFICATE', 'and GRAPH_CLIENT_SECRET are both set: configure exactly one credential');
+    throw new ConfigError(
+      'GRAPH_CLIENT_CERTIFICATE',
+      'and GRAPH_CLIENT_SECRET are both set: configure exactly one credential',
+    );
   }
   if (!secret && !certificate) {
     throw new ConfigError('GRAPH_CLIENT_SECRET', 'or GRAPH_CLIENT_CERTIFICATE must be set: the app needs a credential');
   }
   if (certificate && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(certificate.toString('utf8'))) {
-    throw new ConfigError('GRAPH_CLIENT_CERTIFICATE', 'must name a PEM file holding both the certificate and its private key');
+    throw new ConfigError(
+      'GRAPH_CLIENT_CERTIFICATE',
+      'must name a PEM file holding both the certificate and its private key',
+    );
   }
 
   const graphBaseUrl = parseVar(env, 'GRAPH_BASE_URL', httpsRoot, 'https://graph.microsoft.com')!;
@@ -100,21 +116,32 @@ export function loadGraphConfig(env: Env = process.env): GraphConfig | undefined
   const timeoutSeconds = parseVar(
     env,
     'GRAPH_TIMEOUT_SECONDS',
-    z.coerce.number().int('must be a whole number of seconds').min(1, 'must be between 1 and 120 seconds').max(120, 'must be between 1 and 120 seconds'),
+    z.coerce
+      .number()
+      .int('must be a whole number of seconds')
+      .min(1, 'must be between 1 and 120 seconds')
+      .max(120, 'must be between 1 and 120 seconds'),
     30,
   )!;
 
   return {
     tenantId,
     clientId,
-    credential: secret ? { kind: 'secret', secret } : { kind: 'certificate', pem: certificate!.toString('utf8'), path: env.GRAPH_CLIENT_CERTIFICATE! },
+    credential: secret
+      ? { kind: 'secret', secret }
+      : { kind: 'certificate', pem: certificate!.toString('utf8'), path: env.GRAPH_CLIENT_CERTIFICATE! },
     authorityHost: parseVar(env, 'GRAPH_AUTHORITY_HOST', httpsRoot, 'https://login.microsoftonline.com')!,
     graphBaseUrl,
     graphScope: `${nationalGraphHosts.includes(graphHost) ? new URL(graphBaseUrl).origin : 'https://graph.microsoft.com'}/.default`,
     defenderBaseUrl: parseVar(env, 'DEFENDER_BASE_URL', httpsRoot, 'https://api.securitycenter.microsoft.com')!,
     defenderScope: 'https://api.securitycenter.microsoft.com/.default',
     blockedIpNamedLocationId: parseVar(env, 'GRAPH_BLOCKED_IP_LOCATION_ID', guid),
-    isolationType: parseVar(env, 'DEFENDER_ISOLATION_TYPE', z.enum(['Full', 'Selective'], 'must be Full or Selective'), 'Full')!,
+    isolationType: parseVar(
+      env,
+      'DEFENDER_ISOLATION_TYPE',
+      z.enum(['Full', 'Selective'], 'must be Full or Selective'),
+      'Full',
+    )!,
     requestTimeoutMs: timeoutSeconds * 1000,
   };
 }

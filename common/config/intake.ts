@@ -131,7 +131,7 @@ export function loadIntakeConfig(env: Env = process.env): IntakeConfig {
 }
 
 /** Defaults for tests and embedding: every limit at its default, no source enabled unless `auth` says so. */
-export function intakeConfig(overrides: Partial<IntakeConfig> = {}): IntakeConfig {
+export function intakeConfig(overrides: Partial<Omit<IntakeConfig, 'auth'>> & { auth?: Partial<IntakeConfig['auth']> } = {}): IntakeConfig {
   const defaults = loadIntakeConfig({});
   return { ...defaults, ...overrides, auth: { ...defaults.auth, ...overrides.auth } };
 }

@@ -11,8 +11,15 @@ export interface TriageConfig {
 
 const objectIdList = z
   .string()
-  .transform((raw) => raw.split(',').map((id) => id.trim()).filter(Boolean))
-  .pipe(z.array(z.string().regex(/^[0-9a-fA-F-]{36}$/, 'must list Entra object ids (GUIDs), separated by commas')).min(1));
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(z.string().regex(/^[0-9a-fA-F-]{36}$/, 'must list Entra object ids (GUIDs), separated by commas')).min(1),
+  );
 
 export const defaultRulesFile = join(__dirname, '..', '..', 'rules', 'catalog.yaml');
 

@@ -1,11 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
-import { registerSearchAttributes } from '../../workers/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Ports } from '../../activities/ports';
 import { createTriageWorker } from '../../workers/worker';
-import { alreadyRunningPlaceholder, startTestServer } from '../../scripts/servers';
+import { startTimeSkippingEnvironment } from '../../scripts/servers';
 
 let runtimeInstalled = false;
 /** Keeps the SDK's own logging to warnings so test output stays readable. */
@@ -30,29 +29,10 @@ export interface TimeSkippingHarness {
   teardown(): Promise<void>;
 }
 
-/**
- * A time-skipping test server for one test file. The harness starts the JVM itself with a 60 s deadline (the SDK
- * allows about 5 s, which a JVM on a busy 2-core machine can miss) and then attaches the SDK to it.
- */
+/** A time-skipping test server for one test file (see `startTimeSkippingEnvironment`). */
 export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
   quietRuntime();
-  const server = await startTestServer();
-  try {
-    const env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: alreadyRunningPlaceholder() }, port: server.port },
-    });
-    await registerSearchAttributes(env.connection);
-    return {
-      env,
-      async teardown() {
-        await env.teardown();
-        server.stop();
-      },
-    };
-  } catch (err) {
-    server.stop();
-    throw err;
-  }
+  return startTimeSkippingEnvironment();
 }
 
 export interface DevServerHarness {

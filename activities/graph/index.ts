@@ -1,0 +1,53 @@
+import type { GraphConfig } from '../../common/config/graph';
+import type { Ports } from '../ports';
+import { CachedToken, createCredential } from './auth';
+import { GraphContainment } from './containment';
+import { DefenderClient } from './defender';
+import { ApiClient } from './http';
+import { GraphDirectory } from './identity';
+
+/**
+ * The production implementation of the identity, endpoint and containment ports: Microsoft Graph for Entra ID, Intune
+ * and Conditional Access, Defender for Endpoint for machines. One credential, one cached token per resource.
+ */
+
+export interface GraphTuning {
+  /** Between two polls of a Defender machine action (Defender allows 100 calls a minute). */
+  pollIntervalMs: number;
+  /** How long one activity attempt follows a machine action before reporting it as requested but pending. */
+  isolationWaitMs: number;
+  /** Upper bound on pages followed for one collection. */
+  maxPages: number;
+}
+
+export const defaultGraphTuning: GraphTuning = { pollIntervalMs: 5_000, isolationWaitMs: 10 * 60_000, maxPages: 10 };
+
+export type GraphPorts = Pick<Ports, 'identity' | 'endpoints' | 'containment'>;
+
+export function createGraphPorts(config: GraphConfig, tuning: Partial<GraphTuning> = {}): GraphPorts {
+  const { pollIntervalMs, isolationWaitMs, maxPages } = { ...defaultGraphTuning, ...tuning };
+  const credential = createCredential(config);
+  const graph = new ApiClient({
+    service: 'Microsoft Graph',
+    baseUrl: config.graphBaseUrl,
+    version: 'v1.0',
+    token: new CachedToken(credential, config.graphScope, 'Microsoft Graph'),
+    timeoutMs: config.requestTimeoutMs,
+  });
+  const defenderApi = new ApiClient({
+    service: 'Defender for Endpoint',
+    baseUrl: config.defenderBaseUrl,
+    version: 'api',
+    token: new CachedToken(credential, config.defenderScope, 'Defender for Endpoint'),
+    timeoutMs: config.requestTimeoutMs,
+  });
+  const identity = new GraphDirectory(graph, { maxPages });
+  const defender = new DefenderClient(defenderApi);
+  const containment = new GraphContainment(graph, identity, defender, {
+    namedLocationId: config.blockedIpNamedLocationId,
+    isolationType: config.isolationType,
+    pollIntervalMs,
+    isolationWaitMs,
+  });
+  return { identity, endpoints: defender, containment };
+}

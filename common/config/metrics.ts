@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { hostPort, parseVar, type Env } from './env';
+
+export interface MetricsConfig {
+  /** host:port of the worker's Prometheus endpoint (`/metrics`); undefined when turned off. */
+  prometheusBind: string | undefined;
+}
+
+/** `SOC_METRICS_BIND`: host:port for Prometheus (default 127.0.0.1:9464; 0.0.0.0:9464 in a container), or `off`. */
+export function loadMetricsConfig(env: Env = process.env): MetricsConfig {
+  const bind = parseVar(env, 'SOC_METRICS_BIND', z.union([z.literal('off'), hostPort]), '127.0.0.1:9464')!;
+  return { prometheusBind: bind === 'off' ? undefined : bind };
+}

@@ -1,0 +1,62 @@
+import { DefaultLogger, Runtime, type Logger } from '@temporalio/worker';
+
+/**
+ * The worker's Prometheus endpoint: the SDK's runtime telemetry (`temporal_*`: task latencies, slots, polls, sticky
+ * cache…) and the product's own metrics, emitted by the workflows through the same runtime:
+ *
+ *   soc_alerts_total{rule_id,route}                          alerts by route (auto-contain, confirm-with-user, analyst)
+ *   soc_time_to_triage_seconds{rule_id,settled_by}           histogram: receipt → disposition
+ *   soc_time_to_contain_seconds{rule_id,settled_by}          histogram: receipt → first containment in place
+ *   soc_escalations_total{rule_id,cause}                     cause: no-response, analyst-timeout, routed
+ *   soc_alerts_closed_total{rule_id,disposition,settled_by}
+ *   soc_shadow_would_contain_total{rule_id}                  shadow mode: alerts automatic containment would have acted on
+ *   soc_rule_promotions_total{rule_id,from,to,direction}     promotions and demotions by the fidelity loop
+ *   soc_rule_promotion_level{rule_id}                        0 none, 1 shadow, 2 auto-contain (set at each review)
+ *
+ * Workflow metrics are not emitted while a workflow replays, so a worker restart does not count anything twice.
+ */
+
+const MINUTE = 60;
+const responseBuckets = [
+  30,
+  MINUTE,
+  5 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  60 * MINUTE,
+  4 * 60 * MINUTE,
+  24 * 60 * MINUTE,
+  7 * 24 * 60 * MINUTE,
+];
+
+export const productHistogramBuckets: Record<string, number[]> = {
+  soc_time_to_triage_seconds: responseBuckets,
+  soc_time_to_contain_seconds: responseBuckets,
+};
+
+export interface WorkerTelemetryOptions {
+  /** host:port for `/metrics`; undefined installs the runtime without a Prometheus endpoint. */
+  prometheusBind: string | undefined;
+  logger?: Logger;
+}
+
+/**
+ * Installs the SDK runtime with Prometheus metrics. Call once, first thing in the worker process: before any
+ * `NativeConnection` or `Worker` is created (the runtime can be installed only once per process).
+ */
+export function installWorkerTelemetry(options: WorkerTelemetryOptions): Runtime {
+  return Runtime.install({
+    logger: options.logger ?? new DefaultLogger('INFO'),
+    telemetryOptions: options.prometheusBind
+      ? {
+          metrics: {
+            prometheus: {
+              bindAddress: options.prometheusBind,
+              useSecondsForDurations: true,
+              histogramBucketOverrides: productHistogramBuckets,
+            },
+          },
+        }
+      : {},
+  });
+}

@@ -1,0 +1,66 @@
+import * as wf from '@temporalio/workflow';
+import type { DefenderFeedActivities } from '../activities/defender-feed';
+
+/**
+ * Pulls Defender XDR alerts periodically and hands each to triage (one run per tenant: start it with a fixed workflow
+ * id and conflict policy USE_EXISTING). The cursor lives in the workflow, so a restart of the worker resumes where the
+ * last completed poll ended; it continues as new every few hundred polls to keep its history short.
+ */
+
+export interface DefenderPollTotals {
+  polls: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  lastPolledAt?: string;
+}
+
+export interface DefenderPollInput {
+  /** Pause between polls when the feed has nothing more. */
+  intervalMs: number;
+  cursor?: string;
+  /** Polls per run before continuing as new (default 500). */
+  pollsPerRun?: number;
+  totals?: DefenderPollTotals;
+}
+
+export interface DefenderPollStatus extends DefenderPollTotals {
+  cursor?: string;
+}
+
+export const defenderPollStatusQuery = wf.defineQuery<DefenderPollStatus>('defenderPollStatus');
+/** Polls at once instead of waiting for the interval (after an incident, or from the CLI). */
+export const pollDefenderNowSignal = wf.defineSignal('pollDefenderNow');
+
+const { pollDefenderAlerts } = wf.proxyActivities<DefenderFeedActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  // The feed may be throttled or down for a while: keep trying, never skip a page.
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+export async function defenderPollWorkflow(input: DefenderPollInput): Promise<void> {
+  let cursor = input.cursor;
+  const totals: DefenderPollTotals = { polls: 0, accepted: 0, duplicates: 0, rejected: 0, ...input.totals };
+  let pollNow = false;
+  wf.setHandler(defenderPollStatusQuery, () => ({ ...totals, cursor }));
+  wf.setHandler(pollDefenderNowSignal, () => {
+    pollNow = true;
+  });
+
+  for (let poll = 0; poll < (input.pollsPerRun ?? 500); poll++) {
+    const page = await pollDefenderAlerts.executeWithOptions({ summary: `Poll Defender XDR alerts since ${cursor ?? 'the start'}` }, [{ cursor }]);
+    cursor = page.cursor;
+    totals.polls++;
+    totals.accepted += page.accepted;
+    totals.duplicates += page.duplicates;
+    totals.rejected += page.rejected;
+    totals.lastPolledAt = new Date().toISOString();
+    if (!page.more) {
+      pollNow = false;
+      await wf.condition(() => pollNow, input.intervalMs, { summary: 'Wait for the next Defender poll' });
+    }
+  }
+  await wf.condition(wf.allHandlersFinished);
+  await wf.continueAsNew<typeof defenderPollWorkflow>({ ...input, cursor, totals });
+}
