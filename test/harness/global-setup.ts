@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { searchAttributeKeys } from '../../common/search-attributes';
 import { ensureStandInTls } from '../../standins/tls';
+import { ensureDockerCompose } from '../../scripts/tools';
 import { devServerMissingMessage, resolveDevServer, resolveTestServer, temporalDir } from '../../scripts/servers';
 
 /**
@@ -19,6 +20,11 @@ export default async function globalSetup(): Promise<void> {
 
   const dev = resolveDevServer();
   resolveTestServer();
+  try {
+    process.env.SOC_DOCKER_COMPOSE = ensureDockerCompose();
+  } catch (err) {
+    process.env.SOC_DOCKER_COMPOSE_MISSING = (err as Error).message;
+  }
 
   const bundlePath = join(temporalDir, 'cache', 'workflow-bundle.js');
   mkdirSync(join(temporalDir, 'cache'), { recursive: true });

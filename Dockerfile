@@ -1,0 +1,17 @@
+# The product's image: the worker by default; the intake and the Teams bot run from the same image with another command.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY common ./common
+COPY workflows ./workflows
+COPY activities ./activities
+COPY workers ./workers
+COPY client ./client
+COPY standins ./standins
+COPY scripts ./scripts
+COPY rules ./rules
+COPY tsconfig.json ./
+USER node
+CMD ["npx", "tsx", "workers/main.ts"]
