@@ -11,7 +11,10 @@ import { ConfigError, connectionOptions, loadTemporalConfig, loadTriageConfig } 
 import type { AnalystDecisionKind, CaseState } from '../common/triage';
 import { renderCase } from '../workflows/details';
 import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery } from '../workflows/messages';
-import { DEMO_ANALYST, demoCatalog } from '../workers/demo';
+import { loadRuleCatalog, RuleCatalogError } from '../common/rules';
+import { DEMO_ANALYST } from '../workers/demo';
+import { createPromotionAwareCatalog } from './fidelity';
+import { metricsUsage, runMetricsCommand, runReportCommand, UsageError } from './metrics';
 import { submitAlert } from './triage-client';
 
 const usage = `Usage: npm run soc -- <command>
@@ -22,11 +25,13 @@ const usage = `Usage: npm run soc -- <command>
   show <workflowId>                               the case so far
   answer <workflowId> --as <user> --yes|--no      answer "was this you?" as the affected user
   decide <workflowId> --as <analyst> <decision>   contain | close-true-positive | close-benign |
-                                                  close-false-positive | release-containment`;
+                                                  close-false-positive | release-containment
+
+${metricsUsage}`;
 
 const decisions: AnalystDecisionKind[] = ['contain', 'close-true-positive', 'close-benign', 'close-false-positive', 'release-containment'];
 
-async function connect(): Promise<{ client: Client; taskQueue: string; analysts: string[]; close(): Promise<void> }> {
+async function connect(): Promise<{ client: Client; taskQueue: string; analysts: string[]; rulesFile: string; close(): Promise<void> }> {
   const config = loadTemporalConfig();
   const triage = loadTriageConfig();
   const address = config.address ?? `localhost:${config.devServerPort}`;
@@ -37,6 +42,7 @@ async function connect(): Promise<{ client: Client; taskQueue: string; analysts:
     client: new Client({ connection, namespace: config.namespace }),
     taskQueue: config.taskQueue,
     analysts: triage.analysts.length ? triage.analysts : [DEMO_ANALYST],
+    rulesFile: triage.rulesFile,
     close: () => connection.close(),
   };
 }
@@ -73,6 +79,15 @@ function demoAlert(ransomware: boolean): Alert {
 
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === 'metrics' || command === 'report') {
+    const temporal = await connect();
+    try {
+      await (command === 'metrics' ? runMetricsCommand(rest, temporal.client) : runReportCommand(rest, temporal.client));
+      return;
+    } finally {
+      await temporal.close();
+    }
+  }
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -95,7 +110,8 @@ async function run(argv: string[]): Promise<void> {
       case 'demo-alert':
       case 'submit': {
         const alert = command === 'demo-alert' ? demoAlert(Boolean(values.ransomware)) : parseAlert(JSON.parse(readFileSync(positionals[0] ?? '', 'utf8')));
-        const result = await submitAlert(client, { alert, policy: demoCatalog.policyFor(alert.ruleId), analysts: temporal.analysts, taskQueue: temporal.taskQueue });
+        const rules = await createPromotionAwareCatalog(client, loadRuleCatalog(temporal.rulesFile), { refreshMs: 0 });
+        const result = await submitAlert(client, { alert, policy: rules.policyFor(alert.ruleId), analysts: temporal.analysts, taskQueue: temporal.taskQueue });
         console.log(`${result.outcome}: ${result.workflowId}`);
         return;
       }
@@ -145,6 +161,7 @@ async function run(argv: string[]): Promise<void> {
 
 run(process.argv.slice(2)).catch((err) => {
   if (err instanceof WorkflowUpdateFailedError) console.error(`rejected: ${err.cause?.message ?? err.message}`);
-  else console.error(err instanceof ConfigError || err instanceof Error ? err.message : err);
+  else if (err instanceof ConfigError || err instanceof RuleCatalogError || err instanceof UsageError || err instanceof Error) console.error(err.message);
+  else console.error(err);
   process.exit(1);
 });

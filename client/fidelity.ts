@@ -6,7 +6,7 @@ import {
   levelOf,
   type PromotionLedgerView,
 } from '../common/fidelity';
-import type { RulePolicy } from '../common/policy';
+import { parseDuration } from '../common/duration';
 import { policyWithPromotion, type RuleCatalog } from '../common/rules';
 import { LEDGER_MEMO_KEY } from '../workflows/fidelity-messages';
 import type { fidelityLedgerWorkflow, fidelityReviewWorkflow } from '../workflows/fidelity';
@@ -17,9 +17,12 @@ import type { fidelityLedgerWorkflow, fidelityReviewWorkflow } from '../workflow
  * rule is promoted", which is the safe default.
  */
 
-export async function readPromotionLedger(client: Client): Promise<PromotionLedgerView> {
+export async function readPromotionLedger(
+  client: Client,
+  ledgerWorkflowId = FIDELITY_LEDGER_WORKFLOW_ID,
+): Promise<PromotionLedgerView> {
   try {
-    const description = await client.workflow.getHandle(FIDELITY_LEDGER_WORKFLOW_ID).describe();
+    const description = await client.workflow.getHandle(ledgerWorkflowId).describe();
     const ledger = description.memo?.[LEDGER_MEMO_KEY] as PromotionLedgerView | undefined;
     return ledger ?? emptyLedger();
   } catch (err) {
@@ -28,43 +31,61 @@ export async function readPromotionLedger(client: Client): Promise<PromotionLedg
   }
 }
 
-export interface PolicyResolver {
-  /** The policy a new alert of `ruleId` runs under: the catalog's, with any promotion the fidelity loop granted. */
-  policyFor(ruleId: string): Promise<RulePolicy>;
+/** The catalog as new alerts see it: each rule's policy with the promotion the fidelity loop has granted. */
+export interface PromotionAwareCatalog extends RuleCatalog {
+  /** Re-reads the ledger now (also done every `refreshMs` in the background). */
+  refresh(): Promise<void>;
+  /** Stops the background refresh. */
+  stop(): void;
 }
 
 /**
- * For the intake/start path. Reads the ledger at most once per `maxAgeMs`; when the ledger cannot be read it keeps the
- * last levels it saw (or none), so an unreachable ledger never grants a promotion it has not seen.
+ * For the intake/start path: a drop-in `RuleCatalog` whose synchronous `policyFor` applies the promotion levels last
+ * read from the ledger. When the ledger cannot be read it keeps the levels it last saw (none at first), so an
+ * unreachable ledger never grants a promotion it has not seen.
  */
-export function createPolicyResolver(client: Client, catalog: RuleCatalog, options: { maxAgeMs?: number } = {}): PolicyResolver {
-  const maxAgeMs = options.maxAgeMs ?? 30_000;
-  let cached: { ledger: PromotionLedgerView; readAt: number } | undefined;
-  async function ledger(): Promise<PromotionLedgerView> {
-    if (cached && Date.now() - cached.readAt < maxAgeMs) return cached.ledger;
+export async function createPromotionAwareCatalog(
+  client: Client,
+  catalog: RuleCatalog,
+  options: { refreshMs?: number; ledgerWorkflowId?: string; log?: (line: string) => void } = {},
+): Promise<PromotionAwareCatalog> {
+  let ledger = emptyLedger();
+  async function refresh(): Promise<void> {
     try {
-      cached = { ledger: await readPromotionLedger(client), readAt: Date.now() };
-    } catch {
-      cached = { ledger: cached?.ledger ?? emptyLedger(), readAt: Date.now() };
+      ledger = await readPromotionLedger(client, options.ledgerWorkflowId);
+    } catch (err) {
+      options.log?.(`could not read rule promotions, keeping the last ones: ${(err as Error).message}`);
     }
-    return cached.ledger;
   }
+  await refresh();
+  const refreshMs = options.refreshMs ?? 30_000;
+  const timer = refreshMs > 0 ? setInterval(() => void refresh(), refreshMs) : undefined;
+  timer?.unref();
   return {
-    async policyFor(ruleId) {
-      const rule = catalog.ruleFor(ruleId);
-      return policyWithPromotion(rule, levelOf(await ledger(), ruleId));
-    },
+    rules: catalog.rules,
+    ruleFor: (ruleId) => catalog.ruleFor(ruleId),
+    policyFor: (ruleId) => policyWithPromotion(catalog.ruleFor(ruleId), levelOf(ledger, ruleId)),
+    refresh,
+    stop: () => clearInterval(timer),
   };
 }
 
 export interface FidelityScheduleOptions {
   /** How often rules are reviewed, e.g. '1h' (default) or '15m'. */
   every?: string;
+  /** Defaults to `soc-fidelity-review`; the review runs get this id plus the time they were started. */
+  scheduleId?: string;
+  /** Must match the fidelity activities' `ledgerWorkflowId` (default `soc-fidelity-ledger`). */
+  ledgerWorkflowId?: string;
 }
 
 /** Starts the ledger (restoring the last run's levels if it had stopped), unless it is running. */
-export async function ensureFidelityLedger(client: Client, taskQueue: string): Promise<void> {
-  const handle = client.workflow.getHandle<typeof fidelityLedgerWorkflow>(FIDELITY_LEDGER_WORKFLOW_ID);
+export async function ensureFidelityLedger(
+  client: Client,
+  taskQueue: string,
+  ledgerWorkflowId = FIDELITY_LEDGER_WORKFLOW_ID,
+): Promise<void> {
+  const handle = client.workflow.getHandle<typeof fidelityLedgerWorkflow>(ledgerWorkflowId);
   try {
     const description = await handle.describe();
     if (description.status.name === 'RUNNING') return;
@@ -72,30 +93,34 @@ export async function ensureFidelityLedger(client: Client, taskQueue: string): P
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
   await client.workflow.start<typeof fidelityLedgerWorkflow>('fidelityLedgerWorkflow', {
-    workflowId: FIDELITY_LEDGER_WORKFLOW_ID,
+    workflowId: ledgerWorkflowId,
     taskQueue,
-    args: [await readPromotionLedger(client)],
+    args: [await readPromotionLedger(client, ledgerWorkflowId)],
     workflowIdConflictPolicy: 'USE_EXISTING',
     staticSummary: 'Rule promotions earned by the fidelity loop',
-    staticDetails: 'Holds each rule\'s promotion level (none, shadow, auto-contain). Changed only by fidelity reviews.',
+    staticDetails: "Holds each rule's promotion level (none, shadow, auto-contain). Changed only by fidelity reviews.",
   });
 }
 
 /** Idempotent; call at start. Creates (or updates) the schedule that runs `fidelityReviewWorkflow`, and the ledger. */
 export async function ensureFidelitySchedule(client: Client, taskQueue: string, options: FidelityScheduleOptions = {}) {
-  await ensureFidelityLedger(client, taskQueue);
-  const spec = { intervals: [{ every: options.every ?? '1h' }] };
+  const scheduleId = options.scheduleId ?? FIDELITY_SCHEDULE_ID;
+  await ensureFidelityLedger(client, taskQueue, options.ledgerWorkflowId);
+  const every = parseDuration(options.every ?? '1h');
+  if (!every || every < 60_000)
+    throw new Error(`the fidelity review interval must be a duration of at least 1m, like 1h, not "${options.every}"`);
+  const spec = { intervals: [{ every }] };
   const action = {
     type: 'startWorkflow' as const,
     workflowType: 'fidelityReviewWorkflow' as unknown as typeof fidelityReviewWorkflow,
-    workflowId: 'soc-fidelity-review',
+    workflowId: scheduleId,
     taskQueue,
     args: [] as [],
     staticSummary: 'Rule fidelity review: recompute precision, promote and demote rules',
   };
   try {
     return await client.schedule.create({
-      scheduleId: FIDELITY_SCHEDULE_ID,
+      scheduleId,
       spec,
       action,
       policies: { overlap: 'SKIP', catchupWindow: '1 hour' },
@@ -103,7 +128,7 @@ export async function ensureFidelitySchedule(client: Client, taskQueue: string, 
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    const handle = client.schedule.getHandle(FIDELITY_SCHEDULE_ID);
+    const handle = client.schedule.getHandle(scheduleId);
     await handle.update((previous) => ({ ...previous, spec, action }));
     return handle;
   }

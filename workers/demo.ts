@@ -2,16 +2,10 @@ import { createInMemoryPorts } from '../activities/in-memory/ports';
 import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
 import type { Ports } from '../activities/ports';
-import { staticCatalog, type RuleCatalog } from '../common/rules';
 
 /** Demo mode: no tenant configured, so the product runs against a seeded in-memory tenant and prints its messages. */
 
 export const DEMO_ANALYST = 'aaaaaaaa-0000-4000-8000-000000000001';
-
-export const demoCatalog: RuleCatalog = staticCatalog({
-  'impossible-travel': { mode: 'confirm-with-user', confirmationTimeoutMs: 30 * 60_000, containmentActions: ['disable-account', 'revoke-sessions'], containOnUserDenial: true },
-  'ransomware-behaviour': { mode: 'auto-contain', containmentActions: ['isolate-host', 'disable-account', 'revoke-sessions', 'block-ip'] },
-});
 
 export function demoPorts(log: (line: string) => void): Ports {
   const world = World.create(demoSeed());

@@ -3,57 +3,38 @@
  * server (SQLite in .temporal/data, Web UI on port 8233); with no tenant configured it runs in demo mode. Ctrl-C stops
  * everything it started.
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ConfigError, loadTemporalConfig, loadTriageConfig } from '../common/config';
-import { DEMO_ANALYST } from './demo';
-import { selectPorts } from './ports';
-import { connectTemporal } from './temporal-connection';
-import { createTriageWorker } from './worker';
+import { ConfigError } from '../common/config';
+import { RuleCatalogError } from '../common/rules';
+import { startProduct, type Product } from './product';
 
 const log = (line: string) => console.log(line);
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadTemporalConfig();
-  const triage = loadTriageConfig();
-  const temporal = await connectTemporal(config, log);
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    await temporal.close().catch(() => undefined);
-    process.exit(code);
-  };
-
+  const product: Product = await startProduct({ log, requireAddress: false, logLevel: 'WARN' });
+  const { config, temporal } = product;
   try {
-    const { ports, description, demo } = await selectPorts({ log });
-    const worker = await createTriageWorker({
-      connection: temporal.nativeConnection,
-      namespace: temporal.namespace,
-      taskQueue: config.taskQueue,
-      ports,
-    });
-    const analysts = triage.analysts.length ? triage.analysts : [DEMO_ANALYST];
     log('');
-    log(`soc-triage is running (${description}).`);
+    log(`soc-triage is running (${product.description}).`);
     if (temporal.webUi) log(`Temporal Web UI: ${temporal.webUi}/namespaces/${temporal.namespace}/workflows`);
-    log(`Task queue: ${config.taskQueue} · namespace: ${temporal.namespace} · analysts: ${analysts.join(', ')}`);
-    if (demo) {
+    log(`Task queue: ${config.taskQueue} · namespace: ${temporal.namespace} · analysts: ${product.analysts.join(', ') || 'none (set SOC_ANALYSTS)'}`);
+    if (product.prometheus) log(`Prometheus metrics: http://${product.prometheus}/metrics`);
+    if (product.demo) {
       log('Send a demo alert:    npm run soc -- demo-alert            (asks the user "was this you?")');
       log('                      npm run soc -- demo-alert --ransomware   (contained automatically)');
-      log('See open cases:       npm run soc -- list');
+      log('See open cases:       npm run soc -- list          Metrics: npm run soc -- metrics');
     }
     log('Stop with Ctrl-C.');
-    // The worker shuts down gracefully on SIGINT/SIGTERM; then the embedded server is stopped.
-    await worker.run();
-    await stop(0);
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : err);
-    await stop(1);
+    // The worker shuts down gracefully on SIGINT/SIGTERM; then everything this process started is stopped.
+    await product.worker.run();
+  } finally {
+    await product.close();
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err instanceof ConfigError || err instanceof RuleCatalogError ? err.message : err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -10,6 +10,8 @@ export interface TriageWorkerOptions {
   /** A pre-built bundle (tests, production images); otherwise the workflows are bundled at start. */
   workflowBundle?: { codePath: string } | { code: string };
   identity?: string;
+  /** Activities beyond the triage ones (the fidelity loop's). */
+  extraActivities?: object;
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
 }
 
@@ -19,7 +21,7 @@ export function createTriageWorker(options: TriageWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.identity ? { identity: options.identity } : {}),
-    activities: createActivities(options.ports),
+    activities: { ...createActivities(options.ports), ...options.extraActivities },
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

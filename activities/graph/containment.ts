@@ -357,8 +357,8 @@ export class GraphContainment implements ContainmentExecutor {
   private async settle(
     machine: Machine,
     context: ContainmentContext,
+    deadline: number,
   ): Promise<{ actions: MachineAction[]; active: MachineAction[]; lastSucceeded?: MachineAction }> {
-    const deadline = Date.now() + this.settings.isolationWaitMs;
     for (;;) {
       const actions = await this.defender.isolationActions(machine);
       const active = actions.filter((a) => activeStatuses.has(a.status));
@@ -374,8 +374,8 @@ export class GraphContainment implements ContainmentExecutor {
     machine: Machine,
     context: ContainmentContext,
     details: IsolationDetails,
+    deadline: number,
   ): Promise<MachineAction> {
-    const deadline = Date.now() + this.settings.isolationWaitMs;
     let current = action;
     while (activeStatuses.has(current.status) && Date.now() < deadline) {
       context.heartbeat(details);
@@ -405,14 +405,14 @@ export class GraphContainment implements ContainmentExecutor {
     const ours = (a?: MachineAction) => Boolean(a?.requestorComment?.includes(tag));
     const prior = context.priorDetails as IsolationDetails | undefined;
 
-    const state = await this.settle(machine, context);
+    const deadline = Date.now() + this.settings.isolationWaitMs;
+    const state = await this.settle(machine, context, deadline);
     const pendingIsolation = state.active.find((a) => a.type === 'Isolate');
     if (pendingIsolation) {
       // An isolation is already requested (by an earlier attempt of this case, or by someone else) and not yet
       // applied. Posting another would be refused (ActiveRequestAlreadyExists) or, worse, re-isolate later.
-      const mine = ours(pendingIsolation) || prior?.machineActionId === pendingIsolation.id;
-      if (!prior) context.heartbeat({ inPlaceBefore: !mine } satisfies IsolationDetails);
-      const byUs = prior ? !prior.inPlaceBefore : mine;
+      const byUs = ours(pendingIsolation) || prior?.machineActionId === pendingIsolation.id;
+      if (!prior) context.heartbeat({ inPlaceBefore: !byUs } satisfies IsolationDetails);
       return {
         status: byUs ? 'applied' : 'already-in-place',
         target: machine.computerDnsName,
@@ -447,7 +447,11 @@ export class GraphContainment implements ContainmentExecutor {
         );
         details.machineActionId = action.id;
         context.heartbeat(details);
-        pendingNote = this.finished(await this.follow(action, machine, context, details), 'isolation', machine);
+        pendingNote = this.finished(
+          await this.follow(action, machine, context, details, deadline),
+          'isolation',
+          machine,
+        );
       },
       describe: { applied: 'machine isolated', alreadyInPlace: 'machine was already isolated' },
     });
@@ -460,7 +464,8 @@ export class GraphContainment implements ContainmentExecutor {
     const tag = this.tag(request.workflowId);
     const ours = (a?: MachineAction) => Boolean(a?.requestorComment?.includes(tag));
 
-    const state = await this.settle(machine, context);
+    const deadline = Date.now() + this.settings.isolationWaitMs;
+    const state = await this.settle(machine, context, deadline);
     const pendingRelease = state.active.find((a) => a.type === 'Unisolate');
     if (pendingRelease && ours(pendingRelease)) {
       return {
@@ -491,7 +496,7 @@ export class GraphContainment implements ContainmentExecutor {
         );
         details.machineActionId = action.id;
         context.heartbeat(details);
-        pendingNote = this.finished(await this.follow(action, machine, context, details), 'release', machine);
+        pendingNote = this.finished(await this.follow(action, machine, context, details, deadline), 'release', machine);
       },
       describe: { undone: 'machine released from isolation', nothingToUndo: 'machine was not isolated' },
     });

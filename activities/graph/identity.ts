@@ -65,6 +65,7 @@ export function userLabel(ref: UserRef | undefined): string {
 export class GraphDirectory implements IdentityDirectory {
   /** UPN → object id, for the endpoints that only take the id. */
   private readonly ids = new Map<string, string>();
+  private readonly pendingIds = new Map<string, Promise<string>>();
 
   constructor(
     private readonly graph: ApiClient,
@@ -151,9 +152,18 @@ export class GraphDirectory implements IdentityDirectory {
   /** The object id (sign-ins and risk are keyed by it), looked up once per UPN. */
   async objectIdOf(ref: UserRef): Promise<string> {
     if (ref.objectId) return userKey(ref);
-    const known = ref.userPrincipalName && this.ids.get(ref.userPrincipalName.toLowerCase());
+    const upn = userKey(ref).toLowerCase();
+    const known = this.ids.get(upn);
     if (known) return known;
-    return (await this.user(ref)).id;
+    // Lookups running in parallel (sign-ins, risk) share one request.
+    let pending = this.pendingIds.get(upn);
+    if (!pending) {
+      pending = this.user(ref)
+        .then((user) => user.id)
+        .finally(() => this.pendingIds.delete(upn));
+      this.pendingIds.set(upn, pending);
+    }
+    return pending;
   }
 
   async signIns(ref: UserRef, since: string, limit: number): Promise<SignInEvent[]> {

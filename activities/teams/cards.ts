@@ -156,11 +156,12 @@ export interface SocCardView {
 }
 
 /** Adaptive Card markdown has no headings or code spans: headings become bold blocks, backticks go. */
-function summaryBlocks(markdown: string): TextBlock[] {
+function summaryBlocks(markdown: string, title: string): TextBlock[] {
   return markdown
     .split(/\n{2,}/)
     .map((p) => p.trim())
-    .filter(Boolean)
+    // The card's own heading already names the alert.
+    .filter((p) => p && p !== `### ${title}`)
     .slice(0, 25)
     .map((p) => {
       const clean = p.replace(/`/g, '').slice(0, 1000);
@@ -200,7 +201,7 @@ export function socCard(view: SocCardView, bind: Binder): AdaptiveCard {
       items: [text(`**${socDecisionLabels[decision]}** — decided by ${by} at ${readableTime(at)}${result ? ` (${result})` : ''}`)],
     });
   }
-  body.push({ type: 'Container', items: summaryBlocks(view.summary.slice(0, 6000)) });
+  body.push({ type: 'Container', items: summaryBlocks(view.summary.slice(0, 6000), alert.title) });
   if (view.closed) body.push(text('This case is closed.', { isSubtle: true }));
   const choices = socChoices(view);
   if (choices.length === 0) return card(body);

@@ -29,7 +29,8 @@ function parseTime(flag: string, value: string, now: Date): Date {
   const ago = parseDuration(value);
   if (ago !== undefined) return new Date(now.getTime() - ago);
   const at = new Date(value);
-  if (Number.isNaN(at.getTime())) throw new UsageError(`${flag} must be a duration like 7d or an ISO time, not "${value}"\n${metricsUsage}`);
+  if (Number.isNaN(at.getTime()))
+    throw new UsageError(`${flag} must be a duration like 7d or an ISO time, not "${value}"\n${metricsUsage}`);
   return at;
 }
 
@@ -52,28 +53,51 @@ function parseScope(argv: string[], now: Date, extra: { out?: boolean; json?: bo
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${metricsUsage}`);
   }
-  const v = parsed.values as { since: string; until?: string; rule?: string[]; 'task-queue'?: string; json?: boolean; out?: string };
+  const v = parsed.values as {
+    since: string;
+    until?: string;
+    rule?: string[];
+    'task-queue'?: string;
+    json?: boolean;
+    out?: string;
+  };
   const scope: MetricsScope = {
     since: v.since === 'all' ? undefined : parseTime('--since', v.since, now),
     until: v.until ? parseTime('--until', v.until, now) : undefined,
-    rules: v.rule?.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean),
+    rules: v.rule
+      ?.flatMap((r) => r.split(','))
+      .map((r) => r.trim())
+      .filter(Boolean),
     taskQueue: v['task-queue'],
   };
   return { scope, json: v.json ?? false, out: v.out };
 }
 
-async function gather(client: Client, scope: MetricsScope, now: Date): Promise<{ report: MetricsReport; records: CaseRecord[] }> {
+async function gather(
+  client: Client,
+  scope: MetricsScope,
+  now: Date,
+): Promise<{ report: MetricsReport; records: CaseRecord[] }> {
   const [records, promotions] = await Promise.all([listCaseRecords(client, scope), readPromotionLedger(client)]);
   const report = computeMetrics(records, {
     now,
     promotions,
-    scope: { since: scope.since?.toISOString(), until: scope.until?.toISOString(), rules: scope.rules, taskQueue: scope.taskQueue },
+    scope: {
+      since: scope.since?.toISOString(),
+      until: scope.until?.toISOString(),
+      rules: scope.rules,
+      taskQueue: scope.taskQueue,
+    },
   });
   return { report, records };
 }
 
 /** `soc metrics`: prints the per-rule table (or JSON with `--json`). Returns the report it printed. */
-export async function runMetricsCommand(argv: string[], client: Client, io: CommandIo = stdout): Promise<MetricsReport> {
+export async function runMetricsCommand(
+  argv: string[],
+  client: Client,
+  io: CommandIo = stdout,
+): Promise<MetricsReport> {
   const now = io.now ?? new Date();
   const { scope, json } = parseScope(argv, now, { json: true });
   const { report } = await gather(client, scope, now);

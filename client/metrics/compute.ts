@@ -73,7 +73,8 @@ export function distribution(values: number[]): Distribution {
   };
 }
 
-export const timeToTriageMs = (r: CaseRecord) => (r.triagedAt ? r.triagedAt.getTime() - r.receivedAt.getTime() : undefined);
+export const timeToTriageMs = (r: CaseRecord) =>
+  r.triagedAt ? r.triagedAt.getTime() - r.receivedAt.getTime() : undefined;
 export const timeToRespondMs = (r: CaseRecord) => {
   const responded = r.containedAt ?? r.closedAt;
   return responded ? responded.getTime() - r.receivedAt.getTime() : undefined;
@@ -91,7 +92,9 @@ export function metricsFor(ruleId: string, records: CaseRecord[]): RuleMetrics {
   const containedAutomatically = count((r) => r.settledBy === 'automation' && r.containedAt !== undefined);
   const closed = records.filter((r) => r.triageState === 'closed');
   const closedTruePositives = closed.filter((r) => r.disposition === 'true-positive').length;
-  const closedDispositions = closed.filter((r) => ['true-positive', 'false-positive', 'benign-positive'].includes(r.disposition ?? '')).length;
+  const closedDispositions = closed.filter((r) =>
+    ['true-positive', 'false-positive', 'benign-positive'].includes(r.disposition ?? ''),
+  ).length;
   return {
     ruleId,
     alerts: records.length,
@@ -122,7 +125,10 @@ export function computeMetrics(
   for (const record of records) byRule.set(record.ruleId, [...(byRule.get(record.ruleId) ?? []), record]);
   const rules = [...byRule.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([ruleId, list]) => ({ ...metricsFor(ruleId, list), promotion: options.promotions?.promotions[ruleId]?.level ?? 'none' }));
+    .map(([ruleId, list]) => ({
+      ...metricsFor(ruleId, list),
+      promotion: options.promotions?.promotions[ruleId]?.level ?? 'none',
+    }));
   return {
     generatedAt: (options.now ?? new Date()).toISOString(),
     scope: options.scope ?? {},

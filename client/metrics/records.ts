@@ -77,6 +77,7 @@ export function toCaseRecord(info: WorkflowExecutionInfo): CaseRecord {
 /** Lists open and closed triage workflows in scope. */
 export async function listCaseRecords(client: Client, scope: MetricsScope): Promise<CaseRecord[]> {
   const records: CaseRecord[] = [];
-  for await (const info of client.workflow.list({ query: scopeQuery(scope), pageSize: 1000 })) records.push(toCaseRecord(info));
+  for await (const info of client.workflow.list({ query: scopeQuery(scope), pageSize: 1000 }))
+    records.push(toCaseRecord(info));
   return records;
 }

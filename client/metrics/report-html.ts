@@ -51,7 +51,11 @@ function precisionBars(rules: RuleMetrics[]): Bar[] {
   return rules.map((m) =>
     m.precision === null
       ? { label: m.ruleId, value: 0, display: 'no TP or FP yet', empty: true }
-      : { label: m.ruleId, value: m.precision, display: `${percent(m.precision)} (${m.truePositives} TP / ${m.falsePositives} FP)` },
+      : {
+          label: m.ruleId,
+          value: m.precision,
+          display: `${percent(m.precision)} (${m.truePositives} TP / ${m.falsePositives} FP)`,
+        },
   );
 }
 
@@ -60,7 +64,22 @@ function card(title: string, value: string): string {
 }
 
 function ruleTable(report: MetricsReport): string {
-  const head = ['rule', 'alerts', 'TP', 'FP', 'BP', 'precision', 'settled by user', 'contained automatically', 'no response', 'MTTT median / p90 / mean', 'MTTR median / p90 / mean', 'shadow (TP)', 'Wilson bound', 'promotion'];
+  const head = [
+    'rule',
+    'alerts',
+    'TP',
+    'FP',
+    'BP',
+    'precision',
+    'settled by user',
+    'contained automatically',
+    'no response',
+    'MTTT median / p90 / mean',
+    'MTTR median / p90 / mean',
+    'shadow (TP)',
+    'Wilson bound',
+    'promotion',
+  ];
   const row = (m: RuleMetrics, cls = '') =>
     `<tr${cls ? ` class="${cls}"` : ''}>${[
       m.ruleId,
@@ -91,7 +110,10 @@ function promotions(report: MetricsReport): string {
   return `<ul class="transitions">${changes
     .slice(-20)
     .reverse()
-    .map((t) => `<li>${escapeHtml(`${t.at} — ${isPromotion(t) ? 'promoted' : 'demoted'} ${t.ruleId}: ${t.from} → ${t.to} (${t.reason})`)}</li>`)
+    .map(
+      (t) =>
+        `<li>${escapeHtml(`${t.at} — ${isPromotion(t) ? 'promoted' : 'demoted'} ${t.ruleId}: ${t.from} → ${t.to} (${t.reason})`)}</li>`,
+    )
     .join('')}</ul>`;
 }
 
@@ -112,7 +134,12 @@ table.rules td:first-child,table.rules th:first-child{text-align:left}tr.overall
 
 export function renderReportHtml(report: MetricsReport, records: CaseRecord[]): string {
   const o = report.overall;
-  const scope = [report.scope.since && `since ${report.scope.since}`, report.scope.until && `until ${report.scope.until}`].filter(Boolean).join(' · ');
+  const scope = [
+    report.scope.since && `since ${report.scope.since}`,
+    report.scope.until && `until ${report.scope.until}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SOC triage report</title><meta name="viewport" content="width=device-width, initial-scale=1"><style>${css}</style></head>
 <body>

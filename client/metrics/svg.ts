@@ -39,7 +39,10 @@ export function horizontalBarChart(id: string, title: string, bars: Bar[], max: 
     );
   });
   const axis = [0, 0.5, 1]
-    .map((f) => `<line class="grid" x1="${labelWidth + f * barArea}" x2="${labelWidth + f * barArea}" y1="4" y2="${height - 16}"/>`)
+    .map(
+      (f) =>
+        `<line class="grid" x1="${labelWidth + f * barArea}" x2="${labelWidth + f * barArea}" y1="4" y2="${height - 16}"/>`,
+    )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${axis}${rows.join('')}</svg>`;
   return figure(id, title, svg, bars.length ? note : 'No data in this period.');
@@ -66,12 +69,15 @@ export function columnChart(id: string, title: string, bars: Bar[], note?: strin
     const w = round(slot * 0.7);
     const y = round(20 + plotHeight - h);
     const labelX = round(x + w / 2);
-    const label = bars.length > 12
-      ? `<text class="label" x="${labelX}" y="${height - bottom + 14}" text-anchor="end" transform="rotate(-45 ${labelX} ${height - bottom + 14})">${escapeHtml(bar.label)}</text>`
-      : `<text class="label" x="${labelX}" y="${height - bottom + 16}" text-anchor="middle">${escapeHtml(bar.label)}</text>`;
+    const label =
+      bars.length > 12
+        ? `<text class="label" x="${labelX}" y="${height - bottom + 14}" text-anchor="end" transform="rotate(-45 ${labelX} ${height - bottom + 14})">${escapeHtml(bar.label)}</text>`
+        : `<text class="label" x="${labelX}" y="${height - bottom + 16}" text-anchor="middle">${escapeHtml(bar.label)}</text>`;
     return (
       `<rect class="bar" x="${x}" y="${y}" width="${w}" height="${h}" data-label="${escapeHtml(bar.label)}" data-value="${bar.value}"><title>${escapeHtml(`${bar.label}: ${bar.display}`)}</title></rect>` +
-      (bar.value > 0 ? `<text class="value" x="${labelX}" y="${y - 4}" text-anchor="middle">${escapeHtml(bar.display)}</text>` : '') +
+      (bar.value > 0
+        ? `<text class="value" x="${labelX}" y="${y - 4}" text-anchor="middle">${escapeHtml(bar.display)}</text>`
+        : '') +
       label
     );
   });

@@ -22,7 +22,11 @@ export function renderMetricsTable(report: MetricsReport): string {
   const rows = [...report.rules, report.overall].map((m) => columns.map((c) => c.value(m)));
   const header = columns.map((c) => c.title);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const { since, until } = report.scope;
   const out = [
     `Triage metrics · generated ${report.generatedAt}${since ? ` · since ${since}` : ''}${until ? ` · until ${until}` : ''}`,
@@ -37,9 +41,14 @@ export function renderMetricsTable(report: MetricsReport): string {
   if (changes.length) {
     out.push('', 'Recent promotion changes:');
     for (const t of changes.slice(-10)) {
-      out.push(`  ${t.at}  ${isPromotion(t) ? 'promoted' : 'demoted'} ${t.ruleId}: ${t.from} -> ${t.to} (bound ${t.bound.toFixed(3)} over ${t.dispositions})`);
+      out.push(
+        `  ${t.at}  ${isPromotion(t) ? 'promoted' : 'demoted'} ${t.ruleId}: ${t.from} -> ${t.to} (bound ${t.bound.toFixed(3)} over ${t.dispositions})`,
+      );
     }
   }
-  out.push('', 'MTTT = SocTriagedAt − StartTime; MTTR = (SocContainedAt ?? SocClosedAt) − StartTime; precision = TP/(TP+FP).');
+  out.push(
+    '',
+    'MTTT = SocTriagedAt − StartTime; MTTR = (SocContainedAt ?? SocClosedAt) − StartTime; precision = TP/(TP+FP).',
+  );
   return out.join('\n') + '\n';
 }

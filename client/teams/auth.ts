@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 
 /**
@@ -34,6 +34,8 @@ export interface BotTokenVerifierOptions {
   /** How long metadata and keys are trusted before being fetched again; default 24 h (Microsoft rotates keys). */
   metadataMaxAgeMs?: number;
   timeoutMs?: number;
+  /** Default: the global fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface VerifiedCaller {
@@ -71,6 +73,7 @@ export function createBotTokenVerifier(options: BotTokenVerifierOptions) {
   const clockTolerance = options.clockToleranceSeconds ?? 300;
   const maxAge = options.metadataMaxAgeMs ?? 24 * 3_600_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
   let keys: { set: ReturnType<typeof createRemoteJWKSet>; loadedAt: number } | undefined;
   let loading: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
 
@@ -80,14 +83,18 @@ export function createBotTokenVerifier(options: BotTokenVerifierOptions) {
       try {
         let response: Response;
         try {
-          response = await fetch(options.openIdMetadataUrl, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+          response = await fetchImpl(options.openIdMetadataUrl, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
         } catch (err) {
           throw new BotAuthError(503, `OpenID metadata ${options.openIdMetadataUrl} unreachable: ${err instanceof Error ? err.message : err}`);
         }
         if (!response.ok) throw new BotAuthError(503, `OpenID metadata ${options.openIdMetadataUrl} answered HTTP ${response.status}`);
         const metadata = metadataSchema.safeParse(await response.json().catch(() => undefined));
         if (!metadata.success) throw new BotAuthError(503, `OpenID metadata ${options.openIdMetadataUrl} has no https jwks_uri`);
-        const set = createRemoteJWKSet(new URL(metadata.data.jwks_uri), { timeoutDuration: timeoutMs, cacheMaxAge: maxAge });
+        const set = createRemoteJWKSet(new URL(metadata.data.jwks_uri), {
+          timeoutDuration: timeoutMs,
+          cacheMaxAge: maxAge,
+          ...(options.fetch ? { [customFetch]: options.fetch } : {}),
+        });
         keys = { set, loadedAt: Date.now() };
         return set;
       } finally {

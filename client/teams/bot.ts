@@ -44,6 +44,8 @@ export interface TeamsBotOptions {
   /** Connector used to refresh a decided SOC card for every analyst in the channel; default built from `config`. */
   connector?: ConnectorClient;
   verifier?: BotTokenVerifier;
+  /** For the token keys and the connector; default the global fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface InvokeCardResponse {
@@ -126,8 +128,9 @@ const baseConversationId = (id: string) => id.split(';')[0]!;
 export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
   const { config, temporal } = options;
   const analysts = new Set(options.analysts.map((a) => a.toLowerCase()));
-  const verifier = options.verifier ?? createBotTokenVerifier({ appId: config.appId, openIdMetadataUrl: config.openIdMetadataUrl });
-  const connector = options.connector ?? createConnectorClient(config);
+  const verifier =
+    options.verifier ?? createBotTokenVerifier({ appId: config.appId, openIdMetadataUrl: config.openIdMetadataUrl, fetch: options.fetch });
+  const connector = options.connector ?? createConnectorClient(config, { fetch: options.fetch });
   const bind = cardBinder(config.cardHmacKey);
   const replay = new ReplayGuard();
   const updateTimeoutMs = options.updateTimeoutMs ?? 8_000;
@@ -136,12 +139,14 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
 
   async function answer(activity: TeamsActivity, data: BoundActionData, verb: string): Promise<InvokeCardResponse> {
     if (verb !== ANSWER_VERB || data.kind !== 'question') throw new Rejection(403, 'the card does not offer that action');
-    const clicker = activity.from.aadObjectId;
-    if (!sameId(clicker, data.userId)) throw new Rejection(403, `Only ${data.userName ?? 'the person asked'} can answer this`);
+    const asked = data.answerAs ?? data.userId ?? 'the person asked';
+    if (!sameId(activity.from.aadObjectId, data.userId)) throw new Rejection(403, `Only ${asked} can answer this`);
     const choice = data.choice as UserAnswer;
     try {
+      // Teams vouches for the clicker's object id, and our signed card ties that id to the identity the workflow
+      // asked about (the UPN, when the alert named one): the answer is recorded as theirs.
       await withDeadline(() =>
-        temporal.workflow.getHandle(data.workflowId).executeUpdate(answerQuestionUpdate, { args: [{ userId: clicker!, answer: choice }] }),
+        temporal.workflow.getHandle(data.workflowId).executeUpdate(answerQuestionUpdate, { args: [{ userId: asked, answer: choice }] }),
       );
       return cardResponse(questionOutcomeCard('answered', choice));
     } catch (err) {
@@ -151,7 +156,7 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
       if (/expired/i.test(reason)) return cardResponse(questionOutcomeCard('expired'));
       if (/taken over/i.test(reason)) return cardResponse(questionOutcomeCard('withdrawn'));
       if (/already been answered/i.test(reason)) throw new Rejection(403, 'This question has already been answered');
-      if (/^only /i.test(reason)) throw new Rejection(403, `Only ${data.userName ?? 'the person asked'} can answer this`);
+      if (/^only /i.test(reason)) throw new Rejection(403, `Only ${asked} can answer this`);
       throw new Rejection(403, reason);
     }
   }
@@ -175,7 +180,13 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
         }),
       ));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new Rejection(403, 'This case no longer exists');
+      if (err instanceof WorkflowNotFoundError) {
+        // Updates reach only running workflows: a closed case answers "not found" too.
+        const closed = await withDeadline(() => handle.describe())
+          .then((d) => d.status.name !== 'RUNNING')
+          .catch(() => false);
+        throw new Rejection(403, closed ? 'This case is already closed' : 'This case no longer exists');
+      }
       const reason = updateRejection(err);
       if (reason === undefined) throw err;
       throw new Rejection(403, reason.charAt(0).toUpperCase() + reason.slice(1));

@@ -4,3 +4,4 @@ export { loadTriageConfig, type TriageConfig } from './triage';
 export { loadTeamsConfig, type TeamsConfig } from './teams';
 export { loadIntakeConfig, intakeConfig, intakeSources, type IntakeConfig, type IntakeSource, type SourceAuth, type AuthMethod } from './intake';
 export { loadGraphConfig, type GraphConfig } from './graph';
+export { loadMetricsConfig, type MetricsConfig } from './metrics';

@@ -10,7 +10,10 @@ export * from './server';
  * in another process. That process must also trust the stand-in's certificate: set NODE_EXTRA_CA_CERTS to its path
  * before it starts.
  */
-export function standInGraphEnv(standIn: GraphStandIn, namedLocationId = BLOCKED_IPS_LOCATION_ID): Record<string, string> {
+export function standInGraphEnv(
+  standIn: GraphStandIn,
+  namedLocationId = BLOCKED_IPS_LOCATION_ID,
+): Record<string, string> {
   return {
     GRAPH_TENANT_ID: standIn.tenantId,
     GRAPH_CLIENT_ID: standIn.clientId,

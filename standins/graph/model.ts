@@ -18,10 +18,14 @@ import type {
  * shapes are written out here from the API reference.
  */
 
-type With<T, K extends keyof T> = T & Required<Pick<T, K>>;
+/** `T` with the properties `K` present and not null. */
+type With<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 
 /** A user as the directory stores it: every property the adapters may `$select`, plus its links. */
-export type StandInUser = With<User, 'id' | 'userPrincipalName' | 'displayName' | 'accountEnabled' | 'signInSessionsValidFromDateTime'> & {
+export type StandInUser = With<
+  User,
+  'id' | 'userPrincipalName' | 'displayName' | 'accountEnabled' | 'signInSessionsValidFromDateTime'
+> & {
   managerId?: string;
   /** Ids of groups, directory roles and administrative units the user belongs to, directly or transitively. */
   memberOf: string[];
@@ -43,7 +47,7 @@ export type CidrRange =
   | (IPv4CidrRange & { '@odata.type': '#microsoft.graph.iPv4CidrRange'; cidrAddress: string })
   | (IPv6CidrRange & { '@odata.type': '#microsoft.graph.iPv6CidrRange'; cidrAddress: string });
 
-export type StandInNamedLocation = With<IpNamedLocation, 'id' | 'displayName'> & {
+export type StandInNamedLocation = With<Omit<IpNamedLocation, 'ipRanges'>, 'id' | 'displayName'> & {
   '@odata.type': '#microsoft.graph.ipNamedLocation';
   ipRanges: CidrRange[];
 };
@@ -59,7 +63,8 @@ export interface DefenderMachine {
   version?: string;
   lastIpAddress: string;
   lastExternalIpAddress?: string;
-  healthStatus: 'Active' | 'Inactive' | 'ImpairedCommunication' | 'NoSensorData' | 'NoSensorDataImpairedCommunication' | 'Unknown';
+  healthStatus:
+    'Active' | 'Inactive' | 'ImpairedCommunication' | 'NoSensorData' | 'NoSensorDataImpairedCommunication' | 'Unknown';
   riskScore: 'None' | 'Informational' | 'Low' | 'Medium' | 'High';
   exposureLevel: 'None' | 'Low' | 'Medium' | 'High';
   aadDeviceId?: string | null;
@@ -96,6 +101,8 @@ export interface DefenderMachineAction {
 export interface StandInApp {
   clientId: string;
   clientSecret: string;
+  /** A PEM certificate the app may authenticate with instead of the secret (a signed client assertion). */
+  certificatePem?: string;
   /** Application permissions (app roles) granted with admin consent; a request needing another answers 403. */
   permissions: string[];
 }
@@ -118,6 +125,7 @@ export interface GraphSeed {
 export const leastPrivilegePermissions = [
   'User.Read.All',
   'GroupMember.Read.All',
+  'RoleManagement.Read.Directory',
   'AuditLog.Read.All',
   'DeviceManagementManagedDevices.Read.All',
   'IdentityRiskyUser.Read.All',

@@ -29,7 +29,11 @@ export function graphDemoSeed(now = new Date()): GraphSeed {
   const directoryObjects = new Map<string, DirectoryEntry>();
   const seed: GraphSeed = {
     tenantId: STANDIN_TENANT_ID,
-    app: { clientId: STANDIN_CLIENT_ID, clientSecret: STANDIN_CLIENT_SECRET, permissions: [...leastPrivilegePermissions] },
+    app: {
+      clientId: STANDIN_CLIENT_ID,
+      clientSecret: STANDIN_CLIENT_SECRET,
+      permissions: [...leastPrivilegePermissions],
+    },
     users: [],
     directoryObjects: [],
     devices: [],
@@ -54,7 +58,11 @@ export function graphDemoSeed(now = new Date()): GraphSeed {
 
   for (const user of users) {
     for (const group of user.groups) {
-      directoryObjects.set(group.id, { '@odata.type': directoryKinds[group.kind], id: group.id, displayName: group.displayName } as DirectoryEntry);
+      directoryObjects.set(group.id, {
+        '@odata.type': directoryKinds[group.kind],
+        id: group.id,
+        displayName: group.displayName,
+      } as DirectoryEntry);
     }
     const registeredDeviceIds: string[] = [];
     for (const device of user.devices) {
@@ -117,8 +125,18 @@ export function graphDemoSeed(now = new Date()): GraphSeed {
         clientAppUsed: 'Browser',
         isInteractive: true,
         location: splitLocation(signIn.location),
-        deviceDetail: { displayName: signIn.device ?? '', operatingSystem: signIn.device ? 'Windows10' : 'Linux', browser: 'Edge 120.0.0', isCompliant: Boolean(signIn.device), isManaged: Boolean(signIn.device), trustType: signIn.device ? 'Azure AD joined' : '', deviceId: '' },
-        status: failed ? { errorCode: 50126, failureReason: signIn.failureReason ?? 'Sign-in failed' } : { errorCode: 0, failureReason: null },
+        deviceDetail: {
+          displayName: signIn.device ?? '',
+          operatingSystem: signIn.device ? 'Windows10' : 'Linux',
+          browser: 'Edge 120.0.0',
+          isCompliant: Boolean(signIn.device),
+          isManaged: Boolean(signIn.device),
+          trustType: signIn.device ? 'Azure AD joined' : '',
+          deviceId: '',
+        },
+        status: failed
+          ? { errorCode: 50126, failureReason: signIn.failureReason ?? 'Sign-in failed' }
+          : { errorCode: 0, failureReason: null },
         riskLevelDuringSignIn: (signIn.risk as StandInSignIn['riskLevelDuringSignIn']) ?? 'none',
         riskState: signIn.risk ? 'atRisk' : 'none',
       } satisfies StandInSignIn);

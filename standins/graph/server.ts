@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { constants, createHmac, randomBytes, randomUUID, timingSafeEqual, verify, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Device, ManagedDevice, RiskyUser, User } from '@microsoft/microsoft-graph-types';
@@ -62,6 +62,8 @@ export interface LoggedRequest {
   /** Decoded query parameters. */
   query: Record<string, string>;
   route?: RouteName;
+  /** For token requests: how the app proved itself. */
+  grant?: 'client_secret' | 'client_assertion';
   /** The raw `Authorization` header, if any. */
   authorization?: string;
   /** The resource the bearer token was issued for, when it verified. */
@@ -69,13 +71,23 @@ export interface LoggedRequest {
   clientRequestId?: string;
   body?: unknown;
   status?: number;
+  /** The `Retry-After` the response carried, in seconds. */
+  retryAfterSeconds?: number;
   /** The injected fault that shaped the response, if any. */
   fault?: Fault['kind'];
 }
 
 export type Fault =
   /** Answer with an error instead of (or, with `afterEffect`, after) doing the work. */
-  | { kind: 'error'; status: number; code?: string; message?: string; retryAfterSeconds?: number; afterEffect?: boolean; times?: number }
+  | {
+      kind: 'error';
+      status: number;
+      code?: string;
+      message?: string;
+      retryAfterSeconds?: number;
+      afterEffect?: boolean;
+      times?: number;
+    }
   /** Delay the answer. */
   | { kind: 'latency'; ms: number; times?: number }
   /** Never answer (before or after doing the work). */
@@ -153,7 +165,10 @@ const defaultErrors: Record<number, { code: string; message: string }> = {
   400: { code: 'BadRequest', message: 'Bad request.' },
   401: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' },
   403: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' },
-  404: { code: 'Request_ResourceNotFound', message: 'Resource does not exist or one of its queried reference-property objects are not present.' },
+  404: {
+    code: 'Request_ResourceNotFound',
+    message: 'Resource does not exist or one of its queried reference-property objects are not present.',
+  },
   429: { code: 'TooManyRequests', message: 'Too many requests.' },
   500: { code: 'generalException', message: 'An unexpected error occurred.' },
   502: { code: 'badGateway', message: 'Bad gateway.' },
@@ -167,7 +182,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function entityOfCidr(cidr: string): string {
   const [address, bits] = cidr.split('/');
-  return (isIP(address ?? '') === 4 && bits === '32') || (isIP(address ?? '') === 6 && bits === '128') ? address! : cidr;
+  return (isIP(address ?? '') === 4 && bits === '32') || (isIP(address ?? '') === 6 && bits === '128')
+    ? address!
+    : cidr;
 }
 
 const userProperties = [
@@ -189,10 +206,24 @@ const userProperties = [
   'userType',
   'createdDateTime',
 ] as const;
-const defaultUserProperties = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
+const defaultUserProperties = [
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
+];
 
 const namedLocationPatch = z.object({
-  '@odata.type': z.literal('#microsoft.graph.ipNamedLocation', { error: "The '@odata.type' property is required and must be '#microsoft.graph.ipNamedLocation'." }),
+  '@odata.type': z.literal('#microsoft.graph.ipNamedLocation', {
+    error: "The '@odata.type' property is required and must be '#microsoft.graph.ipNamedLocation'.",
+  }),
   displayName: z.string().min(1).optional(),
   isTrusted: z.boolean().optional(),
   ipRanges: z
@@ -235,11 +266,13 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
   let holdActions = false;
   let seq = 0;
 
-  const app = Fastify({ https: { cert: options.tls.cert, key: options.tls.key }, forceCloseConnections: true, logger: false });
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('the stand-in did not get a TCP address');
-  const url = `https://${options.host ?? '127.0.0.1'}:${address.port}`;
+  const app = Fastify({
+    https: { cert: options.tls.cert, key: options.tls.key },
+    forceCloseConnections: true,
+    logger: false,
+  });
+  /** Known once listening; handlers only run after that. */
+  let url = '';
 
   // Graph clients send JSON (sometimes an empty body on POST); the token endpoint gets a form.
   app.removeAllContentTypeParsers();
@@ -292,15 +325,57 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     if (!header || !payload || !signature) return 'Access token validation failure. Invalid token format.';
     const expected = createHmac('sha256', signingKey).update(`${header}.${payload}`).digest();
     const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'Access token validation failure. Invalid signature.';
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { aud: string; exp: number; appid: string };
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return 'Access token validation failure. Invalid signature.';
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      aud: string;
+      exp: number;
+      appid: string;
+    };
     if (claims.exp * 1000 < Date.now()) return 'Lifetime validation failed, the token is expired.';
     return claims;
   }
 
+  /** Checks a certificate-signed client assertion (RS256 or PS256) against the app's registered certificate. */
+  function assertionProblem(form: Record<string, string>, audience: string): string | undefined {
+    if (form.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+      return 'unsupported client_assertion_type';
+    if (!state.app.certificatePem) return 'no certificate is registered for the app';
+    const [header, payload, signature] = (form.client_assertion ?? '').split('.');
+    if (!header || !payload || !signature) return 'malformed assertion';
+    const { alg } = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: string };
+    const key = new X509Certificate(state.app.certificatePem).publicKey;
+    const data = Buffer.from(`${header}.${payload}`);
+    const sig = Buffer.from(signature, 'base64url');
+    const valid =
+      alg === 'RS256'
+        ? verify('sha256', data, key, sig)
+        : alg === 'PS256'
+          ? verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig)
+          : false;
+    if (!valid) return `signature (${alg}) does not verify with the registered certificate`;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      aud?: string;
+      iss?: string;
+      sub?: string;
+      exp?: number;
+    };
+    if (claims.iss !== state.app.clientId || claims.sub !== state.app.clientId)
+      return 'iss and sub must be the client id';
+    if (claims.aud !== audience) return `aud must be ${audience}`;
+    if (!claims.exp || claims.exp * 1000 < Date.now()) return 'the assertion has expired';
+    return undefined;
+  }
+
   // ---- paging --------------------------------------------------------------------------------------------------
 
-  function page(path: string, items: unknown[], requestedTop: number | undefined, context: string, extra: Record<string, unknown> = {}): Result {
+  function page(
+    path: string,
+    items: unknown[],
+    requestedTop: number | undefined,
+    context: string,
+    extra: Record<string, unknown> = {},
+  ): Result {
     const pageSize = Math.max(1, Math.min(requestedTop ?? maxPageSize, maxPageSize));
     const value = items.slice(0, pageSize);
     const rest = items.slice(pageSize);
@@ -317,7 +392,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     const token = query.$skiptoken ?? query.$skipToken;
     if (token === undefined) return undefined;
     const saved = pages.get(token);
-    if (!saved || saved.path !== path) throw new HttpError(400, 'Request_BadRequest', 'The specified page token value has expired or is invalid.');
+    if (!saved || saved.path !== path)
+      throw new HttpError(400, 'Request_BadRequest', 'The specified page token value has expired or is invalid.');
     pages.delete(token);
     return page(path, saved.items, saved.pageSize, saved.context);
   }
@@ -328,14 +404,23 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     const key = idOrUpn.toLowerCase();
     const user = state.users.find((u) => u.id.toLowerCase() === key || u.userPrincipalName.toLowerCase() === key);
     if (!user) {
-      throw new HttpError(404, 'Request_ResourceNotFound', `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`);
+      throw new HttpError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     }
     return user;
   }
 
   function selected(query: Record<string, string>): string[] | undefined {
     const raw = query.$select;
-    return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    return raw
+      ? raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
   }
 
   function userView(user: StandInUser, select: string[] | undefined, withType = false): Record<string, unknown> {
@@ -343,17 +428,21 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     const view: Record<string, unknown> = withType ? { '@odata.type': '#microsoft.graph.user' } : {};
     for (const field of fields) {
       if (!(userProperties as readonly string[]).includes(field)) {
-        throw new HttpError(400, 'Request_BadRequest', `Could not find a property named '${field}' on type 'Microsoft.DirectoryServices.User'.`);
+        throw new HttpError(
+          400,
+          'Request_BadRequest',
+          `Could not find a property named '${field}' on type 'Microsoft.DirectoryServices.User'.`,
+        );
       }
-      view[field] = (user as Record<string, unknown>)[field] ?? (field === 'businessPhones' ? [] : null);
+      view[field] = (user as unknown as Record<string, unknown>)[field] ?? (field === 'businessPhones' ? [] : null);
     }
     return view satisfies User;
   }
 
   function pick<T extends object>(item: T, select: string[] | undefined, keep: string[]): Record<string, unknown> {
-    if (!select) return { ...item };
+    if (!select) return { ...(item as unknown as Record<string, unknown>) };
     const view: Record<string, unknown> = {};
-    for (const key of [...keep, ...select]) view[key] = (item as Record<string, unknown>)[key] ?? null;
+    for (const key of [...keep, ...select]) view[key] = (item as unknown as Record<string, unknown>)[key] ?? null;
     return view;
   }
 
@@ -385,7 +474,12 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
 
   function findNamedLocation(id: string): StandInNamedLocation {
     const location = state.namedLocations.find((l) => l.id === id);
-    if (!location) throw new HttpError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!location)
+      throw new HttpError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     return location;
   }
 
@@ -422,9 +516,16 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     });
   }
 
-  function requestAction(machineIdOrName: string, type: DefenderMachineAction['type'], comment: string, scope: DefenderMachineAction['scope']): Result {
+  function requestAction(
+    machineIdOrName: string,
+    type: DefenderMachineAction['type'],
+    comment: string,
+    scope: DefenderMachineAction['scope'],
+  ): Result {
     const machine = findMachine(machineIdOrName);
-    const active = state.machineActions.find((a) => a.machineId === machine.id && a.type === type && (a.status === 'Pending' || a.status === 'InProgress'));
+    const active = state.machineActions.find(
+      (a) => a.machineId === machine.id && a.type === type && (a.status === 'Pending' || a.status === 'InProgress'),
+    );
     if (active) throw new HttpError(400, 'ActiveRequestAlreadyExists', `Action is already in progress (${active.id})`);
     const now = new Date().toISOString();
     const action: DefenderMachineAction = {
@@ -466,20 +567,37 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     path: string;
   }
 
-  function errorResult(resource: Resource, status: number, code: string, message: string, req: FastifyRequest, headers: Record<string, string> = {}): Result {
+  function errorResult(
+    resource: Resource,
+    status: number,
+    code: string,
+    message: string,
+    req: FastifyRequest,
+    headers: Record<string, string> = {},
+  ): Result {
     const requestId = randomUUID();
     const clientRequestId = String(req.headers['client-request-id'] ?? requestId);
     const body =
       resource === DEFENDER_RESOURCE
         ? { error: { code, message, target: requestId } }
-        : { error: { code, message, innerError: { date: seconds(new Date()), 'request-id': requestId, 'client-request-id': clientRequestId } } };
+        : {
+            error: {
+              code,
+              message,
+              innerError: { date: seconds(new Date()), 'request-id': requestId, 'client-request-id': clientRequestId },
+            },
+          };
     return { status, body, headers: { 'request-id': requestId, 'client-request-id': clientRequestId, ...headers } };
   }
 
   function takeFault(route: RouteName, when: 'before' | 'after-effect' | 'latency'): Fault | undefined {
     const list = faults.get(route);
     if (!list) return undefined;
-    const index = list.findIndex((f) => (when === 'latency' ? f.kind === 'latency' : f.kind !== 'latency' && Boolean(f.afterEffect) === (when === 'after-effect')));
+    const index = list.findIndex((f) =>
+      when === 'latency'
+        ? f.kind === 'latency'
+        : f.kind !== 'latency' && Boolean(f.afterEffect) === (when === 'after-effect'),
+    );
     if (index < 0) return undefined;
     const fault = list[index]!;
     if (fault.times !== undefined) {
@@ -491,10 +609,24 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
 
   function faultResult(resource: Resource, fault: Extract<Fault, { kind: 'error' }>, req: FastifyRequest): Result {
     const defaults = defaultErrors[fault.status] ?? { code: 'UnknownError', message: 'Injected failure.' };
-    return errorResult(resource, fault.status, fault.code ?? defaults.code, fault.message ?? defaults.message, req, fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {});
+    return errorResult(
+      resource,
+      fault.status,
+      fault.code ?? defaults.code,
+      fault.message ?? defaults.message,
+      req,
+      fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {},
+    );
   }
 
-  function route(method: 'GET' | 'POST' | 'PATCH', path: string, name: RouteName, resource: Resource, permissions: string[][], handler: (ctx: Ctx) => Result): void {
+  function route(
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    name: RouteName,
+    resource: Resource,
+    permissions: string[][],
+    handler: (ctx: Ctx) => Result,
+  ): void {
     app.route({
       method,
       url: path,
@@ -502,6 +634,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
         const entry = logRequest(req, name);
         const send = (result: Result) => {
           entry.status = result.status;
+          const retryAfter = result.headers?.['Retry-After'];
+          if (retryAfter !== undefined) entry.retryAfterSeconds = Number(retryAfter);
           reply.raw.once('finish', () => (entry.respondedAt = Date.now()));
           reply.code(result.status).headers(result.headers ?? {});
           return result.body === undefined ? reply.send() : reply.send(result.body);
@@ -509,14 +643,41 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
         try {
           if (resource) {
             const claims = verifyToken(req.headers.authorization);
-            if (typeof claims === 'string') return send(errorResult(resource, 401, resource === DEFENDER_RESOURCE ? 'Unauthorized' : 'InvalidAuthenticationToken', claims, req));
+            if (typeof claims === 'string')
+              return send(
+                errorResult(
+                  resource,
+                  401,
+                  resource === DEFENDER_RESOURCE ? 'Unauthorized' : 'InvalidAuthenticationToken',
+                  claims,
+                  req,
+                ),
+              );
             entry.audience = claims.aud;
             if (claims.aud !== resource) {
-              return send(errorResult(resource, 401, resource === DEFENDER_RESOURCE ? 'Unauthorized' : 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.', req));
+              return send(
+                errorResult(
+                  resource,
+                  401,
+                  resource === DEFENDER_RESOURCE ? 'Unauthorized' : 'InvalidAuthenticationToken',
+                  'Access token validation failure. Invalid audience.',
+                  req,
+                ),
+              );
             }
             const granted = new Set(state.app.permissions);
             if (!permissions.every((anyOf) => anyOf.some((p) => granted.has(p)))) {
-              return send(errorResult(resource, 403, resource === DEFENDER_RESOURCE ? 'Forbidden' : 'Authorization_RequestDenied', resource === DEFENDER_RESOURCE ? 'The application does not have any of the required application roles.' : 'Insufficient privileges to complete the operation.', req));
+              return send(
+                errorResult(
+                  resource,
+                  403,
+                  resource === DEFENDER_RESOURCE ? 'Forbidden' : 'Authorization_RequestDenied',
+                  resource === DEFENDER_RESOURCE
+                    ? 'The application does not have any of the required application roles.'
+                    : 'Insufficient privileges to complete the operation.',
+                  req,
+                ),
+              );
             }
           }
           const latency = takeFault(name, 'latency');
@@ -546,7 +707,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
           }
           return send(result);
         } catch (err) {
-          if (err instanceof HttpError) return send(errorResult(resource, err.status, err.code, err.message, req, err.headers));
+          if (err instanceof HttpError)
+            return send(errorResult(resource, err.status, err.code, err.message, req, err.headers));
           return send(errorResult(resource, 500, 'generalException', String(err), req));
         }
       },
@@ -620,70 +782,148 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     if (latency?.kind === 'latency') await sleep(latency.ms);
     const fault = takeFault('token', 'before');
     if (fault?.kind === 'hang') return new Promise<never>(() => undefined);
-    if (fault?.kind === 'error') return aadError(fault.status, fault.code ?? 'temporarily_unavailable', 50_001, fault.message ?? 'The service is temporarily unavailable.');
+    if (fault?.kind === 'error')
+      return aadError(
+        fault.status,
+        fault.code ?? 'temporarily_unavailable',
+        50_001,
+        fault.message ?? 'The service is temporarily unavailable.',
+      );
     if (tenant !== state.tenantId) return aadError(400, 'invalid_tenant', 90_002, `Tenant '${tenant}' not found.`);
-    if (form.grant_type !== 'client_credentials') return aadError(400, 'unsupported_grant_type', 70_003, 'The app requested an unsupported grant type.');
+    if (form.grant_type !== 'client_credentials')
+      return aadError(400, 'unsupported_grant_type', 70_003, 'The app requested an unsupported grant type.');
     if (form.client_id !== state.app.clientId) {
-      return aadError(400, 'unauthorized_client', 700_016, `Application with identifier '${form.client_id}' was not found in the directory.`);
+      return aadError(
+        400,
+        'unauthorized_client',
+        700_016,
+        `Application with identifier '${form.client_id}' was not found in the directory.`,
+      );
     }
-    if (form.client_secret !== state.app.clientSecret) {
-      return aadError(401, 'invalid_client', 7_000_215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+    if (form.client_assertion !== undefined) {
+      entry.grant = 'client_assertion';
+      const problem = assertionProblem(form, `${url}/${tenant}/oauth2/v2.0/token`);
+      if (problem)
+        return aadError(401, 'invalid_client', 700_027, `Client assertion failed signature validation: ${problem}`);
+    } else {
+      entry.grant = 'client_secret';
+      if (form.client_secret !== state.app.clientSecret) {
+        return aadError(
+          401,
+          'invalid_client',
+          7_000_215,
+          'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+        );
+      }
     }
     const scope = (form.scope ?? '').split(' ').find((s) => s.endsWith('/.default'));
     const resource = scope?.replace(/\/\.default$/, '');
     if (resource !== GRAPH_RESOURCE && resource !== DEFENDER_RESOURCE) {
-      return aadError(400, 'invalid_resource', 500_011, `The resource principal named ${resource} was not found in the tenant.`);
+      return aadError(
+        400,
+        'invalid_resource',
+        500_011,
+        `The resource principal named ${resource} was not found in the tenant.`,
+      );
     }
     entry.audience = resource;
     entry.status = 200;
     reply.raw.once('finish', () => (entry.respondedAt = Date.now()));
-    return reply.send({ token_type: 'Bearer', expires_in: tokenLifetime, ext_expires_in: tokenLifetime, access_token: issueToken(resource) });
+    return reply.send({
+      token_type: 'Bearer',
+      expires_in: tokenLifetime,
+      ext_expires_in: tokenLifetime,
+      access_token: issueToken(resource),
+    });
   });
 
   // ---- Microsoft Graph -----------------------------------------------------------------------------------------
 
   route('GET', `${v1}/users/:id`, 'getUser', GRAPH_RESOURCE, [userRead], ({ params, query }) => {
     const user = findUser(params.id!);
-    return { status: 200, body: { '@odata.context': `${url}${v1}/$metadata#users/$entity`, ...userView(user, selected(query)) } };
+    return {
+      status: 200,
+      body: { '@odata.context': `${url}${v1}/$metadata#users/$entity`, ...userView(user, selected(query)) },
+    };
   });
 
-  route('PATCH', `${v1}/users/:id`, 'updateUser', GRAPH_RESOURCE, [['User.EnableDisableAccount.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All']], ({ params, body }) => {
-    const user = findUser(params.id!);
-    const parsed = userPatch.safeParse(body);
-    if (!parsed.success) throw new HttpError(400, 'Request_BadRequest', `Invalid request body: ${parsed.error.issues[0]?.message}`);
-    if (user.onPremisesSyncEnabled) {
-      throw new HttpError(400, 'Request_BadRequest', 'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.');
-    }
-    user.accountEnabled = parsed.data.accountEnabled;
-    countEffect(user.userPrincipalName, parsed.data.accountEnabled ? 'enable-account' : 'disable-account');
-    return { status: 204 };
-  });
+  route(
+    'PATCH',
+    `${v1}/users/:id`,
+    'updateUser',
+    GRAPH_RESOURCE,
+    [['User.EnableDisableAccount.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All']],
+    ({ params, body }) => {
+      const user = findUser(params.id!);
+      const parsed = userPatch.safeParse(body);
+      if (!parsed.success)
+        throw new HttpError(400, 'Request_BadRequest', `Invalid request body: ${parsed.error.issues[0]?.message}`);
+      if (user.onPremisesSyncEnabled) {
+        throw new HttpError(
+          400,
+          'Request_BadRequest',
+          'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.',
+        );
+      }
+      user.accountEnabled = parsed.data.accountEnabled;
+      countEffect(user.userPrincipalName, parsed.data.accountEnabled ? 'enable-account' : 'disable-account');
+      return { status: 204 };
+    },
+  );
 
   route('GET', `${v1}/users/:id/manager`, 'getManager', GRAPH_RESOURCE, [userRead], ({ params, query }) => {
     const user = findUser(params.id!);
     const manager = user.managerId ? state.users.find((u) => u.id === user.managerId) : undefined;
-    if (!manager) throw new HttpError(404, 'Request_ResourceNotFound', `Resource 'manager' does not exist or one of its queried reference-property objects are not present.`);
-    return { status: 200, body: { '@odata.context': `${url}${v1}/$metadata#directoryObjects/$entity`, ...userView(manager, selected(query), true) } };
+    if (!manager)
+      throw new HttpError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource 'manager' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    return {
+      status: 200,
+      body: {
+        '@odata.context': `${url}${v1}/$metadata#directoryObjects/$entity`,
+        ...userView(manager, selected(query), true),
+      },
+    };
   });
 
-  route('GET', `${v1}/users/:id/transitiveMemberOf`, 'transitiveMemberOf', GRAPH_RESOURCE, [userRead], ({ req, params, query, path }) => {
-    const next = nextPage(path, query);
-    if (next) return next;
-    const user = findUser(params.id!);
-    const wantsCount = query.$count === 'true';
-    if (wantsCount && String(req.headers.consistencylevel ?? '').toLowerCase() !== 'eventual') {
-      throw new HttpError(400, 'Request_BadRequest', '$count is not currently supported.');
-    }
-    const select = selected(query);
-    const items = user.memberOf
-      .map((id) => state.directoryObjects.find((o) => o.id === id))
-      .filter((o): o is DirectoryEntry => Boolean(o))
-      .map((entry) => (readableDirectoryEntry(entry) ? pick(entry, select, ['@odata.type', 'id']) : { '@odata.type': entry['@odata.type'], id: entry.id, displayName: null }));
-    return page(path, items, query.$top ? Number(query.$top) : 100, `${url}${v1}/$metadata#directoryObjects`, wantsCount ? { '@odata.count': items.length } : {});
-  });
+  route(
+    'GET',
+    `${v1}/users/:id/transitiveMemberOf`,
+    'transitiveMemberOf',
+    GRAPH_RESOURCE,
+    [userRead],
+    ({ req, params, query, path }) => {
+      const next = nextPage(path, query);
+      if (next) return next;
+      const user = findUser(params.id!);
+      const wantsCount = query.$count === 'true';
+      if (wantsCount && String(req.headers.consistencylevel ?? '').toLowerCase() !== 'eventual') {
+        throw new HttpError(400, 'Request_BadRequest', '$count is not currently supported.');
+      }
+      const select = selected(query);
+      const items = user.memberOf
+        .map((id) => state.directoryObjects.find((o) => o.id === id))
+        .filter((o): o is DirectoryEntry => Boolean(o))
+        .map((entry) =>
+          readableDirectoryEntry(entry)
+            ? pick(entry, select, ['@odata.type', 'id'])
+            : { '@odata.type': entry['@odata.type'], id: entry.id, displayName: null },
+        );
+      return page(
+        path,
+        items,
+        query.$top ? Number(query.$top) : 100,
+        `${url}${v1}/$metadata#directoryObjects`,
+        wantsCount ? { '@odata.count': items.length } : {},
+      );
+    },
+  );
 
   const deviceRoute = (segment: 'registeredDevices' | 'ownedDevices', name: RouteName) =>
-    route('GET', `${v1}/users/:id/${segment}`, name, GRAPH_RESOURCE, [userRead], ({ req, params, query, path }) => {
+    route('GET', `${v1}/users/:id/${segment}`, name, GRAPH_RESOURCE, [userRead], ({ params, query, path }) => {
       const next = nextPage(path, query);
       if (next) return next;
       const user = findUser(params.id!);
@@ -691,28 +931,55 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       const items = ids
         .map((id) => state.devices.find((d) => d.id === id))
         .filter((d): d is GraphSeed['devices'][number] => Boolean(d))
-        .map((device) => pick({ '@odata.type': '#microsoft.graph.device', ...device } satisfies Device & { '@odata.type': string }, selected(query), ['@odata.type', 'id']));
+        .map((device) =>
+          pick(
+            { '@odata.type': '#microsoft.graph.device', ...device } satisfies Device & { '@odata.type': string },
+            selected(query),
+            ['@odata.type', 'id'],
+          ),
+        );
       return page(path, items, query.$top ? Number(query.$top) : 100, `${url}${v1}/$metadata#directoryObjects`);
     });
   deviceRoute('registeredDevices', 'registeredDevices');
   deviceRoute('ownedDevices', 'ownedDevices');
 
-  route('GET', `${v1}/users/:id/managedDevices`, 'managedDevices', GRAPH_RESOURCE, [['DeviceManagementManagedDevices.Read.All', 'DeviceManagementManagedDevices.ReadWrite.All']], ({ req, params, query, path }) => {
-    const next = nextPage(path, query);
-    if (next) return next;
-    const user = findUser(params.id!);
-    const items = state.managedDevices.filter((d) => d.userId === user.id).map((device) => pick(device satisfies ManagedDevice, selected(query), ['id']));
-    return page(path, items, query.$top ? Number(query.$top) : 100, `${url}${v1}/$metadata#users('${user.id}')/managedDevices`);
-  });
+  route(
+    'GET',
+    `${v1}/users/:id/managedDevices`,
+    'managedDevices',
+    GRAPH_RESOURCE,
+    [['DeviceManagementManagedDevices.Read.All', 'DeviceManagementManagedDevices.ReadWrite.All']],
+    ({ params, query, path }) => {
+      const next = nextPage(path, query);
+      if (next) return next;
+      const user = findUser(params.id!);
+      const items = state.managedDevices
+        .filter((d) => d.userId === user.id)
+        .map((device) => pick(device satisfies ManagedDevice, selected(query), ['id']));
+      return page(
+        path,
+        items,
+        query.$top ? Number(query.$top) : 100,
+        `${url}${v1}/$metadata#users('${user.id}')/managedDevices`,
+      );
+    },
+  );
 
-  route('POST', `${v1}/users/:id/revokeSignInSessions`, 'revokeSignInSessions', GRAPH_RESOURCE, [['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All']], ({ params }) => {
-    const user = findUser(params.id!);
-    user.signInSessionsValidFromDateTime = seconds(new Date());
-    countEffect(user.userPrincipalName, 'revoke-sessions');
-    return { status: 200, body: { '@odata.context': `${url}${v1}/$metadata#Edm.Boolean`, value: true } };
-  });
+  route(
+    'POST',
+    `${v1}/users/:id/revokeSignInSessions`,
+    'revokeSignInSessions',
+    GRAPH_RESOURCE,
+    [['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All']],
+    ({ params }) => {
+      const user = findUser(params.id!);
+      user.signInSessionsValidFromDateTime = seconds(new Date());
+      countEffect(user.userPrincipalName, 'revoke-sessions');
+      return { status: 200, body: { '@odata.context': `${url}${v1}/$metadata#Edm.Boolean`, value: true } };
+    },
+  );
 
-  route('GET', `${v1}/auditLogs/signIns`, 'signIns', GRAPH_RESOURCE, [['AuditLog.Read.All']], ({ req, query, path }) => {
+  route('GET', `${v1}/auditLogs/signIns`, 'signIns', GRAPH_RESOURCE, [['AuditLog.Read.All']], ({ query, path }) => {
     const next = nextPage(path, query);
     if (next) return next;
     let items: StandInSignIn[] = [...state.signIns];
@@ -722,7 +989,9 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
         const byTime = /^\(?\s*createdDateTime (ge|gt|le|lt) (\d{4}-\d{2}-\d{2}T[\d:.]+Z)\s*\)?$/.exec(clause.trim());
         if (byUser) {
           const [, field, value] = byUser;
-          items = items.filter((s) => String(s[field as 'userId' | 'userPrincipalName'] ?? '').toLowerCase() === value!.toLowerCase());
+          items = items.filter(
+            (s) => String(s[field as 'userId' | 'userPrincipalName'] ?? '').toLowerCase() === value!.toLowerCase(),
+          );
         } else if (byTime) {
           const [, op, iso] = byTime;
           const bound = Date.parse(iso!);
@@ -738,60 +1007,122 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     }
     items.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
     const top = query.$top ? Number(query.$top) : 1000;
-    if (!Number.isInteger(top) || top < 1 || top > 1000) throw new HttpError(400, 'BadRequest', `Invalid $top value: ${query.$top}`);
+    if (!Number.isInteger(top) || top < 1 || top > 1000)
+      throw new HttpError(400, 'BadRequest', `Invalid $top value: ${query.$top}`);
     return page(path, items, top, `${url}${v1}/$metadata#auditLogs/signIns`);
   });
 
-  route('GET', `${v1}/identityProtection/riskyUsers/:id`, 'riskyUser', GRAPH_RESOURCE, [['IdentityRiskyUser.Read.All', 'IdentityRiskyUser.ReadWrite.All']], ({ params }) => {
-    const risky = state.riskyUsers.find((r) => r.id === params.id);
-    if (!risky) throw new HttpError(404, 'ResourceNotFound', `The riskyUser with id ${params.id} was not found.`);
-    return { status: 200, body: { '@odata.context': `${url}${v1}/$metadata#identityProtection/riskyUsers/$entity`, ...(risky satisfies RiskyUser) } };
-  });
+  route(
+    'GET',
+    `${v1}/identityProtection/riskyUsers/:id`,
+    'riskyUser',
+    GRAPH_RESOURCE,
+    [['IdentityRiskyUser.Read.All', 'IdentityRiskyUser.ReadWrite.All']],
+    ({ params }) => {
+      const risky = state.riskyUsers.find((r) => r.id === params.id);
+      if (!risky) throw new HttpError(404, 'ResourceNotFound', `The riskyUser with id ${params.id} was not found.`);
+      return {
+        status: 200,
+        body: {
+          '@odata.context': `${url}${v1}/$metadata#identityProtection/riskyUsers/$entity`,
+          ...(risky satisfies RiskyUser),
+        },
+      };
+    },
+  );
 
-  route('GET', `${v1}/identity/conditionalAccess/namedLocations/:id`, 'getNamedLocation', GRAPH_RESOURCE, [['Policy.Read.All']], ({ params }) => {
-    const location = findNamedLocation(params.id!);
-    return { status: 200, body: { '@odata.context': `${url}${v1}/$metadata#identity/conditionalAccess/namedLocations/$entity`, ...location } };
-  });
+  route(
+    'GET',
+    `${v1}/identity/conditionalAccess/namedLocations/:id`,
+    'getNamedLocation',
+    GRAPH_RESOURCE,
+    [['Policy.Read.All']],
+    ({ params }) => {
+      const location = findNamedLocation(params.id!);
+      return {
+        status: 200,
+        body: {
+          '@odata.context': `${url}${v1}/$metadata#identity/conditionalAccess/namedLocations/$entity`,
+          ...location,
+        },
+      };
+    },
+  );
 
-  route('PATCH', `${v1}/identity/conditionalAccess/namedLocations/:id`, 'updateNamedLocation', GRAPH_RESOURCE, [['Policy.Read.All'], ['Policy.ReadWrite.ConditionalAccess']], ({ params, body }) => {
-    const location = findNamedLocation(params.id!);
-    const parsed = namedLocationPatch.safeParse(body);
-    if (!parsed.success) throw new HttpError(400, 'BadRequest', parsed.error.issues[0]?.message ?? 'Invalid request body.');
-    const { ipRanges, displayName, isTrusted } = parsed.data;
-    if (ipRanges) {
-      const invalid = ipRanges.find((r) => !validCidr(r));
-      if (invalid) throw new HttpError(400, 'BadRequest', `1001: Invalid IP range '${invalid.cidrAddress}'.`);
-      const before = new Set(location.ipRanges.map((r) => r.cidrAddress));
-      const after = new Set(ipRanges.map((r) => r.cidrAddress));
-      for (const cidr of after) if (!before.has(cidr)) countEffect(entityOfCidr(cidr), 'block-ip');
-      for (const cidr of before) if (!after.has(cidr)) countEffect(entityOfCidr(cidr), 'unblock-ip');
-      location.ipRanges = ipRanges;
-    }
-    if (displayName !== undefined) location.displayName = displayName;
-    if (isTrusted !== undefined) location.isTrusted = isTrusted;
-    location.modifiedDateTime = new Date().toISOString();
-    return { status: 204 };
-  });
+  route(
+    'PATCH',
+    `${v1}/identity/conditionalAccess/namedLocations/:id`,
+    'updateNamedLocation',
+    GRAPH_RESOURCE,
+    [['Policy.Read.All'], ['Policy.ReadWrite.ConditionalAccess']],
+    ({ params, body }) => {
+      const location = findNamedLocation(params.id!);
+      const parsed = namedLocationPatch.safeParse(body);
+      if (!parsed.success)
+        throw new HttpError(400, 'BadRequest', parsed.error.issues[0]?.message ?? 'Invalid request body.');
+      const { ipRanges, displayName, isTrusted } = parsed.data;
+      if (ipRanges) {
+        const invalid = ipRanges.find((r) => !validCidr(r));
+        if (invalid) throw new HttpError(400, 'BadRequest', `1001: Invalid IP range '${invalid.cidrAddress}'.`);
+        const before = new Set(location.ipRanges.map((r) => r.cidrAddress));
+        const after = new Set(ipRanges.map((r) => r.cidrAddress));
+        for (const cidr of after) if (!before.has(cidr)) countEffect(entityOfCidr(cidr), 'block-ip');
+        for (const cidr of before) if (!after.has(cidr)) countEffect(entityOfCidr(cidr), 'unblock-ip');
+        location.ipRanges = ipRanges;
+      }
+      if (displayName !== undefined) location.displayName = displayName;
+      if (isTrusted !== undefined) location.isTrusted = isTrusted;
+      location.modifiedDateTime = new Date().toISOString();
+      return { status: 204 };
+    },
+  );
 
   // ---- Defender for Endpoint -----------------------------------------------------------------------------------
 
   const machineRead = ['Machine.Read.All', 'Machine.ReadWrite.All'];
 
   route('GET', '/api/machines/:id', 'getMachine', DEFENDER_RESOURCE, [machineRead], ({ params }) => {
-    return { status: 200, body: { '@odata.context': `${url}/api/$metadata#Machines/$entity`, ...machineView(findMachine(params.id!)) } };
+    return {
+      status: 200,
+      body: { '@odata.context': `${url}/api/$metadata#Machines/$entity`, ...machineView(findMachine(params.id!)) },
+    };
   });
 
-  route('POST', '/api/machines/:id/isolate', 'isolateMachine', DEFENDER_RESOURCE, [['Machine.Isolate']], ({ params, body }) => {
-    const parsed = isolateBody.safeParse(body);
-    if (!parsed.success) throw new HttpError(400, 'InvalidRequestBody', `Request body is incorrect: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
-    return requestAction(params.id!, 'Isolate', parsed.data.Comment, parsed.data.IsolationType);
-  });
+  route(
+    'POST',
+    '/api/machines/:id/isolate',
+    'isolateMachine',
+    DEFENDER_RESOURCE,
+    [['Machine.Isolate']],
+    ({ params, body }) => {
+      const parsed = isolateBody.safeParse(body);
+      if (!parsed.success)
+        throw new HttpError(
+          400,
+          'InvalidRequestBody',
+          `Request body is incorrect: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+        );
+      return requestAction(params.id!, 'Isolate', parsed.data.Comment, parsed.data.IsolationType);
+    },
+  );
 
-  route('POST', '/api/machines/:id/unisolate', 'unisolateMachine', DEFENDER_RESOURCE, [['Machine.Isolate']], ({ params, body }) => {
-    const parsed = unisolateBody.safeParse(body);
-    if (!parsed.success) throw new HttpError(400, 'InvalidRequestBody', `Request body is incorrect: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
-    return requestAction(params.id!, 'Unisolate', parsed.data.Comment, null);
-  });
+  route(
+    'POST',
+    '/api/machines/:id/unisolate',
+    'unisolateMachine',
+    DEFENDER_RESOURCE,
+    [['Machine.Isolate']],
+    ({ params, body }) => {
+      const parsed = unisolateBody.safeParse(body);
+      if (!parsed.success)
+        throw new HttpError(
+          400,
+          'InvalidRequestBody',
+          `Request body is incorrect: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+        );
+      return requestAction(params.id!, 'Unisolate', parsed.data.Comment, null);
+    },
+  );
 
   route('GET', '/api/machineactions/:id', 'getMachineAction', DEFENDER_RESOURCE, [machineRead], ({ params }) => {
     const action = state.machineActions.find((a) => a.id === params.id);
@@ -806,26 +1137,49 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
         const match = /^\(?\s*(id|status|machineId|type|requestor) eq '([^']*)'\s*\)?$/.exec(clause.trim());
         if (!match) throw new HttpError(400, 'InvalidRequestBody', `Invalid filter clause: ${clause}`);
         const [, field, value] = match;
-        items = items.filter((a) => String(a[field as keyof DefenderMachineAction]).toLowerCase() === value!.toLowerCase());
+        items = items.filter(
+          (a) => String(a[field as keyof DefenderMachineAction]).toLowerCase() === value!.toLowerCase(),
+        );
       }
     }
     const skip = query.$skip ? Number(query.$skip) : 0;
     const top = query.$top ? Number(query.$top) : 10_000;
-    return { status: 200, body: { '@odata.context': `${url}/api/$metadata#MachineActions`, value: items.slice(skip, skip + top) } };
+    return {
+      status: 200,
+      body: { '@odata.context': `${url}/api/$metadata#MachineActions`, value: items.slice(skip, skip + top) },
+    };
   });
 
   app.setNotFoundHandler((req, reply) => {
     const entry = logRequest(req);
     entry.status = 404;
     const resource = req.url.startsWith('/api/') ? DEFENDER_RESOURCE : GRAPH_RESOURCE;
-    const result = errorResult(resource, 404, resource === DEFENDER_RESOURCE ? 'ResourceNotFound' : 'BadRequest', `Resource not found for the segment '${req.url.split('?')[0]}'.`, req);
-    return reply.code(404).headers(result.headers ?? {}).send(result.body);
+    const result = errorResult(
+      resource,
+      404,
+      resource === DEFENDER_RESOURCE ? 'ResourceNotFound' : 'BadRequest',
+      `Resource not found for the segment '${req.url.split('?')[0]}'.`,
+      req,
+    );
+    return reply
+      .code(404)
+      .headers(result.headers ?? {})
+      .send(result.body);
   });
 
   app.setErrorHandler((err, req, reply) => {
     const status = err instanceof HttpError ? err.status : 500;
-    const result = errorResult(req.url.startsWith('/api/') ? DEFENDER_RESOURCE : GRAPH_RESOURCE, status, err instanceof HttpError ? err.code : 'generalException', err instanceof Error ? err.message : String(err), req);
-    return reply.code(status).headers(result.headers ?? {}).send(result.body);
+    const result = errorResult(
+      req.url.startsWith('/api/') ? DEFENDER_RESOURCE : GRAPH_RESOURCE,
+      status,
+      err instanceof HttpError ? err.code : 'generalException',
+      err instanceof Error ? err.message : String(err),
+      req,
+    );
+    return reply
+      .code(status)
+      .headers(result.headers ?? {})
+      .send(result.body);
   });
 
   // ---- the handle ----------------------------------------------------------------------------------------------
@@ -834,6 +1188,11 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
   }
+
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the stand-in did not get a TCP address');
+  url = `https://${options.host ?? '127.0.0.1'}:${address.port}`;
 
   const standIn: GraphStandIn = {
     url,
@@ -853,7 +1212,9 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     snapshot() {
       return {
         users: Object.fromEntries(state.users.map((u) => [u.userPrincipalName, { accountEnabled: u.accountEnabled }])),
-        namedLocations: Object.fromEntries(state.namedLocations.map((l) => [l.id, l.ipRanges.map((r) => r.cidrAddress).sort()])),
+        namedLocations: Object.fromEntries(
+          state.namedLocations.map((l) => [l.id, l.ipRanges.map((r) => r.cidrAddress).sort()]),
+        ),
         machines: Object.fromEntries(state.machines.map((m) => [m.computerDnsName, { isolated: Boolean(m.isolated) }])),
       };
     },

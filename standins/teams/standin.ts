@@ -73,6 +73,8 @@ export interface ClickOptions {
   /** … or by verb (and `choice` when several buttons share a verb). */
   verb?: string;
   choice?: string;
+  /** Click a button of an older version of the card (0 = as first posted): a stale card on a device that did not refresh. */
+  version?: number;
   /** Merged over the button's data: how a tampered card is sent. */
   data?: Record<string, unknown>;
   /** Breaks the Bot Framework token. */
@@ -132,6 +134,8 @@ export interface TeamsStandIn {
   tenantId: string;
   socConversationId: string;
   users: StandInUser[];
+  /** The certificate it serves (PEM): trust it with NODE_EXTRA_CA_CERTS or `fetchTrusting`. */
+  caCert: string;
   /** TEAMS_* variables pointing a bot and messenger at this stand-in (for `loadTeamsConfig`). */
   env(extra?: Record<string, string>): Record<string, string>;
   setBotEndpoint(url: string): void;
@@ -234,13 +238,9 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('stand-in has no TCP address');
-  const url = `https://127.0.0.1:${address.port}`;
-  const serviceUrl = `${url}/teams/`;
-  const tokenEndpoint = `${url}/${tenantId}/oauth2/v2.0/token`;
-  const openIdMetadataUrl = `${url}/v1/.well-known/openidconfiguration`;
+  // Known once listening (routes read them at request time).
+  let url = '';
+  let serviceUrl = '';
 
   function takeFault(operation: ConnectorOperationName): InjectedFault | undefined {
     const index = faults.findIndex((f) => f.operation === operation);
@@ -420,10 +420,14 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
   async function clickCard(click: ClickOptions): Promise<ClickResult> {
     if (!botEndpoint) throw new Error('the stand-in does not know the bot endpoint yet (setBotEndpoint)');
     const user = users.find((u) => u.id.toLowerCase() === click.as.toLowerCase());
-    const candidates = messages.filter((m) => (click.activityId ? m.activityId === click.activityId : cardButtons(visibleCard(m, click.as)).length > 0));
-    const message = candidates.filter((m) => m.kind === 'channel' || m.userId === click.as || click.activityId).at(-1);
+    const message = click.activityId
+      ? messages.find((m) => m.activityId === click.activityId)
+      : messages
+          .filter((m) => (m.kind === 'channel' || m.userId === click.as) && cardButtons(visibleCard(m, click.as)).length > 0)
+          .at(-1);
     if (!message) throw new Error(`no card ${click.activityId ?? 'with buttons'} for ${click.as}`);
-    const buttons = cardButtons(visibleCard(message, click.as));
+    const shown = click.version === undefined ? visibleCard(message, click.as) : message.versions[click.version]?.card;
+    const buttons = cardButtons(shown);
     const button = buttons.find((b) =>
       click.button ? b.title === click.button : b.verb === click.verb && (click.choice === undefined || b.data.choice === click.choice),
     );
@@ -538,6 +542,14 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
     }
   });
 
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('stand-in has no TCP address');
+  url = `https://127.0.0.1:${address.port}`;
+  serviceUrl = `${url}/teams/`;
+  const tokenEndpoint = `${url}/${tenantId}/oauth2/v2.0/token`;
+  const openIdMetadataUrl = `${url}/v1/.well-known/openidconfiguration`;
+
   return {
     url,
     serviceUrl,
@@ -548,6 +560,7 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
     tenantId,
     socConversationId,
     users,
+    caCert: tls.cert,
     requests,
     env(extra = {}) {
       return {

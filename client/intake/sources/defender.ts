@@ -11,6 +11,7 @@ import {
   optionalText,
   severityFromWord,
   userPrincipalNameOf,
+  requiredAs,
 } from './fields';
 
 /**
@@ -28,7 +29,7 @@ const evidenceSchema = z.object({
 });
 
 const graphAlertSchema = z.object({
-  id: z.string({ error: 'is required' }).trim().min(1, 'must not be empty'),
+  id: z.string({ error: requiredAs('a string') }).trim().min(1, 'must not be empty'),
   tenantId: optionalText,
   status: optionalText,
   severity: optionalText,

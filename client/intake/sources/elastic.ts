@@ -15,6 +15,7 @@ import {
   severityFromRiskScore,
   severityFromWord,
   userPrincipalNameOf,
+  requiredAs,
 } from './fields';
 
 /**
@@ -29,7 +30,7 @@ const elasticAlertSchema = z.object({
   '@timestamp': optionalText,
   kibana: z.object({
     alert: z.object({
-      uuid: z.string({ error: 'is required' }).trim().min(1, 'must not be empty'),
+      uuid: z.string({ error: requiredAs('a string') }).trim().min(1, 'must not be empty'),
       rule: z.object({
         rule_id: optionalText,
         uuid: optionalText,

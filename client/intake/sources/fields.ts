@@ -19,6 +19,12 @@ export const optionalText = z
     return undefined;
   });
 
+/** A zod error message that tells a missing field from a wrong one. */
+export const requiredAs =
+  (what: string, missing = 'is required') =>
+  (issue: { input?: unknown }) =>
+    issue.input === undefined ? missing : `must be ${what}`;
+
 /** An optional number that may arrive as a numeric string. */
 export const optionalNumber = z
   .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a number'), z.null()])

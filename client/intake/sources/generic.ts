@@ -5,7 +5,7 @@ import { splitArrayEnvelope, type SourceAdapter } from './adapter';
 /**
  * The project's own alert model (`common/alert.ts`), for forwarders that already normalize. `source` may be left out
  * and must otherwise be "generic": other sources' identities belong to their own routes. `sourceInstance` names the
- * sender (default "default").
+ * sender (default "default"); `?instance=` in the URL wins over it, as for every source.
  */
 
 const genericSchema = z.preprocess(
@@ -16,5 +16,8 @@ const genericSchema = z.preprocess(
 export const generic: SourceAdapter = {
   source: 'generic',
   split: (documents) => splitArrayEnvelope(documents, 'alerts'),
-  normalize: (item) => ({ kind: 'create', alert: genericSchema.parse(item) }),
+  normalize: (item, context) => {
+    const alert = genericSchema.parse(item);
+    return { kind: 'create', alert: context.instance ? { ...alert, sourceInstance: context.instance } : alert };
+  },
 };

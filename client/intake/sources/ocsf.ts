@@ -13,6 +13,7 @@ import {
   optionalText,
   severityFromWord,
   userPrincipalNameOf,
+  requiredAs,
 } from './fields';
 
 /**
@@ -27,17 +28,17 @@ const user = z.object({ name: optionalText, email_addr: optionalText, uid: optio
 const endpoint = z.object({ ip: optionalText, hostname: optionalText }).nullish();
 
 const ocsfSchema = z.object({
-  class_uid: z.number({ error: `is required (${DETECTION_FINDING} for a Detection Finding)` }).refine((uid) => uid === DETECTION_FINDING, {
+  class_uid: z.number({ error: requiredAs(`the number ${DETECTION_FINDING}`, `is required (${DETECTION_FINDING} for a Detection Finding)`) }).refine((uid) => uid === DETECTION_FINDING, {
     message: `must be ${DETECTION_FINDING} (Detection Finding)`,
   }),
   activity_id: z.number({ error: 'must be a number (1 Create, 2 Update, 3 Close)' }).int().optional(),
   severity_id: z.number({ error: 'must be a number from 0 to 6 or 99' }).int().optional(),
   severity: optionalText,
-  time: z.number({ error: 'is required, in epoch milliseconds' }),
+  time: z.number({ error: requiredAs('epoch milliseconds (a number)', 'is required, in epoch milliseconds') }),
   message: optionalText,
   metadata: z.object({ tenant_uid: optionalText, product: z.object({ uid: optionalText, name: optionalText }).nullish() }).nullish(),
   finding_info: z.object({
-    uid: z.string({ error: 'is required (the finding id)' }).trim().min(1, 'must not be empty'),
+    uid: z.string({ error: requiredAs('a string', 'is required (the finding id)') }).trim().min(1, 'must not be empty'),
     title: optionalText,
     desc: optionalText,
     analytic: z.object({ uid: optionalText, name: optionalText }).nullish(),

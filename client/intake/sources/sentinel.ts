@@ -12,6 +12,7 @@ import {
   optionalText,
   severityFromWord,
   userPrincipalNameOf,
+  requiredAs,
 } from './fields';
 
 /**
@@ -27,12 +28,12 @@ const sentinelSchema = z.object({
     message: 'must be "Incident": only the incident trigger is supported',
   }),
   objectEventType: z
-    .string({ error: 'is required ("Create" or "Update")' })
+    .string({ error: requiredAs('"Create" or "Update"', 'is required ("Create" or "Update")') })
     .refine((type) => ['create', 'update'].includes(type.toLowerCase()), { message: 'must be "Create" or "Update"' }),
   workspaceId: optionalText,
   workspaceInfo: z.object({ WorkspaceName: optionalText }).nullish(),
   object: z.object({
-    name: z.string({ error: 'is required (the incident id)' }).trim().min(1, 'must not be empty'),
+    name: z.string({ error: requiredAs('a string', 'is required (the incident id)') }).trim().min(1, 'must not be empty'),
     properties: z.object({
       title: optionalText,
       description: optionalText,

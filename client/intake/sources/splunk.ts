@@ -63,7 +63,8 @@ function normalizeSplunk(body: z.output<typeof splunkSchema>, ctx: z.RefinementC
   const ruleName = notableId ? (field(row, 'rule_name', 'rule_title') ?? searchName) : searchName;
   const ruleId = notableId ? (searchName ?? field(row, 'rule_name', 'rule_title')) : searchName;
   const timeText = field(row, '_time');
-  const detectedAt = fromEpochSeconds(timeText) ?? fromEpochSeconds(/_at_(\d{9,11})_/.exec(body.sid)?.[1]);
+  // Without _time, the scheduler's sid carries the trigger time (`…_at_<epoch>_…`).
+  const detectedAt = timeText !== undefined ? fromEpochSeconds(timeText) : fromEpochSeconds(/_at_(\d{9,11})_/.exec(body.sid)?.[1]);
   if (!detectedAt) {
     ctx.addIssue({
       code: 'custom',

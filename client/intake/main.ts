@@ -1,0 +1,38 @@
+/**
+ * The intake on its own (a container beside the workers): `tsx client/intake/main.ts`.
+ * Configuration: TEMPORAL_* (common/config/temporal.ts), SOC_INTAKE_* (common/config/intake.ts), SOC_ANALYSTS and
+ * SOC_RULES_FILE (common/config/triage.ts). The connection to Temporal is lazy: the intake starts while Temporal is
+ * down, answers 503 until it is back, and /readyz says so.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, connectionOptions, loadIntakeConfig, loadTemporalConfig, loadTriageConfig } from '../../common/config';
+import { loadRuleCatalog } from '../../common/rules';
+import { startIntake } from './start';
+
+export async function main(): Promise<void> {
+  const temporal = loadTemporalConfig();
+  const intake = loadIntakeConfig();
+  const triage = loadTriageConfig();
+  const rules = loadRuleCatalog(triage.rulesFile);
+  const address = temporal.address ?? `127.0.0.1:${temporal.devServerPort}`;
+  const connection = await Connection.lazy(connectionOptions(temporal, address));
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const running = await startIntake({ client, taskQueue: temporal.taskQueue, rules, analysts: triage.analysts, config: intake });
+  running.app.log.info(`SIEM intake listening on ${running.url} (Temporal ${address}, namespace ${temporal.namespace}, task queue ${temporal.taskQueue})`);
+
+  const stop = async (signal: string) => {
+    running.app.log.info(`${signal}: finishing requests in flight`);
+    await running.close();
+    await connection.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,34 @@
+/**
+ * The Teams bot endpoint as its own process: `tsx client/teams/main.ts`. Needs TEMPORAL_ADDRESS (or the dev server
+ * `npm start` runs on localhost) and the TEAMS_* variables; listens on TEAMS_BOT_HOST:TEAMS_BOT_PORT for
+ * POST /api/messages. Put TLS in front of it: the Azure Bot's messaging endpoint must be https.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, connectionOptions, loadTeamsConfig, loadTemporalConfig, loadTriageConfig } from '../../common/config';
+import { buildBotServer } from './bot';
+
+async function main(): Promise<void> {
+  const temporalConfig = loadTemporalConfig();
+  const teams = loadTeamsConfig();
+  if (!teams) throw new ConfigError('TEAMS_APP_ID', 'must be set to run the Teams bot (see the README, "Microsoft Teams")');
+  const { analysts } = loadTriageConfig();
+  if (analysts.length === 0) throw new ConfigError('SOC_ANALYSTS', 'must list the analysts allowed to decide on SOC cards');
+  const address = temporalConfig.address ?? `localhost:${temporalConfig.devServerPort}`;
+  const connection = await Connection.connect(connectionOptions(temporalConfig, address));
+  const temporal = new Client({ connection, namespace: temporalConfig.namespace });
+  const server = await buildBotServer({ config: teams, temporal, analysts, logger: { level: 'info' } });
+  await server.listen({ host: teams.botHost, port: teams.botPort });
+  console.log(`Teams bot listening on http://${teams.botHost}:${teams.botPort}/api/messages (app ${teams.appId}, tenant ${teams.tenantId})`);
+  const stop = async () => {
+    await server.close();
+    await connection.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError || err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { demoSeed } from '../../activities/in-memory/seed';
+import type { IdentityDirectory } from '../../activities/ports';
+import { temporalDir } from '../../scripts/servers';
+import { ensureStandInTls } from '../tls';
+import { startTeamsLoop, type TeamsLoop } from './loop';
+import type { StandInUser } from './standin';
+
+/**
+ * `npm start` with the Teams stand-in: the demo tenant's people in a local Teams, the real bot endpoint, and the Teams
+ * messenger for the worker. A person answers a card on the stand-in's page (https://127.0.0.1:3979/, self-signed
+ * certificate) or with `npm run soc -- teams-cards` / `teams-click`.
+ */
+
+export const DEMO_TEAMS_STANDIN_PORT = 3979;
+export const DEMO_TEAMS_BOT_PORT = 3978;
+
+export function demoTeamsUsers(analysts: string[]): StandInUser[] {
+  const people = demoSeed().users.map((u) => ({ id: u.id, name: u.displayName, upn: u.userPrincipalName }));
+  return [...people, ...analysts.map((id, i) => ({ id, name: analysts.length > 1 ? `SOC analyst ${i + 1}` : 'SOC analyst', analyst: true }))];
+}
+
+export async function startTeamsDemo(options: {
+  temporal: Client;
+  analysts: string[];
+  /** The worker's identity port: looks up users the demo alerts name only by UPN. */
+  identity: IdentityDirectory;
+  standInPort?: number;
+  botPort?: number;
+}): Promise<TeamsLoop & { instructions: string[] }> {
+  const tls = await ensureStandInTls(join(temporalDir, 'tls'));
+  const loop = await startTeamsLoop({
+    temporal: options.temporal,
+    analysts: options.analysts,
+    standIn: { users: demoTeamsUsers(options.analysts), tls: { cert: tls.cert, key: tls.key }, port: options.standInPort ?? DEMO_TEAMS_STANDIN_PORT },
+    botPort: options.botPort ?? DEMO_TEAMS_BOT_PORT,
+    lookupObjectId: async (upn) => (await options.identity.userProfile({ userPrincipalName: upn })).id,
+  });
+  return {
+    ...loop,
+    instructions: [
+      `Teams stand-in:       ${loop.standIn.url}/   (cards with working buttons; accept the self-signed certificate)`,
+      `Bot endpoint:         ${loop.botUrl}`,
+      'Cards waiting:        npm run soc -- teams-cards',
+      'Click a card:         npm run soc -- teams-click <message id> --as jdoe@contoso.example --yes   (or --no, or --button "Contain")',
+    ],
+  };
+}
