@@ -12,6 +12,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node APIs, no wall clock.
     files: ['workflows/**/*.ts'],
     rules: {
