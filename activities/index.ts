@@ -170,6 +170,8 @@ export function createActivities(ports: Ports) {
 
       const gathered: PartialEnrichment = { ...carried };
       let transient: { part: EnrichmentPart; err: unknown } | undefined;
+      // Slow lookups (paged sign-ins) must not look like a dead worker; the details let a retry keep what arrived.
+      const heartbeat = setInterval(() => ctx.heartbeat(gathered), 5_000);
       await Promise.all(
         enrichmentParts
           .filter((part) => gathered[part] === undefined)
@@ -184,7 +186,7 @@ export function createActivities(ports: Ports) {
               }
             }
           }),
-      );
+      ).finally(() => clearInterval(heartbeat));
       if (transient) {
         ctx.heartbeat(gathered);
         const missing = enrichmentParts.filter((part) => gathered[part] === undefined);

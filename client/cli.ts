@@ -12,6 +12,7 @@ import type { AnalystDecisionKind, CaseState } from '../common/triage';
 import { renderCase } from '../workflows/details';
 import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery } from '../workflows/messages';
 import { loadRuleCatalog, RuleCatalogError } from '../common/rules';
+import { teamsStandInCommand, teamsStandInUsage } from '../standins/teams/cli';
 import { DEMO_ANALYST } from '../workers/demo';
 import { createPromotionAwareCatalog } from './fidelity';
 import { metricsUsage, runMetricsCommand, runReportCommand, UsageError } from './metrics';
@@ -27,7 +28,10 @@ const usage = `Usage: npm run soc -- <command>
   decide <workflowId> --as <analyst> <decision>   contain | close-true-positive | close-benign |
                                                   close-false-positive | release-containment
 
-${metricsUsage}`;
+${metricsUsage}
+
+With SOC_DEMO_TEAMS=1 npm start (a local Teams stand-in):
+${teamsStandInUsage}`;
 
 const decisions: AnalystDecisionKind[] = ['contain', 'close-true-positive', 'close-benign', 'close-false-positive', 'release-containment'];
 
@@ -79,6 +83,7 @@ function demoAlert(ransomware: boolean): Alert {
 
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === 'teams-cards' || command === 'teams-click') return console.log(await teamsStandInCommand(command, rest));
   if (command === 'metrics' || command === 'report') {
     const temporal = await connect();
     try {

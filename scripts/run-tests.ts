@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureStandInTls } from '../standins/tls';
 import { projectRoot, temporalDir } from './servers';
 
 interface JestResult {
@@ -20,20 +21,29 @@ mkdirSync(temporalDir, { recursive: true });
 const resultFile = join(temporalDir, 'jest-results.json');
 rmSync(resultFile, { force: true });
 
-const jest = spawnSync(
-  process.execPath,
-  [require.resolve('jest/bin/jest'), '--json', `--outputFile=${resultFile}`, ...process.argv.slice(2)],
-  { cwd: projectRoot, stdio: 'inherit', env: process.env },
-);
-
-if (!existsSync(resultFile)) {
-  console.log('0 passed, 1 failed');
-  console.error(`Jest produced no result (exit ${jest.status ?? jest.signal}); see the output above.`);
-  process.exit(1);
+async function main(): Promise<void> {
+  // Node reads NODE_EXTRA_CA_CERTS only when a process starts: trust the stand-ins' certificate from Jest's first process.
+  const tls = await ensureStandInTls(join(temporalDir, 'tls'));
+  const jest = spawnSync(
+    process.execPath,
+    [require.resolve('jest/bin/jest'), '--json', `--outputFile=${resultFile}`, ...process.argv.slice(2)],
+    { cwd: projectRoot, stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.certPath } },
+  );
+  report(jest.status, jest.signal);
 }
-const result = JSON.parse(readFileSync(resultFile, 'utf8')) as JestResult;
-// A test file that fails to load reports no failed test; count it as a failure so it cannot pass unnoticed.
-const failed = result.numFailedTests + result.numRuntimeErrorTestSuites;
-const skipped = result.numPendingTests ? `, ${result.numPendingTests} skipped` : '';
-console.log(`${result.numPassedTests} passed, ${failed} failed${skipped}`);
-process.exit(failed > 0 || jest.status !== 0 || !result.success ? 1 : 0);
+
+function report(status: number | null, signal: NodeJS.Signals | null): void {
+  if (!existsSync(resultFile)) {
+    console.log('0 passed, 1 failed');
+    console.error(`Jest produced no result (exit ${status ?? signal}); see the output above.`);
+    process.exit(1);
+  }
+  const result = JSON.parse(readFileSync(resultFile, 'utf8')) as JestResult;
+  // A test file that fails to load reports no failed test; count it as a failure so it cannot pass unnoticed.
+  const failed = result.numFailedTests + result.numRuntimeErrorTestSuites;
+  const skipped = result.numPendingTests ? `, ${result.numPendingTests} skipped` : '';
+  console.log(`${result.numPassedTests} passed, ${failed} failed${skipped}`);
+  process.exit(failed > 0 || status !== 0 || !result.success ? 1 : 0);
+}
+
+void main();

@@ -22,7 +22,7 @@ test('no tenant and no Graph setting means demo mode', () => {
   expect(loadGraphConfig({ GRAPH_TENANT_ID: '  ', TEMPORAL_ADDRESS: 'localhost:7233' })).toBeUndefined();
 });
 
-test('a tenant with a secret talks to the public cloud, with least surprise defaults', () => {
+test('a tenant with a secret talks to the public cloud by default', () => {
   expect(loadGraphConfig(minimal)).toEqual({
     tenantId: TENANT,
     clientId: CLIENT,
@@ -34,7 +34,7 @@ test('a tenant with a secret talks to the public cloud, with least surprise defa
     defenderScope: 'https://api.securitycenter.microsoft.com/.default',
     blockedIpNamedLocationId: undefined,
     isolationType: 'Full',
-    requestTimeoutMs: 30_000,
+    requestTimeoutMs: 20_000,
   });
   // A national cloud's Graph host is also its token audience; a regional Defender endpoint keeps the one scope.
   expect(

@@ -86,8 +86,8 @@ test('Temporal down: 503 + Retry-After, nothing acknowledged; back up: retries s
     ['ocsf', signed],
   ];
 
-  for (const [source, delivery] of deliveries) {
-    const answer = await deliver(intake, source, delivery);
+  const refused = await Promise.all(deliveries.map(([source, delivery]) => deliver(intake, source, delivery)));
+  for (const answer of refused) {
     expect([answer.statusCode, answer.headers.get('retry-after'), answer.json().status]).toEqual([503, '2', 'unavailable']);
     expect(answer.json().results.every((r) => r.outcome === 'failed' && r.error === 'temporal_unavailable')).toBe(true);
   }

@@ -3,8 +3,9 @@ import { createFidelityActivities } from '../activities/fidelity';
 import { createPromotionAwareCatalog, ensureFidelitySchedule, type PromotionAwareCatalog } from '../client/fidelity';
 import { ConfigError, loadMetricsConfig, loadTemporalConfig, loadTriageConfig, type TemporalConfig } from '../common/config';
 import { loadRuleCatalog } from '../common/rules';
+import { startTeamsDemo } from '../standins/teams/demo';
 import { DEMO_ANALYST } from './demo';
-import { selectPorts } from './ports';
+import { selectPorts, type SelectedPorts } from './ports';
 import { installWorkerTelemetry } from './telemetry';
 import { connectTemporal, type TemporalHandles } from './temporal-connection';
 import { createTriageWorker } from './worker';
@@ -39,8 +40,19 @@ export async function startProduct(options: { log: (line: string) => void; requi
   installWorkerTelemetry({ prometheusBind: metrics.prometheusBind, logger: new DefaultLogger(options.logLevel) });
 
   const temporal = await connectTemporal(config, log);
+  let teamsDemo: Awaited<ReturnType<typeof startTeamsDemo>> | undefined;
+  let selected: SelectedPorts | undefined;
   try {
-    const { ports, description, demo } = await selectPorts({ log });
+    selected = await selectPorts({ log });
+    const { demo } = selected;
+    let { ports, description } = selected;
+    const analysts = triage.analysts.length ? triage.analysts : demo ? [DEMO_ANALYST] : [];
+    if (demo && process.env.SOC_DEMO_TEAMS === '1') {
+      teamsDemo = await startTeamsDemo({ temporal: temporal.client, analysts, identity: ports.identity });
+      ports = { ...ports, messenger: teamsDemo.messenger };
+      description += '; Microsoft Teams played by a local stand-in';
+      teamsDemo.instructions.forEach(log);
+    }
     const worker = await createTriageWorker({
       connection: temporal.nativeConnection,
       namespace: temporal.namespace,
@@ -55,16 +67,20 @@ export async function startProduct(options: { log: (line: string) => void; requi
       temporal,
       worker,
       rules,
-      analysts: triage.analysts.length ? triage.analysts : demo ? [DEMO_ANALYST] : [],
+      analysts,
       demo,
       description,
       prometheus: metrics.prometheusBind,
       async close() {
         rules.stop();
+        await teamsDemo?.close();
+        await selected?.close();
         await temporal.close();
       },
     };
   } catch (err) {
+    await teamsDemo?.close().catch(() => undefined);
+    await selected?.close().catch(() => undefined);
     await temporal.close().catch(() => undefined);
     throw err;
   }

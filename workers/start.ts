@@ -3,13 +3,24 @@
  * server (SQLite in .temporal/data, Web UI on port 8233); with no tenant configured it runs in demo mode. Ctrl-C stops
  * everything it started.
  */
-import { ConfigError } from '../common/config';
+import { join } from 'node:path';
+import { ConfigError, loadGraphConfig } from '../common/config';
+import { temporalDir } from '../scripts/servers';
+import { relaunchTrustingStandIn, standInCertificate, trustsStandIn } from '../standins/graph/demo';
 import { RuleCatalogError } from '../common/rules';
 import { startProduct, type Product } from './product';
 
 const log = (line: string) => console.log(line);
 
-async function main(): Promise<void> {
+async function main(): Promise<'relaunched' | 'stopped'> {
+  // Demo mode serves Graph from a local HTTPS stand-in; Node trusts its certificate only if told when it starts.
+  if (!loadGraphConfig()) {
+    const tls = await standInCertificate(join(temporalDir, 'tls'));
+    if (!trustsStandIn(tls.certPath)) {
+      relaunchTrustingStandIn(tls.certPath); // exits with the child's exit code
+      return 'relaunched';
+    }
+  }
   const product: Product = await startProduct({ log, requireAddress: false, logLevel: 'WARN' });
   const { config, temporal } = product;
   try {
@@ -29,10 +40,11 @@ async function main(): Promise<void> {
   } finally {
     await product.close();
   }
+  return 'stopped';
 }
 
 main().then(
-  () => process.exit(0),
+  (outcome) => outcome === 'stopped' && process.exit(0),
   (err) => {
     console.error(err instanceof ConfigError || err instanceof RuleCatalogError ? err.message : err instanceof Error ? err.message : err);
     process.exit(1);

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { EscalationNotice, UserQuestion } from '../../common/triage';
+import type { ContainmentRequest, EscalationNotice, UserQuestion } from '../../common/triage';
 import { checkThenAct, checkThenUndo } from '../containment-protocol';
 import type { ContainmentExecutor, EndpointDirectory, IdentityDirectory, Messenger, Ports } from '../ports';
 import type { World } from './world';
@@ -57,19 +57,20 @@ function endpoints(world: World): EndpointDirectory {
 }
 
 function containment(world: World): ContainmentExecutor {
+  async function isInPlace(request: ContainmentRequest): Promise<boolean> {
+    switch (request.action) {
+      case 'disable-account':
+        return !world.findUser(request.user!).accountEnabled;
+      case 'revoke-sessions':
+        return world.findUser(request.user!).sessionsValidFrom >= (request.requestedAt ?? new Date(0).toISOString());
+      case 'isolate-host':
+        return world.findHost(request.host!).isolated;
+      case 'block-ip':
+        return world.data.blockedIps.includes(request.ip!);
+    }
+  }
   return {
-    async isInPlace(request) {
-      switch (request.action) {
-        case 'disable-account':
-          return !world.findUser(request.user!).accountEnabled;
-        case 'revoke-sessions':
-          return world.findUser(request.user!).sessionsValidFrom >= (request.requestedAt ?? new Date(0).toISOString());
-        case 'isolate-host':
-          return world.findHost(request.host!).isolated;
-        case 'block-ip':
-          return world.data.blockedIps.includes(request.ip!);
-      }
-    },
+    isInPlace,
 
     async apply(request, context) {
       world.fault(request.action);
@@ -85,7 +86,7 @@ function containment(world: World): ContainmentExecutor {
           return checkThenAct({
             context,
             target: user.userPrincipalName,
-            isInPlace: async () => !user.accountEnabled,
+            isInPlace: () => isInPlace(request),
             act: async () => {
               user.accountEnabled = false;
               world.countEffect(user.userPrincipalName, 'disable-account');
@@ -96,11 +97,10 @@ function containment(world: World): ContainmentExecutor {
         }
         case 'revoke-sessions': {
           const user = world.findUser(request.user!);
-          const since = request.requestedAt ?? new Date(0).toISOString();
           return checkThenAct({
             context,
             target: user.userPrincipalName,
-            isInPlace: async () => user.sessionsValidFrom >= since,
+            isInPlace: () => isInPlace(request),
             act: async () => {
               user.sessionsValidFrom = new Date().toISOString();
               world.countEffect(user.userPrincipalName, 'revoke-sessions');
@@ -114,7 +114,7 @@ function containment(world: World): ContainmentExecutor {
           return checkThenAct({
             context,
             target: host.name,
-            isInPlace: async () => host.isolated,
+            isInPlace: () => isInPlace(request),
             act: async () => {
               host.isolated = true;
               world.countEffect(host.name, 'isolate-host');
@@ -128,7 +128,7 @@ function containment(world: World): ContainmentExecutor {
           return checkThenAct({
             context,
             target: ip,
-            isInPlace: async () => world.data.blockedIps.includes(ip),
+            isInPlace: () => isInPlace(request),
             act: async () => {
               world.data.blockedIps.push(ip);
               world.countEffect(ip, 'block-ip');
@@ -146,7 +146,7 @@ function containment(world: World): ContainmentExecutor {
         case 'disable-account': {
           const user = world.findUser(request.user!);
           return checkThenUndo({
-            isInPlace: async () => !user.accountEnabled,
+            isInPlace: () => isInPlace(request),
             undo: async () => {
               user.accountEnabled = true;
               world.countEffect(user.userPrincipalName, 'enable-account');
@@ -159,7 +159,7 @@ function containment(world: World): ContainmentExecutor {
         case 'isolate-host': {
           const host = world.findHost(request.host!);
           return checkThenUndo({
-            isInPlace: async () => host.isolated,
+            isInPlace: () => isInPlace(request),
             undo: async () => {
               host.isolated = false;
               world.countEffect(host.name, 'release-host');
@@ -170,7 +170,7 @@ function containment(world: World): ContainmentExecutor {
         case 'block-ip': {
           const ip = request.ip!;
           return checkThenUndo({
-            isInPlace: async () => world.data.blockedIps.includes(ip),
+            isInPlace: () => isInPlace(request),
             undo: async () => {
               world.data.blockedIps = world.data.blockedIps.filter((b) => b !== ip);
               world.countEffect(ip, 'unblock-ip');

@@ -1,4 +1,4 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { defenderPollWorkflow } from '../../workflows/defender-poll';
 
 export interface DefenderPollingOptions {
@@ -16,7 +16,7 @@ export function defenderPollWorkflowId(tenant = 'default'): string {
  * Starts the Defender XDR poll workflow, or returns the one already running (safe to call at every start-up). The
  * worker on `taskQueue` must register the activities from `activities/defender-feed.ts`.
  */
-export function startDefenderPolling(client: Client, options: DefenderPollingOptions): Promise<WorkflowHandle<typeof defenderPollWorkflow>> {
+export function startDefenderPolling(client: Client, options: DefenderPollingOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof defenderPollWorkflow>> {
   return client.workflow.start(defenderPollWorkflow, {
     workflowId: defenderPollWorkflowId(options.tenant),
     taskQueue: options.taskQueue,

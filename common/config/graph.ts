@@ -113,6 +113,7 @@ export function loadGraphConfig(env: Env = process.env): GraphConfig | undefined
 
   const graphBaseUrl = parseVar(env, 'GRAPH_BASE_URL', httpsRoot, 'https://graph.microsoft.com')!;
   const graphHost = new URL(graphBaseUrl).hostname;
+  // Below the enrichment activity's 30 s heartbeat timeout, so a slow request fails as itself, not as a lost worker.
   const timeoutSeconds = parseVar(
     env,
     'GRAPH_TIMEOUT_SECONDS',
@@ -121,7 +122,7 @@ export function loadGraphConfig(env: Env = process.env): GraphConfig | undefined
       .int('must be a whole number of seconds')
       .min(1, 'must be between 1 and 120 seconds')
       .max(120, 'must be between 1 and 120 seconds'),
-    30,
+    20,
   )!;
 
   return {

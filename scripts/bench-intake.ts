@@ -1,0 +1,266 @@
+/**
+ * `npm run bench:intake`: on one dev server started for this run, measures
+ *  1. the floor: raw `client.workflow.start` of the triage workflow (the options the intake uses), N alerts at
+ *     concurrency C;
+ *  2. the intake: the same number of alerts over HTTP (`POST /v1/alerts/generic`, one alert per request, same C),
+ *     alerts/s and per-request p50/p99; and with 100 alerts per request;
+ *  3. a burst of 5,000 alerts sent at once: every one must end acknowledged (429 is retried after Retry-After, as a
+ *     SIEM does), no 5xx, and exactly one workflow per alert.
+ * Prints a table and writes bench-results/intake.json. No worker runs: only start throughput is measured.
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { alertSummary, parseAlert, triageWorkflowId, type Alert } from '../common/alert';
+import { intakeConfig } from '../common/config/intake';
+import { defaultPolicy } from '../common/policy';
+import { staticCatalog } from '../common/rules';
+import { DispositionKey, RouteKey, RuleIdKey, SeverityKey, SourceKey, TriageStateKey } from '../common/search-attributes';
+import { searchAttributeKeys } from '../common/search-attributes';
+import type { TriageInput } from '../common/triage';
+import { startIntake } from '../client/intake/start';
+import { devServerMissingMessage, projectRoot, resolveDevServer } from './servers';
+
+const N = Number(process.env.BENCH_ALERTS ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const BURST = Number(process.env.BENCH_BURST ?? 5000);
+const ROUNDS = 2;
+const TOKEN = randomUUID();
+
+function alertFor(run: string, i: number): Alert {
+  return parseAlert({
+    source: 'generic',
+    sourceInstance: run,
+    sourceAlertId: `a-${i}`,
+    ruleId: `bench-rule-${i % 20}`,
+    ruleName: 'Benchmark rule',
+    severity: 'medium',
+    detectedAt: new Date().toISOString(),
+    title: 'Benchmark alert',
+    entities: { userPrincipalName: `user${i}@example.com`, sourceIp: '203.0.113.7' },
+  });
+}
+
+/** Runs `work(i)` for i in [0, count) with at most `parallel` at once; returns the wall time in ms. */
+async function pool(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, async () => {
+    while (next < count) await work(next++);
+  }));
+  return performance.now() - started;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+interface Measurement {
+  alerts: number;
+  seconds: number;
+  alertsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function measurement(alerts: number, wallMs: number, latencies: number[]): Measurement {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    alerts,
+    seconds: +(wallMs / 1000).toFixed(2),
+    alertsPerSecond: Math.round((alerts / wallMs) * 1000),
+    p50Ms: +percentile(sorted, 50).toFixed(1),
+    p99Ms: +percentile(sorted, 99).toFixed(1),
+  };
+}
+
+/** The floor: exactly the start call the intake makes for a new alert, without HTTP. */
+async function rawStarts(client: Client, taskQueue: string, run: string): Promise<Measurement> {
+  const latencies: number[] = [];
+  const wall = await pool(N, CONCURRENCY, async (i) => {
+    const alert = alertFor(run, i);
+    const input: TriageInput = { alert, policy: defaultPolicy, analysts: [], receivedAt: new Date().toISOString() };
+    const t0 = performance.now();
+    await client.workflow.start('triageWorkflow', {
+      workflowId: triageWorkflowId(alert),
+      taskQueue,
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: alertSummary(alert),
+      typedSearchAttributes: [
+        { key: RuleIdKey, value: alert.ruleId },
+        { key: SeverityKey, value: alert.severity },
+        { key: SourceKey, value: alert.source },
+        { key: RouteKey, value: defaultPolicy.mode },
+        { key: TriageStateKey, value: 'enriching' },
+        { key: DispositionKey, value: 'undetermined' },
+      ],
+    });
+    latencies.push(performance.now() - t0);
+  });
+  return measurement(N, wall, latencies);
+}
+
+interface HttpStats {
+  statuses: Record<number, number>;
+  retries: number;
+  acknowledged: Set<string>;
+}
+
+/** One POST over a keep-alive agent (node:http: the least client overhead in this process). */
+function send(url: string, body: string, agent: Agent): Promise<{ status: number; retryAfter?: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${url}/v1/alerts/generic`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${TOKEN}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, text: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function post(url: string, body: string, agent: Agent, stats: HttpStats): Promise<void> {
+  for (;;) {
+    const response = await send(url, body, agent);
+    stats.statuses[response.status] = (stats.statuses[response.status] ?? 0) + 1;
+    if (response.status < 300) {
+      const answer = JSON.parse(response.text) as { results?: { outcome: string; workflowId?: string }[] };
+      for (const r of answer.results ?? []) if (r.workflowId && r.outcome !== 'rejected') stats.acknowledged.add(r.workflowId);
+      return;
+    }
+    if (response.status !== 429 && response.status !== 503) throw new Error(`intake answered ${response.status}: ${response.text.slice(0, 300)}`);
+    // What a SIEM does: wait as told, send the same delivery again.
+    stats.retries++;
+    await new Promise((resolve) => setTimeout(resolve, Number(response.retryAfter ?? 1) * 1000));
+  }
+}
+
+async function intakeRequests(url: string, agent: Agent, run: string, perRequest: number): Promise<Measurement & { statuses: Record<number, number> }> {
+  const stats: HttpStats = { statuses: {}, retries: 0, acknowledged: new Set() };
+  const latencies: number[] = [];
+  const requests = Math.ceil(N / perRequest);
+  const wall = await pool(requests, perRequest === 1 ? CONCURRENCY : Math.max(1, Math.round(CONCURRENCY / 16)), async (r) => {
+    const alerts = Array.from({ length: perRequest }, (_, k) => alertFor(run, r * perRequest + k));
+    const body = JSON.stringify(perRequest === 1 ? alerts[0] : { alerts });
+    const t0 = performance.now();
+    await post(url, body, agent, stats);
+    latencies.push(performance.now() - t0);
+  });
+  if (stats.acknowledged.size !== requests * perRequest) throw new Error(`${stats.acknowledged.size} of ${N} alerts acknowledged`);
+  return { ...measurement(requests * perRequest, wall, latencies), statuses: stats.statuses };
+}
+
+async function burst(url: string, client: Client, taskQueue: string) {
+  const run = `burst-${randomUUID().slice(0, 8)}`;
+  const stats: HttpStats = { statuses: {}, retries: 0, acknowledged: new Set() };
+  const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
+  const latencies: number[] = [];
+  const wall = await pool(BURST, BURST, async (i) => {
+    const t0 = performance.now();
+    await post(url, JSON.stringify(alertFor(run, i)), agent, stats);
+    latencies.push(performance.now() - t0);
+  });
+  agent.destroy();
+  // Lost = acknowledged but without its workflow, or never acknowledged. Count what the server holds.
+  const expected = new Set(Array.from({ length: BURST }, (_, i) => triageWorkflowId(alertFor(run, i))));
+  const held = new Set<string>();
+  for (let attempt = 0; attempt < 600; attempt++) {
+    held.clear();
+    for await (const execution of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND WorkflowId STARTS_WITH 'triage:generic:${run}:'` })) held.add(execution.workflowId);
+    if (held.size >= BURST) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const lost = [...expected].filter((id) => !stats.acknowledged.has(id) || !held.has(id)).length;
+  const fivexx = Object.entries(stats.statuses).filter(([status]) => Number(status) >= 500).reduce((n, [, c]) => n + c, 0);
+  return { ...measurement(BURST, wall, latencies), statuses: stats.statuses, retries: stats.retries, lost, fivexx, workflows: held.size };
+}
+
+async function main(): Promise<void> {
+  const dev = resolveDevServer();
+  if (dev.type !== 'existing-path') throw new Error(devServerMissingMessage('no local temporal CLI'));
+  console.log(`Starting a Temporal dev server (${dev.path})…`);
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: dev.path }, searchAttributes: searchAttributeKeys, extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'] },
+  });
+  const taskQueue = `bench-intake-${randomUUID().slice(0, 8)}`;
+  // Production-like logging (pino, info, one line per request and per alert) into a sink.
+  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const intake = await startIntake({
+    client: env.client,
+    taskQueue,
+    rules: staticCatalog({}),
+    analysts: [],
+    config: intakeConfig({ port: 0, auth: { generic: { method: 'bearer', token: TOKEN } } }),
+    logger: { level: 'info', stream: sink },
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
+  try {
+    console.log(`Warming up…`);
+    await rawStarts(env.client, taskQueue, `warm-${randomUUID().slice(0, 8)}`);
+    await intakeRequests(intake.url, agent, `warm-${randomUUID().slice(0, 8)}`, 1);
+
+    const raw: Measurement[] = [];
+    const single: (Measurement & { statuses: Record<number, number> })[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      console.log(`Round ${round}/${ROUNDS}: ${N} raw starts, then ${N} alerts through the intake (concurrency ${CONCURRENCY})…`);
+      raw.push(await rawStarts(env.client, taskQueue, `raw-${round}-${randomUUID().slice(0, 8)}`));
+      single.push(await intakeRequests(intake.url, agent, `intake-${round}-${randomUUID().slice(0, 8)}`, 1));
+    }
+    console.log(`${N} alerts through the intake, 100 per request…`);
+    const batched = await intakeRequests(intake.url, agent, `batch-${randomUUID().slice(0, 8)}`, 100);
+    console.log(`Burst: ${BURST} alerts at once…`);
+    const burstResult = await burst(intake.url, env.client, taskQueue);
+
+    const mean = (values: number[]) => Math.round(values.reduce((a, b) => a + b, 0) / values.length);
+    const rawRate = mean(raw.map((m) => m.alertsPerSecond));
+    const intakeRate = mean(single.map((m) => m.alertsPerSecond));
+    const ratio = +(intakeRate / rawRate).toFixed(2);
+    const rows = [
+      ...raw.map((m, i) => ({ measurement: `raw client.workflow.start, round ${i + 1}`, ...m })),
+      ...single.map((m, i) => ({ measurement: `intake, 1 alert/request, round ${i + 1}`, ...m })),
+      { measurement: 'intake, 100 alerts/request', ...batched },
+      { measurement: `burst of ${BURST} at once`, ...burstResult },
+    ];
+    console.log('');
+    console.table(rows.map(({ measurement: what, alerts, seconds, alertsPerSecond, p50Ms, p99Ms }) => ({ measurement: what, alerts, seconds, 'alerts/s': alertsPerSecond, 'p50 ms': p50Ms, 'p99 ms': p99Ms })));
+    console.log(`Intake / raw start rate: ${intakeRate} / ${rawRate} alerts/s = ${ratio} (goal ≥ 0.9)`);
+    console.log(`Burst: ${burstResult.workflows} workflows for ${BURST} alerts, lost ${burstResult.lost}, 5xx ${burstResult.fivexx}, statuses ${JSON.stringify(burstResult.statuses)}, retries after 429 ${burstResult.retries}`);
+    console.log(`Machine: ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageAtEnd: loadavg() },
+      settings: { alerts: N, concurrency: CONCURRENCY, rounds: ROUNDS, burst: BURST, intakeMaxInFlight: intakeConfig().maxInFlight, intakeMaxQueued: intakeConfig().maxQueued },
+      raw,
+      intake: single,
+      batched,
+      burst: burstResult,
+      summary: { rawAlertsPerSecond: rawRate, intakeAlertsPerSecond: intakeRate, ratio, goal: 0.9, burstLost: burstResult.lost, burst5xx: burstResult.fivexx },
+    };
+    mkdirSync(join(projectRoot, 'bench-results'), { recursive: true });
+    writeFileSync(join(projectRoot, 'bench-results', 'intake.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log('Wrote bench-results/intake.json');
+    if (burstResult.lost > 0 || burstResult.fivexx > 0) process.exitCode = 1;
+  } finally {
+    agent.destroy();
+    await intake.close();
+    await env.teardown();
+  }
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
