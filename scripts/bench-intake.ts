@@ -1,7 +1,7 @@
 /**
  * `npm run bench:intake`: on one dev server started for this run, measures
- *  1. the floor: raw `client.workflow.start` of the triage workflow (the options the intake uses), N alerts at
- *     concurrency C;
+ *  1. the floor: the raw start of the triage workflow (`submitAlert`: one `client.workflow.start` with the options the
+ *     intake uses), N alerts at concurrency C;
  *  2. the intake: the same number of alerts over HTTP (`POST /v1/alerts/generic`, one alert per request, same C),
  *     alerts/s and per-request p50/p99; and with 100 alerts per request;
  *  3. a burst of 5,000 alerts sent at once: every one must end acknowledged (429 is retried after Retry-After, as a
@@ -16,14 +16,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { alertSummary, parseAlert, triageWorkflowId, type Alert } from '../common/alert';
+import { parseAlert, triageWorkflowId, type Alert } from '../common/alert';
 import { intakeConfig } from '../common/config/intake';
 import { defaultPolicy } from '../common/policy';
 import { staticCatalog } from '../common/rules';
-import { DispositionKey, RouteKey, RuleIdKey, SeverityKey, SourceKey, TriageStateKey } from '../common/search-attributes';
 import { searchAttributeKeys } from '../common/search-attributes';
-import type { TriageInput } from '../common/triage';
 import { startIntake } from '../client/intake/start';
+import { submitAlert } from '../client/triage-client';
 import { devServerMissingMessage, projectRoot, resolveDevServer } from './servers';
 
 const N = Number(process.env.BENCH_ALERTS ?? 2000);
@@ -47,7 +46,9 @@ function alertFor(run: string, i: number): Alert {
 }
 
 /** Runs `work(i)` for i in [0, count) with at most `parallel` at once; returns the wall time in ms. */
+let cpuAtStart = process.cpuUsage();
 async function pool(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<number> {
+  cpuAtStart = process.cpuUsage();
   const started = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(parallel, count) }, async () => {
@@ -64,11 +65,15 @@ interface Measurement {
   alertsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time of this Node process (client and, for the intake, server) per alert. */
+  nodeCpuMsPerAlert: number;
 }
 
 function measurement(alerts: number, wallMs: number, latencies: number[]): Measurement {
   const sorted = [...latencies].sort((a, b) => a - b);
+  const cpu = process.cpuUsage(cpuAtStart);
   return {
+    nodeCpuMsPerAlert: +((cpu.user + cpu.system) / 1000 / alerts).toFixed(2),
     alerts,
     seconds: +(wallMs / 1000).toFixed(2),
     alertsPerSecond: Math.round((alerts / wallMs) * 1000),
@@ -77,28 +82,18 @@ function measurement(alerts: number, wallMs: number, latencies: number[]): Measu
   };
 }
 
-/** The floor: exactly the start call the intake makes for a new alert, without HTTP. */
+/**
+ * The floor: the start the intake makes for a new alert, called directly — `submitAlert` is one
+ * `client.workflow.start` of the triage workflow with the production options (id, reuse policy, search attributes,
+ * summary and details), and no HTTP, parsing or validation.
+ */
 async function rawStarts(client: Client, taskQueue: string, run: string): Promise<Measurement> {
   const latencies: number[] = [];
   const wall = await pool(N, CONCURRENCY, async (i) => {
     const alert = alertFor(run, i);
-    const input: TriageInput = { alert, policy: defaultPolicy, analysts: [], receivedAt: new Date().toISOString() };
     const t0 = performance.now();
-    await client.workflow.start('triageWorkflow', {
-      workflowId: triageWorkflowId(alert),
-      taskQueue,
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      staticSummary: alertSummary(alert),
-      typedSearchAttributes: [
-        { key: RuleIdKey, value: alert.ruleId },
-        { key: SeverityKey, value: alert.severity },
-        { key: SourceKey, value: alert.source },
-        { key: RouteKey, value: defaultPolicy.mode },
-        { key: TriageStateKey, value: 'enriching' },
-        { key: DispositionKey, value: 'undetermined' },
-      ],
-    });
+    const { outcome } = await submitAlert(client, { alert, policy: defaultPolicy, analysts: [], taskQueue });
+    if (outcome !== 'started') throw new Error(`raw start of a new alert answered ${outcome}`);
     latencies.push(performance.now() - t0);
   });
   return measurement(N, wall, latencies);
@@ -225,13 +220,23 @@ async function main(): Promise<void> {
     const intakeRate = mean(single.map((m) => m.alertsPerSecond));
     const ratio = +(intakeRate / rawRate).toFixed(2);
     const rows = [
-      ...raw.map((m, i) => ({ measurement: `raw client.workflow.start, round ${i + 1}`, ...m })),
+      ...raw.map((m, i) => ({ measurement: `raw workflow.start, round ${i + 1}`, ...m })),
       ...single.map((m, i) => ({ measurement: `intake, 1 alert/request, round ${i + 1}`, ...m })),
       { measurement: 'intake, 100 alerts/request', ...batched },
       { measurement: `burst of ${BURST} at once`, ...burstResult },
     ];
     console.log('');
-    console.table(rows.map(({ measurement: what, alerts, seconds, alertsPerSecond, p50Ms, p99Ms }) => ({ measurement: what, alerts, seconds, 'alerts/s': alertsPerSecond, 'p50 ms': p50Ms, 'p99 ms': p99Ms })));
+    console.table(
+      rows.map(({ measurement: what, alerts, seconds, alertsPerSecond, p50Ms, p99Ms, nodeCpuMsPerAlert }) => ({
+        measurement: what,
+        alerts,
+        seconds,
+        'alerts/s': alertsPerSecond,
+        'p50 ms': p50Ms,
+        'p99 ms': p99Ms,
+        'node CPU ms/alert': nodeCpuMsPerAlert,
+      })),
+    );
     console.log(`Intake / raw start rate: ${intakeRate} / ${rawRate} alerts/s = ${ratio} (goal ≥ 0.9)`);
     console.log(`Burst: ${burstResult.workflows} workflows for ${BURST} alerts, lost ${burstResult.lost}, 5xx ${burstResult.fivexx}, statuses ${JSON.stringify(burstResult.statuses)}, retries after 429 ${burstResult.retries}`);
     console.log(`Machine: ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);

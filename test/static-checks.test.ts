@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { projectRoot } from '../scripts/servers';
 
 /** Jest compiles without type checks for speed; the type checker and the linter run here, as part of `npm test`. */
@@ -13,7 +14,7 @@ test('the code type-checks (tsc --strict)', () => {
 });
 
 test('the code passes the linter, including the workflow sandbox rules', () => {
-  const result = run([require.resolve('eslint/bin/eslint.js'), '.', '--max-warnings', '0']);
+  const result = run([join(projectRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.', '--max-warnings', '0']);
   expect(result.stdout + result.stderr).toBe('');
   expect(result.status).toBe(0);
 });

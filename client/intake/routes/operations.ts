@@ -22,7 +22,8 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
 
   app.get('/readyz', async (request, reply) => {
     try {
-      await client.withDeadline(Date.now() + readinessTimeoutMs, () => client.workflowService.getSystemInfo({}));
+      // The namespace, not only the frontend: a missing namespace would fail every start.
+      await client.withDeadline(Date.now() + readinessTimeoutMs, () => client.workflowService.describeNamespace({ namespace: client.options.namespace }));
       return { status: 'ready', temporal: 'reachable', ...dispatcher.load };
     } catch (err) {
       request.log.warn({ err }, 'readiness check: Temporal did not answer');
