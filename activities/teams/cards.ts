@@ -1,5 +1,4 @@
-import type { Alert } from '../../common/alert';
-import type { AnalystDecisionKind, ContainmentRecord, Disposition, UserAnswer, UserQuestion } from '../../common/triage';
+import type { AnalystDecisionKind, EscalationNotice, UserAnswer, UserQuestion } from '../../common/triage';
 import type { Binder, BoundActionData } from './card-token';
 
 /**
@@ -141,14 +140,8 @@ export function isSocDecision(value: string): value is SocDecision {
   return (socDecisions as string[]).includes(value);
 }
 
-export interface SocCardView {
-  workflowId: string;
-  alert: Alert;
-  reason: string;
-  disposition: Disposition;
-  /** Markdown summary of the case (the workflow's `renderCase`). */
-  summary: string;
-  containment: ContainmentRecord[];
+/** What the SOC card shows: the escalation, and once decided, who decided what and when. */
+export interface SocCardView extends Omit<EscalationNotice, 'attempt'> {
   /** True once the case is closed (or a close was just accepted): no more buttons. */
   closed?: boolean;
   /** The decision taken from this card, shown with who and when. */
