@@ -10,7 +10,7 @@ import type { RulePolicyInput } from '../common/policy';
 import type { CaseState, TriageInput } from '../common/triage';
 import { analystDecisionUpdate, answerQuestionUpdate, relatedAlertSignal } from '../workflows/messages';
 import { ANALYST, JDOE, makeAlert, makeInput } from './harness/alerts';
-import { waitForCase } from './harness/cases';
+import { waitForCase, waitForSettledCase } from './harness/cases';
 import { startTimeSkipping, triageWorker, uniqueTaskQueue, type TimeSkippingHarness } from './harness/temporal';
 
 const MINUTE = 60_000;
@@ -88,14 +88,14 @@ async function rejection(promise: Promise<unknown>): Promise<string> {
 
 test('silence escalates with "no response" exactly at the 30-minute deadline, in well under a second of wall time', async () => {
   await runCase(makeInput(confirm), async ({ handle, world }) => {
-    const asked = await waitForCase(handle, askedUser, 'the question');
+    const asked = await waitForSettledCase(handle, askedUser, 'the question');
     const wallStart = Date.now();
     await harness.env.sleep(29 * MINUTE);
     const before = await waitForCase(handle, () => true);
     expect(before.escalations).toHaveLength(0);
     expect(before.question?.outcome).toBeUndefined();
     await harness.env.sleep(1 * MINUTE + 1_000);
-    const state = await waitForCase(handle, (s) => s.escalations.length > 0, 'the escalation');
+    const state = await waitForSettledCase(handle, (s) => s.escalations.length > 0, 'the escalation');
     const wallMs = Date.now() - wallStart;
 
     expect(state.escalations[0]!.reason).toBe('no response');
@@ -129,7 +129,7 @@ test('"it was me" on a rule that requires review holds the case for an analyst',
   await runCase(makeInput({ ...confirm, onUserConfirms: 'review' }), async ({ handle, world }) => {
     await waitForCase(handle, askedUser, 'the question');
     await handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.upn, answer: 'it-was-me' }] });
-    const state = await waitForCase(handle, (s) => s.escalations.length === 1, 'the review escalation');
+    const state = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the review escalation');
     expect(state.triageState).toBe('awaiting-analyst');
     expect(state.escalations[0]!.reason).toMatch(/requires analyst review/);
     expect(world.data.escalations).toHaveLength(1);
@@ -141,7 +141,7 @@ test('"it wasn\'t me" makes a true positive, contains when the policy allows, es
   await runCase(input, async ({ handle, world }) => {
     await waitForCase(handle, askedUser, 'the question');
     await handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-not-me' }] });
-    const contained = await waitForCase(handle, (s) => s.escalations.length === 1, 'containment and escalation');
+    const contained = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'containment and escalation');
     expect(contained.disposition).toBe('true-positive');
     expect(contained.triageState).toBe('contained');
     expect(contained.containment.map((c) => [c.action, c.status])).toEqual([
@@ -170,7 +170,7 @@ test('an auto-contain rule skips the question, contains, escalates for review, a
   await runCase(
     input,
     async ({ handle, world }) => {
-      const state = await waitForCase(handle, (s) => s.escalations.length === 1, 'auto-containment');
+      const state = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'auto-containment');
       expect(state.question).toBeUndefined();
       expect(world.data.questions).toHaveLength(0);
       expect(state).toMatchObject({ disposition: 'true-positive', settledBy: 'automation', triageState: 'contained' });
@@ -196,10 +196,10 @@ test('an auto-contain rule skips the question, contains, escalates for review, a
 
 test('an analyst rule escalates at once and escalates again when the analysts stay silent', async () => {
   await runCase(makeInput({ mode: 'analyst', analystDecisionTimeoutMs: 60 * MINUTE }), async ({ handle, world }) => {
-    await waitForCase(handle, (s) => s.escalations.length === 1, 'the first escalation');
+    await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the first escalation');
     expect(world.data.questions).toHaveLength(0);
     await harness.env.sleep(61 * MINUTE);
-    const state = await waitForCase(handle, (s) => s.escalations.length === 2, 'the second escalation');
+    const state = await waitForSettledCase(handle, (s) => s.escalations.length === 2, 'the second escalation');
     expect(state.escalations[1]!.reason).toBe('no analyst decision within 1 h');
     expect(world.data.escalations.map((e) => e.attempt)).toEqual([1, 2]);
   });
@@ -242,12 +242,12 @@ test('answers from the wrong person, second answers, late answers and non-analys
     expect(await rejection(handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-me' }] }))).toMatch(
       /already been answered/,
     );
-    const state = await waitForCase(handle, (s) => s.escalations.length === 1, 'the escalation');
+    const state = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the escalation');
     expect(state.question?.answer?.answer).toBe('it-was-not-me');
   });
 
   await runCase(makeInput(confirm), async ({ handle }) => {
-    await waitForCase(handle, askedUser, 'the question');
+    await waitForSettledCase(handle, askedUser, 'the question');
     await harness.env.sleep(31 * MINUTE);
     await waitForCase(handle, (s) => s.question?.outcome === 'expired', 'expiry');
     expect(await rejection(handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-me' }] }))).toMatch(/expired/);
@@ -258,7 +258,7 @@ test('a question that cannot be delivered escalates at once with the reason', as
   await runCase(
     makeInput(confirm),
     async ({ handle, world }) => {
-      const state = await waitForCase(handle, (s) => s.escalations.length === 1, 'the escalation');
+      const state = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the escalation');
       expect(state.escalations[0]!.reason).toBe('the question could not be delivered: the user has blocked the bot');
       expect(state.question?.outcome).toBe('undeliverable');
       expect(world.data.questions).toHaveLength(0);
@@ -273,7 +273,7 @@ test('each enrichment source fails on its own: a permanent failure reads "unavai
   await runCase(
     makeInput({ mode: 'analyst' }),
     async ({ handle }) => {
-      const state = await waitForCase(handle, (s) => s.escalations.length === 1, 'the escalation');
+      const state = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the escalation');
       const e = state.enrichment!;
       expect(e.groups).toEqual({ status: 'unavailable', reason: 'Insufficient privileges: grant GroupMember.Read.All' });
       expect(e.signIns.status).toBe('ok');
@@ -294,7 +294,7 @@ test('each enrichment source fails on its own: a permanent failure reads "unavai
 test('a containment action that fails for good is recorded with its reason and escalated', async () => {
   const alert = makeAlert({ entities: { userPrincipalName: 'asmith@contoso.example', sourceIp: '192.0.2.10' } });
   await runCase(makeInput({ mode: 'auto-contain', containmentActions: ['disable-account', 'block-ip'] }, alert), async ({ handle }) => {
-    const state = await waitForCase(handle, (s) => s.escalations.length === 1, 'the escalation');
+    const state = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the escalation');
     expect(state.containment[0]).toMatchObject({ action: 'disable-account', status: 'failed', detail: 'asmith@contoso.example is synced from on-premises AD — disable it there' });
     expect(state.containment[1]).toMatchObject({ action: 'block-ip', status: 'applied' });
     expect(state.escalations[0]!.reason).toMatch(/disable-account failed \(asmith@contoso.example is synced from on-premises AD/);

@@ -25,3 +25,26 @@ export async function waitForCase(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Like `waitForCase`, and then waits until the case has no activity in flight, so what the activities did (questions
+ * sent, escalations delivered) can be checked, and a time-skipping server is free to skip time.
+ */
+export async function waitForSettledCase(
+  handle: WorkflowHandle,
+  predicate: (state: CaseState) => boolean,
+  what = 'the expected case state',
+  timeoutMs = 30_000,
+): Promise<CaseState> {
+  const deadline = Date.now() + timeoutMs;
+  await waitForCase(handle, predicate, what, timeoutMs);
+  for (;;) {
+    const description = await handle.describe();
+    if (!description.raw.pendingActivities?.length) {
+      const state = await handle.query(caseStateQuery);
+      if (predicate(state)) return state;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} to settle`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
