@@ -13,7 +13,10 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' },
+    },
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node APIs, no wall clock.
@@ -21,7 +24,18 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['node:*', 'fs', 'crypto', 'http', 'https', '@temporalio/client', '@temporalio/worker', '../activities/*/**'] },
+        {
+          patterns: [
+            'node:*',
+            'fs',
+            'crypto',
+            'http',
+            'https',
+            '@temporalio/client',
+            '@temporalio/worker',
+            '../activities/*/**',
+          ],
+        },
       ],
     },
   },

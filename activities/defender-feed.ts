@@ -49,7 +49,13 @@ export function createDefenderFeedActivities({ feed, dispatcher, upnSuffix }: De
   return {
     async pollDefenderAlerts({ cursor }: { cursor?: string }): Promise<DefenderPollResult> {
       const page = await feed.listSince(cursor);
-      const result: DefenderPollResult = { cursor: page.cursor, more: page.more, accepted: 0, duplicates: 0, rejected: 0 };
+      const result: DefenderPollResult = {
+        cursor: page.cursor,
+        more: page.more,
+        accepted: 0,
+        duplicates: 0,
+        rejected: 0,
+      };
       await Promise.all(
         page.alerts.map(async (raw) => {
           let item;
@@ -58,7 +64,10 @@ export function createDefenderFeedActivities({ feed, dispatcher, upnSuffix }: De
           } catch (err) {
             if (!(err instanceof z.ZodError)) throw err;
             result.rejected++;
-            log.warn('Defender alert rejected', { id: (raw as { id?: unknown } | null)?.id, problems: summarize(problemsOf(err)) });
+            log.warn('Defender alert rejected', {
+              id: (raw as { id?: unknown } | null)?.id,
+              problems: summarize(problemsOf(err)),
+            });
             return;
           }
           const { outcome, workflowId } = await dispatcher.dispatch(item);

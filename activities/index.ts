@@ -77,7 +77,9 @@ async function runBatch<R>(
   let transient: unknown;
 
   if (options.recordPreStates) {
-    const missing = batch.requests.filter((r) => progress.preState[r.action] === undefined && progress.done[r.action] === undefined);
+    const missing = batch.requests.filter(
+      (r) => progress.preState[r.action] === undefined && progress.done[r.action] === undefined,
+    );
     await Promise.all(
       missing.map(async (request) => {
         try {
@@ -154,18 +156,21 @@ export function createActivities(ports: Ports) {
         groups: async () =>
           user ? { status: 'ok', data: await identity.groupMemberships(user, enrichmentLimits.groups) } : noUser,
         signIns: async () =>
-          user
-            ? { status: 'ok', data: summariseSignIns(await identity.signIns(user, since, 200), since) }
-            : noUser,
+          user ? { status: 'ok', data: summariseSignIns(await identity.signIns(user, since, 200), since) } : noUser,
         devices: async () =>
           user ? { status: 'ok', data: await identity.linkedDevices(user, enrichmentLimits.devices) } : noUser,
         risk: async () => {
           if (!user) return noUser;
           const risk = await identity.riskState(user);
-          return { status: 'ok', data: risk ?? { riskLevel: 'none', riskState: 'none', riskDetail: 'never flagged as risky' } };
+          return {
+            status: 'ok',
+            data: risk ?? { riskLevel: 'none', riskState: 'none', riskDetail: 'never flagged as risky' },
+          };
         },
         host: async () =>
-          host ? { status: 'ok', data: await endpoints.hostDetails(host) } : { status: 'not-applicable', reason: 'the alert names no host' },
+          host
+            ? { status: 'ok', data: await endpoints.hostDetails(host) }
+            : { status: 'not-applicable', reason: 'the alert names no host' },
       };
 
       const gathered: PartialEnrichment = { ...carried };
@@ -205,7 +210,12 @@ export function createActivities(ports: Ports) {
         batch,
         { parallel: true, recordPreStates: containment.isInPlace?.bind(containment) },
         async (request, context) => ({ action: request.action, ...(await containment.apply(request, context)) }),
-        (request, reason) => ({ action: request.action, status: 'failed', target: containmentTarget(request), detail: reason }),
+        (request, reason) => ({
+          action: request.action,
+          status: 'failed',
+          target: containmentTarget(request),
+          detail: reason,
+        }),
       );
     },
 

@@ -33,14 +33,28 @@ ${metricsUsage}
 With SOC_DEMO_TEAMS=1 npm start (a local Teams stand-in):
 ${teamsStandInUsage}`;
 
-const decisions: AnalystDecisionKind[] = ['contain', 'close-true-positive', 'close-benign', 'close-false-positive', 'release-containment'];
+const decisions: AnalystDecisionKind[] = [
+  'contain',
+  'close-true-positive',
+  'close-benign',
+  'close-false-positive',
+  'release-containment',
+];
 
-async function connect(): Promise<{ client: Client; taskQueue: string; analysts: string[]; rulesFile: string; close(): Promise<void> }> {
+async function connect(): Promise<{
+  client: Client;
+  taskQueue: string;
+  analysts: string[];
+  rulesFile: string;
+  close(): Promise<void>;
+}> {
   const config = loadTemporalConfig();
   const triage = loadTriageConfig();
   const address = config.address ?? `localhost:${config.devServerPort}`;
   const connection = await Connection.connect(connectionOptions(config, address)).catch((err: Error) => {
-    throw new Error(`cannot reach Temporal at ${address} (${err.message}); is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
+    throw new Error(
+      `cannot reach Temporal at ${address} (${err.message}); is \`npm start\` running, or TEMPORAL_ADDRESS set?`,
+    );
   });
   return {
     client: new Client({ connection, namespace: config.namespace }),
@@ -64,7 +78,11 @@ function demoAlert(ransomware: boolean): Alert {
           detectedAt: new Date().toISOString(),
           title: 'Mass file encryption on laptop-jdoe',
           description: 'A process renamed 1,200 files with a .locked extension in two minutes.',
-          entities: { userPrincipalName: 'jdoe@contoso.example', host: 'laptop-jdoe.contoso.example', sourceIp: '203.0.113.50' },
+          entities: {
+            userPrincipalName: 'jdoe@contoso.example',
+            host: 'laptop-jdoe.contoso.example',
+            sourceIp: '203.0.113.50',
+          },
         }
       : {
           source: 'generic',
@@ -83,11 +101,14 @@ function demoAlert(ransomware: boolean): Alert {
 
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === 'teams-cards' || command === 'teams-click') return console.log(await teamsStandInCommand(command, rest));
+  if (command === 'teams-cards' || command === 'teams-click')
+    return console.log(await teamsStandInCommand(command, rest));
   if (command === 'metrics' || command === 'report') {
     const temporal = await connect();
     try {
-      await (command === 'metrics' ? runMetricsCommand(rest, temporal.client) : runReportCommand(rest, temporal.client));
+      await (command === 'metrics'
+        ? runMetricsCommand(rest, temporal.client)
+        : runReportCommand(rest, temporal.client));
       return;
     } finally {
       await temporal.close();
@@ -114,9 +135,17 @@ async function run(argv: string[]): Promise<void> {
     switch (command) {
       case 'demo-alert':
       case 'submit': {
-        const alert = command === 'demo-alert' ? demoAlert(Boolean(values.ransomware)) : parseAlert(JSON.parse(readFileSync(positionals[0] ?? '', 'utf8')));
+        const alert =
+          command === 'demo-alert'
+            ? demoAlert(Boolean(values.ransomware))
+            : parseAlert(JSON.parse(readFileSync(positionals[0] ?? '', 'utf8')));
         const rules = await createPromotionAwareCatalog(client, loadRuleCatalog(temporal.rulesFile), { refreshMs: 0 });
-        const result = await submitAlert(client, { alert, policy: rules.policyFor(alert.ruleId), analysts: temporal.analysts, taskQueue: temporal.taskQueue });
+        const result = await submitAlert(client, {
+          alert,
+          policy: rules.policyFor(alert.ruleId),
+          analysts: temporal.analysts,
+          taskQueue: temporal.taskQueue,
+        });
         console.log(`${result.outcome}: ${result.workflowId}`);
         return;
       }
@@ -128,7 +157,9 @@ async function run(argv: string[]): Promise<void> {
         for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) {
           const sa = wf.typedSearchAttributes;
           const get = (name: string) => sa.getAll().find((p) => p.key.name === name)?.value;
-          console.log(`${wf.startTime.toISOString()}  ${String(get('SocTriageState') ?? '').padEnd(16)} ${String(get('SocDisposition') ?? '').padEnd(16)} ${String(get('SocRuleId') ?? '').padEnd(24)} ${wf.workflowId}`);
+          console.log(
+            `${wf.startTime.toISOString()}  ${String(get('SocTriageState') ?? '').padEnd(16)} ${String(get('SocDisposition') ?? '').padEnd(16)} ${String(get('SocRuleId') ?? '').padEnd(24)} ${wf.workflowId}`,
+          );
           if (++shown >= 50) break;
         }
         if (shown === 0) console.log('no cases');
@@ -140,16 +171,20 @@ async function run(argv: string[]): Promise<void> {
         return;
       }
       case 'answer': {
-        if (!values.as || values.yes === values.no) throw new Error('answer needs --as <user> and exactly one of --yes or --no');
+        if (!values.as || values.yes === values.no)
+          throw new Error('answer needs --as <user> and exactly one of --yes or --no');
         const result = await client.workflow
           .getHandle(positionals[0] ?? '')
-          .executeUpdate(answerQuestionUpdate, { args: [{ userId: values.as, answer: values.yes ? 'it-was-me' : 'it-was-not-me' }] });
+          .executeUpdate(answerQuestionUpdate, {
+            args: [{ userId: values.as, answer: values.yes ? 'it-was-me' : 'it-was-not-me' }],
+          });
         console.log(`recorded; disposition ${result.disposition}`);
         return;
       }
       case 'decide': {
         const decision = positionals[1] as AnalystDecisionKind;
-        if (!values.as || !decisions.includes(decision)) throw new Error(`decide needs --as <analyst> and one of: ${decisions.join(', ')}`);
+        if (!values.as || !decisions.includes(decision))
+          throw new Error(`decide needs --as <analyst> and one of: ${decisions.join(', ')}`);
         const result = await client.workflow
           .getHandle(positionals[0] ?? '')
           .executeUpdate(analystDecisionUpdate, { args: [{ analystId: values.as, decision, note: values.note }] });
@@ -166,7 +201,13 @@ async function run(argv: string[]): Promise<void> {
 
 run(process.argv.slice(2)).catch((err) => {
   if (err instanceof WorkflowUpdateFailedError) console.error(`rejected: ${err.cause?.message ?? err.message}`);
-  else if (err instanceof ConfigError || err instanceof RuleCatalogError || err instanceof UsageError || err instanceof Error) console.error(err.message);
+  else if (
+    err instanceof ConfigError ||
+    err instanceof RuleCatalogError ||
+    err instanceof UsageError ||
+    err instanceof Error
+  )
+    console.error(err.message);
   else console.error(err);
   process.exit(1);
 });

@@ -1,7 +1,14 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { alertSummary, triageWorkflowId, type Alert } from '../common/alert';
 import type { RulePolicy } from '../common/policy';
-import { DispositionKey, RouteKey, RuleIdKey, SeverityKey, SourceKey, TriageStateKey } from '../common/search-attributes';
+import {
+  DispositionKey,
+  RouteKey,
+  RuleIdKey,
+  SeverityKey,
+  SourceKey,
+  TriageStateKey,
+} from '../common/search-attributes';
 import type { RelatedAlert, TriageInput } from '../common/triage';
 import { relatedAlertSignal } from '../workflows/messages';
 import type { triageWorkflow } from '../workflows/triage';
@@ -28,7 +35,9 @@ function staticDetails(alert: Alert): string {
     `**${alert.title}**`,
     alert.description,
     `Rule \`${alert.ruleId}\` · ${alert.severity} · detected ${alert.detectedAt} · from ${alert.source} (${alert.sourceInstance}, id ${alert.sourceAlertId})`,
-    [e.userPrincipalName && `user ${e.userPrincipalName}`, e.host && `host ${e.host}`, e.sourceIp && `IP ${e.sourceIp}`].filter(Boolean).join(' · '),
+    [e.userPrincipalName && `user ${e.userPrincipalName}`, e.host && `host ${e.host}`, e.sourceIp && `IP ${e.sourceIp}`]
+      .filter(Boolean)
+      .join(' · '),
   ]
     .filter(Boolean)
     .join('\n\n')

@@ -14,11 +14,20 @@ export const rulePolicySchema = z
   .object({
     mode: z.enum(ruleModes),
     /** How long the affected user has to answer "was this you?". */
-    confirmationTimeoutMs: z.number().int().min(MINUTE).max(7 * 24 * 60 * MINUTE).default(30 * MINUTE),
+    confirmationTimeoutMs: z
+      .number()
+      .int()
+      .min(MINUTE)
+      .max(7 * 24 * 60 * MINUTE)
+      .default(30 * MINUTE),
     /** Optional reminder this long before the confirmation deadline (0 = none). */
     reminderBeforeDeadlineMs: z.number().int().min(0).default(0),
     /** How long analysts have to decide before the case is escalated again. */
-    analystDecisionTimeoutMs: z.number().int().min(MINUTE).default(4 * 60 * MINUTE),
+    analystDecisionTimeoutMs: z
+      .number()
+      .int()
+      .min(MINUTE)
+      .default(4 * 60 * MINUTE),
     containmentActions: z.array(z.enum(containmentActions)).max(containmentActions.length).default([]),
     /** What the user's "yes, it was me" does: close as benign, or hold for analyst review. */
     onUserConfirms: z.enum(['close', 'review']).default('close'),

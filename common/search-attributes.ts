@@ -36,6 +36,14 @@ export const searchAttributeKeys = [
 
 /** `--search-attribute Name=Type` flags for `temporal server start-dev` and `temporal operator`. */
 export function searchAttributeCliFlags(): string[] {
-  const cliType: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime', INT: 'Int', BOOL: 'Bool', TEXT: 'Text', DOUBLE: 'Double', KEYWORD_LIST: 'KeywordList' };
+  const cliType: Record<string, string> = {
+    KEYWORD: 'Keyword',
+    DATETIME: 'Datetime',
+    INT: 'Int',
+    BOOL: 'Bool',
+    TEXT: 'Text',
+    DOUBLE: 'Double',
+    KEYWORD_LIST: 'KeywordList',
+  };
   return searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=${cliType[key.type]}`]);
 }

@@ -76,7 +76,8 @@ export interface HostDetails {
 }
 
 /** Each part of the context either arrived or says why it is missing; one failing source never blocks the rest. */
-export type Section<T> = { status: 'ok'; data: T } | { status: 'unavailable'; reason: string } | { status: 'not-applicable'; reason: string };
+export type Section<T> =
+  { status: 'ok'; data: T } | { status: 'unavailable'; reason: string } | { status: 'not-applicable'; reason: string };
 
 export interface Enrichment {
   profile: Section<UserProfile>;
@@ -92,13 +93,7 @@ export const enrichmentParts: EnrichmentPart[] = ['profile', 'groups', 'signIns'
 // ---- case state ---------------------------------------------------------------------------------------------------
 
 export type TriageState =
-  | 'enriching'
-  | 'awaiting-user'
-  | 'awaiting-analyst'
-  | 'containing'
-  | 'contained'
-  | 'releasing'
-  | 'closed';
+  'enriching' | 'awaiting-user' | 'awaiting-analyst' | 'containing' | 'contained' | 'releasing' | 'closed';
 
 export type Disposition = 'undetermined' | 'true-positive' | 'benign-positive' | 'false-positive';
 
@@ -108,11 +103,7 @@ export type SettledBy = 'user' | 'automation' | 'analyst';
 export type UserAnswer = 'it-was-me' | 'it-was-not-me';
 
 export type AnalystDecisionKind =
-  | 'contain'
-  | 'close-true-positive'
-  | 'close-benign'
-  | 'close-false-positive'
-  | 'release-containment';
+  'contain' | 'close-true-positive' | 'close-benign' | 'close-false-positive' | 'release-containment';
 
 export interface AnalystDecision {
   analystId: string;
@@ -216,7 +207,9 @@ export interface UndoOutcome {
 }
 
 /** One action's result in a containment batch; `failed` carries the reason an analyst reads. */
-export type ContainmentResult = { action: ContainmentAction } & (ContainmentOutcome | { status: 'failed'; target: string; detail: string });
+export type ContainmentResult = { action: ContainmentAction } & (
+  ContainmentOutcome | { status: 'failed'; target: string; detail: string }
+);
 export type UndoResult = { action: ContainmentAction } & (UndoOutcome | { status: 'failed'; detail: string });
 
 /** The entity an action is aimed at, as people name it. */

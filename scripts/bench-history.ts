@@ -33,30 +33,48 @@ interface Path {
  */
 async function until(handle: WorkflowHandle, predicate: (events: string[]) => boolean): Promise<void> {
   for (let i = 0; i < 400; i++) {
-    const events = ((await handle.fetchHistory()).events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType!] ?? '');
+    const events = ((await handle.fetchHistory()).events ?? []).map(
+      (e) => temporal.api.enums.v1.EventType[e.eventType!] ?? '',
+    );
     if (events.at(-1) === 'EVENT_TYPE_TIMER_STARTED' && predicate(events)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('case did not reach the expected state');
 }
 
-const completedActivities = (events: string[]) => events.filter((e) => e === 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED').length;
+const completedActivities = (events: string[]) =>
+  events.filter((e) => e === 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED').length;
 /** Enrichment, then the question. */
 const asked = (events: string[]) => completedActivities(events) >= 2;
 /** The last activity before an analyst wait is the escalation. */
 const escalated = () => true;
-const decide = async (handle: WorkflowHandle, decision: 'close-benign' | 'close-false-positive' | 'close-true-positive') => {
+const decide = async (
+  handle: WorkflowHandle,
+  decision: 'close-benign' | 'close-false-positive' | 'close-true-positive',
+) => {
   await handle.executeUpdate(analystDecisionUpdate, { args: [{ analystId: ANALYST, decision }] });
 };
 const answer = async (handle: WorkflowHandle, a: 'it-was-me' | 'it-was-not-me') => {
   await handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: USER, answer: a }] });
 };
 
-const confirm: RulePolicyInput = { mode: 'confirm-with-user', containmentActions: ['disable-account', 'revoke-sessions'], containOnUserDenial: true };
-const autoContain: RulePolicyInput = { mode: 'auto-contain', containmentActions: ['disable-account', 'revoke-sessions', 'isolate-host', 'block-ip'] };
+const confirm: RulePolicyInput = {
+  mode: 'confirm-with-user',
+  containmentActions: ['disable-account', 'revoke-sessions'],
+  containOnUserDenial: true,
+};
+const autoContain: RulePolicyInput = {
+  mode: 'auto-contain',
+  containmentActions: ['disable-account', 'revoke-sessions', 'isolate-host', 'block-ip'],
+};
 
 const paths: Path[] = [
-  { name: 'user says "it was me" → closed', route: 'confirm-with-user', policy: confirm, steps: async (h) => (await until(h, asked), await answer(h, 'it-was-me')) },
+  {
+    name: 'user says "it was me" → closed',
+    route: 'confirm-with-user',
+    policy: confirm,
+    steps: async (h) => (await until(h, asked), await answer(h, 'it-was-me')),
+  },
   {
     name: 'no response → escalated → analyst closes',
     route: 'confirm-with-user',
@@ -79,7 +97,12 @@ const paths: Path[] = [
       await decide(h, 'close-true-positive');
     },
   },
-  { name: '4 actions contained → analyst closes', route: 'auto-contain', policy: autoContain, steps: async (h) => (await until(h, escalated), await decide(h, 'close-true-positive')) },
+  {
+    name: '4 actions contained → analyst closes',
+    route: 'auto-contain',
+    policy: autoContain,
+    steps: async (h) => (await until(h, escalated), await decide(h, 'close-true-positive')),
+  },
   {
     name: '4 actions contained → false positive, undone',
     route: 'auto-contain',
@@ -92,7 +115,10 @@ const budgets = { 'confirm-with-user': 60, 'auto-contain': 40, analyst: 60 } as 
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   const { env, teardown } = await startTimeSkippingEnvironment();
   const rows: { path: string; route: string; events: number; budget: number; withinBudget: boolean }[] = [];
   try {
@@ -119,16 +145,29 @@ async function main(): Promise<void> {
         const handle = await env.client.workflow.start('triageWorkflow', {
           workflowId: `bench-history-${i}-${Date.now()}`,
           taskQueue,
-          args: [{ alert, policy: parsePolicy(path.policy), analysts: [ANALYST], receivedAt: new Date().toISOString() }],
+          args: [
+            { alert, policy: parsePolicy(path.policy), analysts: [ANALYST], receivedAt: new Date().toISOString() },
+          ],
         });
         await path.steps(handle, (ms) => env.sleep(ms));
         await handle.result();
         const history = await handle.fetchHistory();
         const events = history.events?.length ?? 0;
         if (process.env.VERBOSE) {
-          console.log(path.name, (history.events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType!]?.replace('EVENT_TYPE_', '')).join(' '));
+          console.log(
+            path.name,
+            (history.events ?? [])
+              .map((e) => temporal.api.enums.v1.EventType[e.eventType!]?.replace('EVENT_TYPE_', ''))
+              .join(' '),
+          );
         }
-        rows.push({ path: path.name, route: path.route, events, budget: budgets[path.route], withinBudget: events <= budgets[path.route] });
+        rows.push({
+          path: path.name,
+          route: path.route,
+          events,
+          budget: budgets[path.route],
+          withinBudget: events <= budgets[path.route],
+        });
       });
     }
   } finally {
@@ -136,9 +175,15 @@ async function main(): Promise<void> {
   }
   console.log('\nHistory events per alert, run to completion\n');
   console.log(`${'path'.padEnd(50)} ${'route'.padEnd(18)} events  budget`);
-  for (const r of rows) console.log(`${r.path.padEnd(50)} ${r.route.padEnd(18)} ${String(r.events).padStart(6)}  ${String(r.budget).padStart(6)} ${r.withinBudget ? '' : '  OVER'}`);
+  for (const r of rows)
+    console.log(
+      `${r.path.padEnd(50)} ${r.route.padEnd(18)} ${String(r.events).padStart(6)}  ${String(r.budget).padStart(6)} ${r.withinBudget ? '' : '  OVER'}`,
+    );
   mkdirSync(join(projectRoot, 'bench-results'), { recursive: true });
-  writeFileSync(join(projectRoot, 'bench-results', 'history.json'), JSON.stringify({ measuredAt: new Date().toISOString(), rows }, null, 2));
+  writeFileSync(
+    join(projectRoot, 'bench-results', 'history.json'),
+    JSON.stringify({ measuredAt: new Date().toISOString(), rows }, null, 2),
+  );
   console.log('\nwritten to bench-results/history.json');
 }
 

@@ -57,7 +57,9 @@ export function resolveDevServer(log: Log = stderrLog): DevServerExecutable {
   const configured = process.env.TEMPORAL_CLI_PATH;
   if (configured) {
     if (!isExecutable(configured)) {
-      throw new MissingServerError(`TEMPORAL_CLI_PATH=${configured} is not an executable file; unset it or point it at the temporal CLI`);
+      throw new MissingServerError(
+        `TEMPORAL_CLI_PATH=${configured} is not an executable file; unset it or point it at the temporal CLI`,
+      );
     }
     return { type: 'existing-path', path: configured, source: 'TEMPORAL_CLI_PATH' };
   }
@@ -69,7 +71,9 @@ export function resolveDevServer(log: Log = stderrLog): DevServerExecutable {
 
   const go = onPath('go');
   if (go) {
-    log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install into .temporal/bin (the first build takes about 6 minutes on 2 cores; later ones reuse Go's caches)…`);
+    log(
+      `Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install into .temporal/bin (the first build takes about 6 minutes on 2 cores; later ones reuse Go's caches)…`,
+    );
     mkdirSync(binDir, { recursive: true });
     const started = Date.now();
     const build = spawnSync(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
@@ -133,9 +137,13 @@ export function resolveTestServer(log: Log = stderrLog): string {
   }
   log(`Fetching io.temporal:temporal-test-server:${version} from Maven Central…`);
   mkdirSync(join(temporalDir, 'test-server'), { recursive: true });
-  const result = spawnSync(mvn, ['-q', '-B', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const result = spawnSync(
+    mvn,
+    ['-q', '-B', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   if (result.status !== 0 || !existsSync(classpathFile)) {
     throw new MissingServerError(
       `No time-skipping test server: Maven could not resolve io.temporal:temporal-test-server:${version} (exit ${result.status}); check access to Maven Central or set TEMPORAL_TEST_SERVER_PATH`,
@@ -163,7 +171,11 @@ export function alreadyRunningPlaceholder(): string {
   const path = join(binDir, 'already-running');
   if (!isExecutable(path)) {
     mkdirSync(binDir, { recursive: true });
-    writeFileSync(path, '#!/bin/sh\n# The server on the given port was started by the test harness.\nexec sleep 2147483647\n', { mode: 0o755 });
+    writeFileSync(
+      path,
+      '#!/bin/sh\n# The server on the given port was started by the test harness.\nexec sleep 2147483647\n',
+      { mode: 0o755 },
+    );
   }
   return path;
 }
@@ -183,7 +195,8 @@ export async function freePort(): Promise<number> {
 export async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess): Promise<number> {
   const started = Date.now();
   for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before listening on ${port}`);
+    if (child && child.exitCode !== null)
+      throw new Error(`server exited with code ${child.exitCode} before listening on ${port}`);
     const open = await new Promise<boolean>((done) => {
       const socket = new Socket();
       socket.once('connect', () => (socket.destroy(), done(true)));
@@ -191,7 +204,8 @@ export async function waitForPort(port: number, timeoutMs: number, child?: Child
       socket.connect(port, '127.0.0.1');
     });
     if (open) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -231,7 +245,10 @@ export async function startTestServer(timeoutMs = 60_000): Promise<RunningTestSe
  * A time-skipping test environment. The JVM is started here with a 60 s deadline (the SDK allows about 5 s, which a
  * JVM on a busy 2-core machine can miss); the SDK then attaches to it through `alreadyRunningPlaceholder()`.
  */
-export async function startTimeSkippingEnvironment(): Promise<{ env: TestWorkflowEnvironment; teardown(): Promise<void> }> {
+export async function startTimeSkippingEnvironment(): Promise<{
+  env: TestWorkflowEnvironment;
+  teardown(): Promise<void>;
+}> {
   const server = await startTestServer();
   try {
     const env = await TestWorkflowEnvironment.createTimeSkipping({
@@ -265,7 +282,9 @@ if (require.main === module) {
       samples.push(server.startupMs);
       server.stop();
     }
-    console.log(`time-skipping test server accepted connections after ${samples.join(' / ')} ms (SDK start window ≈ 5000 ms)`);
+    console.log(
+      `time-skipping test server accepted connections after ${samples.join(' / ')} ms (SDK start window ≈ 5000 ms)`,
+    );
   })().catch((err) => {
     console.error(err instanceof MissingServerError ? err.message : err);
     process.exit(1);

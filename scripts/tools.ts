@@ -21,5 +21,7 @@ export function ensureDockerCompose(log: (line: string) => void = (l) => process
     const installed = which('docker-compose');
     if (installed) return installed;
   }
-  throw new Error('docker-compose is not installed: install it (Debian: apt-get install docker-compose) to validate docker-compose.yml');
+  throw new Error(
+    'docker-compose is not installed: install it (Debian: apt-get install docker-compose) to validate docker-compose.yml',
+  );
 }

@@ -20,7 +20,9 @@ test.each(files)('replays %s deterministically', async (file) => {
   quietRuntime();
   const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
   const results: { workflowId: string; error?: unknown }[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, [{ workflowId: file, history }])) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, [
+    { workflowId: file, history },
+  ])) {
     results.push(result);
   }
   expect(results).toHaveLength(1);

@@ -58,10 +58,15 @@ async function eventually<T>(probe: () => T | undefined | false, what: string, t
 
 /** Messages whose card, as first posted, belongs to this case. */
 function messagesOf(workflowId: string, kind: 'personal' | 'channel'): StandInMessage[] {
-  return teams.standIn.messages({ kind }).filter((m) => cardButtons(m.versions[0]!.card).some((b) => b.data.workflowId === workflowId));
+  return teams.standIn
+    .messages({ kind })
+    .filter((m) => cardButtons(m.versions[0]!.card).some((b) => b.data.workflowId === workflowId));
 }
 
-async function runCase<T>(input: TriageInput, body: (ctx: { handle: WorkflowHandle; world: World }) => Promise<T>): Promise<T> {
+async function runCase<T>(
+  input: TriageInput,
+  body: (ctx: { handle: WorkflowHandle; world: World }) => Promise<T>,
+): Promise<T> {
   const world = World.create(demoSeed());
   const ports = createInMemoryPorts(world);
   // As in production: the Teams messenger, looking up users the alert names only by UPN through the identity port.
@@ -83,7 +88,10 @@ async function runCase<T>(input: TriageInput, body: (ctx: { handle: WorkflowHand
   }
 }
 
-const confirm: RulePolicyInput = { mode: 'confirm-with-user', containmentActions: ['disable-account', 'revoke-sessions'] };
+const confirm: RulePolicyInput = {
+  mode: 'confirm-with-user',
+  containmentActions: ['disable-account', 'revoke-sessions'],
+};
 const asked = (s: CaseState) => s.triageState === 'awaiting-user' && Boolean(s.question?.messageRef);
 
 async function questionCardOf(handle: WorkflowHandle): Promise<StandInMessage> {
@@ -104,7 +112,11 @@ test('"Yes, this was me": the card shows the facts, the click closes the case as
     expect(shown).toContain('Details: Sign-ins from Seattle, US and Lagos, NG 55 minutes apart.');
     expect(cardButtons(message.card).map((b) => b.title)).toEqual(['Yes, this was me', "No, this wasn't me"]);
 
-    const click = await teams.standIn.clickCard({ as: JDOE.id, activityId: message.activityId, button: 'Yes, this was me' });
+    const click = await teams.standIn.clickCard({
+      as: JDOE.id,
+      activityId: message.activityId,
+      button: 'Yes, this was me',
+    });
     expect(click.status).toBe(200);
     expect(click.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     expect(cardText(click.card)).toContain('Thanks — your answer is recorded');
@@ -115,7 +127,10 @@ test('"Yes, this was me": the card shows the facts, the click closes the case as
     expect(state).toMatchObject({ triageState: 'closed', disposition: 'benign-positive', settledBy: 'user' });
     expect(state.question?.answer?.answer).toBe('it-was-me');
     // The workflow replaces the message too (PUT), so every device shows the outcome.
-    const final = await eventually(() => messagesOf(handle.workflowId, 'personal')[0]!.versions.find((v) => v.source === 'put'), 'the card update');
+    const final = await eventually(
+      () => messagesOf(handle.workflowId, 'personal')[0]!.versions.find((v) => v.source === 'put'),
+      'the card update',
+    );
     expect(cardText(final.card)).toContain('Thanks — your answer is recorded');
     expect(world.data.escalations).toHaveLength(0);
     expect(messagesOf(handle.workflowId, 'channel')).toHaveLength(0);
@@ -127,10 +142,18 @@ test('an alert naming the user only by UPN: Teams reaches them by their looked-u
   await runCase(makeInput(confirm, alert), async ({ handle }) => {
     const message = await questionCardOf(handle);
     expect(message.userId).toBe(JDOE.id);
-    const stranger = await teams.standIn.clickCard({ as: MLEE.id, activityId: message.activityId, button: 'Yes, this was me' });
+    const stranger = await teams.standIn.clickCard({
+      as: MLEE.id,
+      activityId: message.activityId,
+      button: 'Yes, this was me',
+    });
     expect(stranger.status).toBe(403);
     expect(stranger.message).toBe('Only jdoe@contoso.example can answer this');
-    const click = await teams.standIn.clickCard({ as: JDOE.id, activityId: message.activityId, button: 'Yes, this was me' });
+    const click = await teams.standIn.clickCard({
+      as: JDOE.id,
+      activityId: message.activityId,
+      button: 'Yes, this was me',
+    });
     expect(click.status).toBe(200);
     const state = (await handle.result()) as CaseState;
     expect(state).toMatchObject({ triageState: 'closed', disposition: 'benign-positive', settledBy: 'user' });
@@ -141,7 +164,11 @@ test('"No, this wasn\'t me": true positive, contained, and the SOC channel gets 
   const input = makeInput({ ...confirm, containOnUserDenial: true });
   await runCase(input, async ({ handle, world }) => {
     const message = await questionCardOf(handle);
-    const click = await teams.standIn.clickCard({ as: JDOE.id, activityId: message.activityId, button: "No, this wasn't me" });
+    const click = await teams.standIn.clickCard({
+      as: JDOE.id,
+      activityId: message.activityId,
+      button: "No, this wasn't me",
+    });
     expect(click.status).toBe(200);
     expect(cardText(click.card)).toContain('Thanks — your answer is recorded');
     expect(cardText(click.card)).toContain("You answered: **No, this wasn't me**.");
@@ -158,12 +185,23 @@ test('"No, this wasn\'t me": true positive, contained, and the SOC channel gets 
     expect(text).toContain('the user said it was not them');
     expect(text).toContain('User: jdoe@contoso.example');
     expect(text).toMatch(/disable-account jdoe@contoso\.example: \*\*applied\*\*/);
-    expect(cardButtons(soc.card).map((b) => b.title)).toEqual(['Contain', 'Close as benign', 'Close as false positive', 'Release containment']);
+    expect(cardButtons(soc.card).map((b) => b.title)).toEqual([
+      'Contain',
+      'Close as benign',
+      'Close as false positive',
+      'Release containment',
+    ]);
 
     // "Close as false positive" undoes the containment and closes the case.
-    const decision = await teams.standIn.clickCard({ as: ANALYST, activityId: soc.activityId, button: 'Close as false positive' });
+    const decision = await teams.standIn.clickCard({
+      as: ANALYST,
+      activityId: soc.activityId,
+      button: 'Close as false positive',
+    });
     expect(decision.status).toBe(200);
-    expect(cardText(decision.card)).toMatch(/\*\*Close as false positive\*\* — decided by Ana Lyst at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(cardText(decision.card)).toMatch(
+      /\*\*Close as false positive\*\* — decided by Ana Lyst at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/,
+    );
     expect(cardButtons(decision.card)).toHaveLength(0);
     const closed = (await handle.result()) as CaseState;
     expect(closed).toMatchObject({ triageState: 'closed', disposition: 'false-positive' });
@@ -182,14 +220,22 @@ test('silence until the deadline: the card turns "expired", the case escalates, 
     const state = await waitForCase(handle, (s) => s.escalations.length === 1, 'the "no response" escalation');
     expect(state.escalations[0]!.reason).toBe('no response');
     expect(state.question?.outcome).toBe('expired');
-    const expired = await eventually(() => messagesOf(handle.workflowId, 'personal')[0]!.versions.find((v) => v.source === 'put'), 'the expired card');
+    const expired = await eventually(
+      () => messagesOf(handle.workflowId, 'personal')[0]!.versions.find((v) => v.source === 'put'),
+      'the expired card',
+    );
     expect(cardText(expired.card)).toContain('This question expired; the security team is looking into it');
     expect(cardButtons(expired.card)).toHaveLength(0);
     const soc = await eventually(() => messagesOf(handle.workflowId, 'channel')[0], 'the SOC card');
     expect(cardText(soc.card)).toContain('Why you are seeing this:** no response');
 
     // A phone that never refreshed still shows the buttons: the click is answered with the expired card.
-    const late = await teams.standIn.clickCard({ as: JDOE.id, activityId: message.activityId, button: 'Yes, this was me', version: 0 });
+    const late = await teams.standIn.clickCard({
+      as: JDOE.id,
+      activityId: message.activityId,
+      button: 'Yes, this was me',
+      version: 0,
+    });
     expect(late.status).toBe(200);
     expect(cardText(late.card)).toContain('This question expired; the security team is looking into it');
     const after = await handle.query(caseStateQuery);
@@ -201,7 +247,9 @@ test('silence until the deadline: the card turns "expired", the case escalates, 
 
 test('a user who blocked the bot: Teams answers 403, the case escalates at once with that reason', async () => {
   teams.standIn.blockUser(MLEE.id);
-  const alert = makeAlert({ entities: { userPrincipalName: MLEE.upn, userObjectId: MLEE.id, sourceIp: '198.51.100.7' } });
+  const alert = makeAlert({
+    entities: { userPrincipalName: MLEE.upn, userObjectId: MLEE.id, sourceIp: '198.51.100.7' },
+  });
   await runCase(makeInput(confirm, alert), async ({ handle }) => {
     const state = await waitForCase(handle, (s) => s.escalations.length === 1, 'the escalation');
     expect(state.question?.outcome).toBe('undeliverable');
@@ -220,7 +268,9 @@ test('a user Teams does not know (404) escalates at once; a throttled post (429)
   const ghost = makeAlert({ entities: { userPrincipalName: UNKNOWN.upn, userObjectId: UNKNOWN.id } });
   await runCase(makeInput(confirm, ghost), async ({ handle }) => {
     const state = await waitForCase(handle, (s) => s.escalations.length === 1, 'the escalation');
-    expect(state.escalations[0]!.reason).toBe('the question could not be delivered: Teams does not know ghost@contoso.example (404 NotFound)');
+    expect(state.escalations[0]!.reason).toBe(
+      'the question could not be delivered: Teams does not know ghost@contoso.example (404 NotFound)',
+    );
   });
 
   teams.standIn.injectFault({ operation: 'sendActivity', status: 429, code: 'TooManyRequests', retryAfterSeconds: 1 });
@@ -229,7 +279,10 @@ test('a user Teams does not know (404) escalates at once; a throttled post (429)
   await runCase(makeInput(confirm, alert), async ({ handle }) => {
     const message = await questionCardOf(handle);
     expect(message.userId).toBe(ASMITH.id);
-    const sends = teams.standIn.requests.slice(before).filter((r) => r.operation === 'sendActivity').map((r) => r.status);
+    const sends = teams.standIn.requests
+      .slice(before)
+      .filter((r) => r.operation === 'sendActivity')
+      .map((r) => r.status);
     expect(sends).toEqual([429, 201]);
     expect((await handle.query(caseStateQuery)).escalations).toHaveLength(0);
   });
@@ -240,10 +293,18 @@ test('the SOC card: an analyst contains, releases and closes as benign; each car
   await runCase(input, async ({ handle, world }) => {
     await waitForCase(handle, (s) => s.escalations.length === 1, 'the escalation');
     const soc = await eventually(() => messagesOf(handle.workflowId, 'channel')[0], 'the SOC card');
-    expect(cardButtons(soc.card).map((b) => b.title)).toEqual(['Contain', 'Close as benign', 'Close as false positive']);
+    expect(cardButtons(soc.card).map((b) => b.title)).toEqual([
+      'Contain',
+      'Close as benign',
+      'Close as false positive',
+    ]);
 
     // Someone in the channel who is not an analyst.
-    const refused = await teams.standIn.clickCard({ as: JDOE.id, activityId: soc.activityId, button: 'Close as benign' });
+    const refused = await teams.standIn.clickCard({
+      as: JDOE.id,
+      activityId: soc.activityId,
+      button: 'Close as benign',
+    });
     expect(refused.status).toBe(403);
     expect(refused.message).toBe('Only SOC analysts can decide on this case');
     const untouched = await handle.query(caseStateQuery);
@@ -252,8 +313,15 @@ test('the SOC card: an analyst contains, releases and closes as benign; each car
 
     const contain = await teams.standIn.clickCard({ as: ANALYST, activityId: soc.activityId, button: 'Contain' });
     expect(contain.status).toBe(200);
-    expect(cardText(contain.card)).toMatch(/\*\*Contain\*\* — decided by Ana Lyst at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(contain accepted\)/);
-    expect(cardButtons(contain.card).map((b) => b.title)).toEqual(['Contain', 'Close as benign', 'Close as false positive', 'Release containment']);
+    expect(cardText(contain.card)).toMatch(
+      /\*\*Contain\*\* — decided by Ana Lyst at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(contain accepted\)/,
+    );
+    expect(cardButtons(contain.card).map((b) => b.title)).toEqual([
+      'Contain',
+      'Close as benign',
+      'Close as false positive',
+      'Release containment',
+    ]);
     const contained = await waitForCase(handle, (s) => s.triageState === 'contained', 'containment');
     expect(contained.decisions[0]).toMatchObject({ analystId: ANALYST, decision: 'contain' });
     expect(world.effectCount(JDOE.upn, 'disable-account')).toBe(1);
@@ -262,9 +330,17 @@ test('the SOC card: an analyst contains, releases and closes as benign; each car
     expect(shared.versions.map((v) => v.source)).toContain('put');
     expect(cardText(shared.card)).toContain('decided by Ana Lyst');
 
-    const release = await teams.standIn.clickCard({ as: ANALYST, activityId: soc.activityId, button: 'Release containment' });
+    const release = await teams.standIn.clickCard({
+      as: ANALYST,
+      activityId: soc.activityId,
+      button: 'Release containment',
+    });
     expect(release.status).toBe(200);
-    await waitForCase(handle, (s) => s.decisions.length === 2 && s.containment.every((c) => c.status === 'undone'), 'the release');
+    await waitForCase(
+      handle,
+      (s) => s.decisions.length === 2 && s.containment.every((c) => c.status === 'undone'),
+      'the release',
+    );
     expect(world.effectCount(JDOE.upn, 'enable-account')).toBe(1);
 
     const close = await teams.standIn.clickCard({ as: ANALYST, activityId: soc.activityId, button: 'Close as benign' });
@@ -276,7 +352,12 @@ test('the SOC card: an analyst contains, releases and closes as benign; each car
     expect(closed.closeReason).toBe('Close as benign by Ana Lyst in Teams');
 
     // The same stale card clicked again after the close: refused, nothing changes.
-    const again = await teams.standIn.clickCard({ as: ANALYST, activityId: soc.activityId, button: 'Close as false positive', version: 0 });
+    const again = await teams.standIn.clickCard({
+      as: ANALYST,
+      activityId: soc.activityId,
+      button: 'Close as false positive',
+      version: 0,
+    });
     expect(again.status).toBe(403);
     expect(again.message).toBe('This case is already closed');
   });

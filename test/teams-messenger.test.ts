@@ -80,7 +80,10 @@ describe('configuration', () => {
   }
 
   test('some TEAMS_* variable but no app id: ConfigError names TEAMS_APP_ID', () => {
-    expect(configError({ TEAMS_BOT_PORT: '3978' })).toMatchObject({ variable: 'TEAMS_APP_ID', message: expect.stringMatching(/must be set/) });
+    expect(configError({ TEAMS_BOT_PORT: '3978' })).toMatchObject({
+      variable: 'TEAMS_APP_ID',
+      message: expect.stringMatching(/must be set/),
+    });
   });
 
   test.each([
@@ -149,7 +152,9 @@ describe('messenger', () => {
   test('permanent answers fail for good, with a reason an analyst can act on', async () => {
     const upnOnly = await failure(messenger.askUser(question({ user: { userPrincipalName: JDOE.upn } })));
     expect(upnOnly.nonRetryable).toBe(true);
-    expect(upnOnly.message).toBe('Teams reaches people by Entra object id, and the alert names only jdoe@contoso.example');
+    expect(upnOnly.message).toBe(
+      'Teams reaches people by Entra object id, and the alert names only jdoe@contoso.example',
+    );
 
     const wrongSecret = createTeamsMessenger({ ...config, appSecret: 'not-the-secret' }, { fetch });
     const signIn = await failure(wrongSecret.askUser(question()));
@@ -158,12 +163,22 @@ describe('messenger', () => {
 
     const noChannel = createTeamsMessenger({ ...config, socConversationId: '19:nobody@thread.tacv2' }, { fetch });
     const escalation = await failure(
-      noChannel.escalate({ workflowId: 'wf', alert: makeAlert(), reason: 'test', disposition: 'undetermined', summary: 'x', containment: [], attempt: 1 }),
+      noChannel.escalate({
+        workflowId: 'wf',
+        alert: makeAlert(),
+        reason: 'test',
+        disposition: 'undetermined',
+        summary: 'x',
+        containment: [],
+        attempt: 1,
+      }),
     );
     expect(escalation.nonRetryable).toBe(true);
     expect(escalation.message).toBe('Teams does not know the SOC channel (404 ConversationNotFound)');
 
-    const badRef = await failure(messenger.updateQuestion({ workflowId: 'wf', user: {}, messageRef: 'question-1', outcome: 'expired' }));
+    const badRef = await failure(
+      messenger.updateQuestion({ workflowId: 'wf', user: {}, messageRef: 'question-1', outcome: 'expired' }),
+    );
     expect(badRef.nonRetryable).toBe(true);
   });
 });

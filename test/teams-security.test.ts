@@ -43,14 +43,31 @@ beforeAll(async () => {
     },
   });
   const taskQueue = uniqueTaskQueue('teams-security');
-  worker = await triageWorker(dev.nativeConnection, taskQueue, { ...createInMemoryPorts(World.create(demoSeed())), messenger: teams.messenger });
+  worker = await triageWorker(dev.nativeConnection, taskQueue, {
+    ...createInMemoryPorts(World.create(demoSeed())),
+    messenger: teams.messenger,
+  });
   running = worker.run();
-  const input = makeInput({ mode: 'confirm-with-user', onUserConfirms: 'review', containmentActions: ['disable-account'] });
-  handle = await dev.client.workflow.start('triageWorkflow', { workflowId: `teams-security-${input.alert.sourceAlertId}`, taskQueue, args: [input] });
-  await waitForCase(handle, (s) => s.triageState === 'awaiting-user' && Boolean(s.question?.messageRef), 'the question');
+  const input = makeInput({
+    mode: 'confirm-with-user',
+    onUserConfirms: 'review',
+    containmentActions: ['disable-account'],
+  });
+  handle = await dev.client.workflow.start('triageWorkflow', {
+    workflowId: `teams-security-${input.alert.sourceAlertId}`,
+    taskQueue,
+    args: [input],
+  });
+  await waitForCase(
+    handle,
+    (s) => s.triageState === 'awaiting-user' && Boolean(s.question?.messageRef),
+    'the question',
+  );
   const deadline = Date.now() + 30_000;
   while (!question) {
-    question = teams.standIn.messages({ userId: JDOE.id }).find((m) => cardButtons(m.card).some((b) => b.data.workflowId === handle.workflowId))!;
+    question = teams.standIn
+      .messages({ userId: JDOE.id })
+      .find((m) => cardButtons(m.card).some((b) => b.data.workflowId === handle.workflowId))!;
     if (Date.now() > deadline) throw new Error('the question card never arrived');
     if (!question) await new Promise((r) => setTimeout(r, 50));
   }
@@ -78,22 +95,51 @@ async function expectUnanswered(): Promise<void> {
   expect(cardButtons(question.card).map((b) => b.title)).toEqual(['Yes, this was me', "No, this wasn't me"]);
 }
 
-const yes = (extra: Partial<ClickOptions> = {}): ClickOptions => ({ as: JDOE.id, activityId: question.activityId, button: 'Yes, this was me', ...extra });
+const yes = (extra: Partial<ClickOptions> = {}): ClickOptions => ({
+  as: JDOE.id,
+  activityId: question.activityId,
+  button: 'Yes, this was me',
+  ...extra,
+});
 const EVIL_SERVICE_URL = 'https://evil.example/teams/';
 
 const unauthenticated: [string, () => ClickOptions, RegExp][] = [
   ['no token at all', () => yes({ token: { omit: true } }), /missing or malformed bearer token/],
-  ['a signature from a key the Bot Framework never published', () => yes({ token: { key: 'rogue' } }), /signature verification failed/],
-  ['a published key not endorsed for Teams', () => yes({ token: { key: 'unendorsed' } }), /not endorsed for channel "msteams"/],
-  ['a token for another bot (audience)', () => yes({ token: { audience: randomUUID() } }), /unexpected "aud" claim value/],
-  ['a token from another issuer', () => yes({ token: { issuer: 'https://sts.windows.net/f8cdef31-a31e-4b4a-93e4-5f571e91255a/' } }), /unexpected "iss" claim value/],
-  ['a token that expired 10 minutes ago (beyond the 5-minute skew)', () => yes({ token: { expiresInSeconds: -600 } }), /"exp" claim timestamp check failed/],
+  [
+    'a signature from a key the Bot Framework never published',
+    () => yes({ token: { key: 'rogue' } }),
+    /signature verification failed/,
+  ],
+  [
+    'a published key not endorsed for Teams',
+    () => yes({ token: { key: 'unendorsed' } }),
+    /not endorsed for channel "msteams"/,
+  ],
+  [
+    'a token for another bot (audience)',
+    () => yes({ token: { audience: randomUUID() } }),
+    /unexpected "aud" claim value/,
+  ],
+  [
+    'a token from another issuer',
+    () => yes({ token: { issuer: 'https://sts.windows.net/f8cdef31-a31e-4b4a-93e4-5f571e91255a/' } }),
+    /unexpected "iss" claim value/,
+  ],
+  [
+    'a token that expired 10 minutes ago (beyond the 5-minute skew)',
+    () => yes({ token: { expiresInSeconds: -600 } }),
+    /"exp" claim timestamp check failed/,
+  ],
   [
     'an activity whose serviceUrl is not the one in the token',
     () => yes({ activity: { serviceUrl: EVIL_SERVICE_URL }, token: { serviceUrl: teams.standIn.serviceUrl } }),
     /serviceUrl does not match/,
   ],
-  ['a token naming another serviceUrl than the activity', () => yes({ token: { serviceUrl: EVIL_SERVICE_URL } }), /serviceUrl does not match/],
+  [
+    'a token naming another serviceUrl than the activity',
+    () => yes({ token: { serviceUrl: EVIL_SERVICE_URL } }),
+    /serviceUrl does not match/,
+  ],
 ];
 
 test.each(unauthenticated)('401 and no change: %s', async (_name, click, reason) => {
@@ -105,7 +151,11 @@ test.each(unauthenticated)('401 and no change: %s', async (_name, click, reason)
 });
 
 const forbidden: [string, () => ClickOptions, string | RegExp][] = [
-  ['a click from another tenant', () => yes({ activity: { tenantId: randomUUID() } }), 'This bot serves only its own organisation'],
+  [
+    'a click from another tenant',
+    () => yes({ activity: { tenantId: randomUUID() } }),
+    'This bot serves only its own organisation',
+  ],
   ['someone other than the person asked', () => yes({ as: MLEE.id }), 'Only jdoe@contoso.example can answer this'],
   [
     'card data pointed at another case',
@@ -117,20 +167,36 @@ const forbidden: [string, () => ClickOptions, string | RegExp][] = [
     () => yes({ as: MLEE.id, data: { userId: MLEE.id, answerAs: MLEE.upn } }),
     'This card cannot be used: the card data was altered',
   ],
-  ['a choice the card does not offer', () => yes({ data: { choice: 'it-was-probably-me' } }), 'This card cannot be used: the card does not offer that choice'],
+  [
+    'a choice the card does not offer',
+    () => yes({ data: { choice: 'it-was-probably-me' } }),
+    'This card cannot be used: the card does not offer that choice',
+  ],
   [
     'a widened choice list',
     () => yes({ data: { choices: ['it-was-me', 'it-was-not-me', 'maybe'], choice: 'maybe' } }),
     'This card cannot be used: the card data was altered',
   ],
-  ['a forged card token', () => yes({ data: { token: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }), 'This card cannot be used: the card data was altered'],
-  ['card data that is not ours', () => yes({ data: { kind: 'poll' } }), 'This card cannot be used: the card data is not a SOC triage card'],
+  [
+    'a forged card token',
+    () => yes({ data: { token: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }),
+    'This card cannot be used: the card data was altered',
+  ],
+  [
+    'card data that is not ours',
+    () => yes({ data: { kind: 'poll' } }),
+    'This card cannot be used: the card data is not a SOC triage card',
+  ],
 ];
 
 test.each(forbidden)('403 and no change: %s', async (_name, click, reason) => {
   const result = await teams.standIn.clickCard(click());
   expect(result.status).toBe(403);
-  expect(result.body).toMatchObject({ statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'Forbidden' } });
+  expect(result.body).toMatchObject({
+    statusCode: 403,
+    type: 'application/vnd.microsoft.error',
+    value: { code: 'Forbidden' },
+  });
   expect(result.message).toEqual(typeof reason === 'string' ? reason : expect.stringMatching(reason));
   await expectUnanswered();
 });

@@ -50,7 +50,10 @@ test('a worker killed with SIGKILL in the middle of containment: a new worker fi
   const first = await startWorkerProcess(worldFile, taskQueue);
 
   const alert = makeAlert();
-  const policy = parsePolicy({ mode: 'auto-contain', containmentActions: ['disable-account', 'revoke-sessions', 'block-ip'] });
+  const policy = parsePolicy({
+    mode: 'auto-contain',
+    containmentActions: ['disable-account', 'revoke-sessions', 'block-ip'],
+  });
   const { workflowId } = await submitAlert(dev.client, { alert, policy, analysts: [ANALYST], taskQueue });
 
   // The account is disabled, and the worker is still inside the activity when it dies.
@@ -73,7 +76,9 @@ test('a worker killed with SIGKILL in the middle of containment: a new worker fi
     ['block-ip', 'applied'],
   ]);
 
-  await handle.executeUpdate(analystDecisionUpdate, { args: [{ analystId: ANALYST, decision: 'close-false-positive' }] });
+  await handle.executeUpdate(analystDecisionUpdate, {
+    args: [{ analystId: ANALYST, decision: 'close-false-positive' }],
+  });
   const closed = (await handle.result()) as CaseState;
   world.reload();
   expect(closed.disposition).toBe('false-positive');

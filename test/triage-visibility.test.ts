@@ -37,25 +37,57 @@ test('analysts find cases by triage state and rule; the Web UI shows the summary
   const autoContain = parsePolicy({ mode: 'auto-contain', containmentActions: ['block-ip'] });
 
   await worker.runUntil(async () => {
-    const a = await submitAlert(dev.client, { alert: makeAlert({ ruleId: rule, ruleName: 'Impossible travel' }), policy: analyst, analysts: [ANALYST], taskQueue });
-    const b = await submitAlert(dev.client, { alert: makeAlert({ ruleId: rule, ruleName: 'Impossible travel' }), policy: analyst, analysts: [ANALYST], taskQueue });
-    const c = await submitAlert(dev.client, { alert: makeAlert({ ruleId: otherRule, ruleName: 'Known bad IP', severity: 'medium' }), policy: autoContain, analysts: [ANALYST], taskQueue });
+    const a = await submitAlert(dev.client, {
+      alert: makeAlert({ ruleId: rule, ruleName: 'Impossible travel' }),
+      policy: analyst,
+      analysts: [ANALYST],
+      taskQueue,
+    });
+    const b = await submitAlert(dev.client, {
+      alert: makeAlert({ ruleId: rule, ruleName: 'Impossible travel' }),
+      policy: analyst,
+      analysts: [ANALYST],
+      taskQueue,
+    });
+    const c = await submitAlert(dev.client, {
+      alert: makeAlert({ ruleId: otherRule, ruleName: 'Known bad IP', severity: 'medium' }),
+      policy: autoContain,
+      analysts: [ANALYST],
+      taskQueue,
+    });
     await waitForCase(dev.client.workflow.getHandle(a.workflowId), (s) => s.escalations.length === 1, 'escalation a');
     await waitForCase(dev.client.workflow.getHandle(b.workflowId), (s) => s.escalations.length === 1, 'escalation b');
-    await waitForCase(dev.client.workflow.getHandle(c.workflowId), (s) => s.triageState === 'contained' && s.escalations.length === 1, 'containment c');
-    await dev.client.workflow.getHandle(b.workflowId).executeUpdate(analystDecisionUpdate, { args: [{ analystId: ANALYST, decision: 'close-benign' }] });
+    await waitForCase(
+      dev.client.workflow.getHandle(c.workflowId),
+      (s) => s.triageState === 'contained' && s.escalations.length === 1,
+      'containment c',
+    );
+    await dev.client.workflow
+      .getHandle(b.workflowId)
+      .executeUpdate(analystDecisionUpdate, { args: [{ analystId: ANALYST, decision: 'close-benign' }] });
     await dev.client.workflow.getHandle(b.workflowId).result();
 
     expect(await listIds(`SocRuleId = '${rule}' AND SocTriageState = 'awaiting-analyst'`, 1)).toEqual([a.workflowId]);
-    expect(await listIds(`SocRuleId = '${rule}' AND SocDisposition = 'benign-positive' AND SocTriageState = 'closed'`, 1)).toEqual([b.workflowId]);
-    expect(await listIds(`SocRuleId = '${otherRule}' AND SocTriageState = 'contained' AND SocRoute = 'auto-contain' AND SocSeverity = 'medium'`, 1)).toEqual([c.workflowId]);
-    expect(await listIds(`SocRuleId IN ('${rule}', '${otherRule}') AND SocSource = 'generic'`, 3)).toEqual([a.workflowId, b.workflowId, c.workflowId].sort());
+    expect(
+      await listIds(`SocRuleId = '${rule}' AND SocDisposition = 'benign-positive' AND SocTriageState = 'closed'`, 1),
+    ).toEqual([b.workflowId]);
+    expect(
+      await listIds(
+        `SocRuleId = '${otherRule}' AND SocTriageState = 'contained' AND SocRoute = 'auto-contain' AND SocSeverity = 'medium'`,
+        1,
+      ),
+    ).toEqual([c.workflowId]);
+    expect(await listIds(`SocRuleId IN ('${rule}', '${otherRule}') AND SocSource = 'generic'`, 3)).toEqual(
+      [a.workflowId, b.workflowId, c.workflowId].sort(),
+    );
 
     const handle = dev.client.workflow.getHandle(c.workflowId);
     const description = await handle.describe();
     expect(await description.staticSummary()).toBe('Known bad IP · jdoe · medium');
     expect(await description.staticDetails()).toContain('Sign-in from two countries within an hour');
-    expect(description.typedSearchAttributes.getAll().find((p) => p.key.name === 'SocContainedAt')?.value).toBeInstanceOf(Date);
+    expect(
+      description.typedSearchAttributes.getAll().find((p) => p.key.name === 'SocContainedAt')?.value,
+    ).toBeInstanceOf(Date);
 
     // Current details: what the Web UI shows as the story so far.
     const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');

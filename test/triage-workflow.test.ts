@@ -18,7 +18,15 @@ const MINUTE = 60_000;
 /** `RECORD_HISTORIES=1 npx jest test/triage-workflow.test.ts` refreshes test/histories/ for the replay test. */
 async function recordHistory(testName: string, handle: { fetchHistory(): Promise<unknown> }): Promise<void> {
   if (!process.env.RECORD_HISTORIES) return;
-  const file = join(__dirname, 'histories', `${testName.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 80)}.json`);
+  const file = join(
+    __dirname,
+    'histories',
+    `${testName
+      .replace(/[^a-z0-9]+/gi, '-')
+      .replace(/^-|-$/g, '')
+      .toLowerCase()
+      .slice(0, 80)}.json`,
+  );
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, historyToJSON((await handle.fetchHistory()) as Parameters<typeof historyToJSON>[0]));
 }
@@ -73,7 +81,10 @@ function start(input: TriageInput, taskQueue: string) {
   });
 }
 
-const confirm: RulePolicyInput = { mode: 'confirm-with-user', containmentActions: ['disable-account', 'revoke-sessions'] };
+const confirm: RulePolicyInput = {
+  mode: 'confirm-with-user',
+  containmentActions: ['disable-account', 'revoke-sessions'],
+};
 const askedUser = (s: CaseState) => s.triageState === 'awaiting-user' && Boolean(s.question?.messageRef);
 
 async function rejection(promise: Promise<unknown>): Promise<string> {
@@ -99,8 +110,12 @@ test('silence escalates with "no response" exactly at the 30-minute deadline, in
     const wallMs = Date.now() - wallStart;
 
     expect(state.escalations[0]!.reason).toBe('no response');
-    expect(Date.parse(state.escalations[0]!.at) - Date.parse(asked.question!.askedAt)).toBeGreaterThanOrEqual(30 * MINUTE);
-    expect(Date.parse(state.escalations[0]!.at) - Date.parse(asked.question!.askedAt)).toBeLessThan(31 * MINUTE + 2_000);
+    expect(Date.parse(state.escalations[0]!.at) - Date.parse(asked.question!.askedAt)).toBeGreaterThanOrEqual(
+      30 * MINUTE,
+    );
+    expect(Date.parse(state.escalations[0]!.at) - Date.parse(asked.question!.askedAt)).toBeLessThan(
+      31 * MINUTE + 2_000,
+    );
     expect(state.question?.outcome).toBe('expired');
     expect(state.triageState).toBe('awaiting-analyst');
     expect(world.data.questionUpdates.map((u) => u.outcome)).toEqual(['expired']);
@@ -113,7 +128,9 @@ test('silence escalates with "no response" exactly at the 30-minute deadline, in
 test('"it was me" closes the alert as benign and replaces the card', async () => {
   const result = await runCase(makeInput(confirm), async ({ handle, world }) => {
     await waitForCase(handle, askedUser, 'the question');
-    const answer = await handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-me' }] });
+    const answer = await handle.executeUpdate(answerQuestionUpdate, {
+      args: [{ userId: JDOE.id, answer: 'it-was-me' }],
+    });
     expect(answer.disposition).toBe('benign-positive');
     const state = (await handle.result()) as CaseState;
     expect(world.data.questionUpdates).toEqual([expect.objectContaining({ outcome: 'answered', answer: 'it-was-me' })]);
@@ -137,7 +154,11 @@ test('"it was me" on a rule that requires review holds the case for an analyst',
 });
 
 test('"it wasn\'t me" makes a true positive, contains when the policy allows, escalates, and a false-positive verdict undoes in reverse order', async () => {
-  const input = makeInput({ ...confirm, containOnUserDenial: true, containmentActions: ['disable-account', 'revoke-sessions', 'isolate-host', 'block-ip'] });
+  const input = makeInput({
+    ...confirm,
+    containOnUserDenial: true,
+    containmentActions: ['disable-account', 'revoke-sessions', 'isolate-host', 'block-ip'],
+  });
   await runCase(input, async ({ handle, world }) => {
     await waitForCase(handle, askedUser, 'the question');
     await handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-not-me' }] });
@@ -153,7 +174,9 @@ test('"it wasn\'t me" makes a true positive, contains when the policy allows, es
     expect(world.findUser({ objectId: JDOE.id }).accountEnabled).toBe(false);
     expect(world.data.escalations[0]!.reason).toMatch(/not them/);
 
-    await handle.executeUpdate(analystDecisionUpdate, { args: [{ analystId: ANALYST, decision: 'close-false-positive' }] });
+    await handle.executeUpdate(analystDecisionUpdate, {
+      args: [{ analystId: ANALYST, decision: 'close-false-positive' }],
+    });
     const closed = (await handle.result()) as CaseState;
     expect(closed).toMatchObject({ triageState: 'closed', disposition: 'false-positive' });
     expect(closed.containment.map((c) => c.status)).toEqual(['undone', 'undone', 'undone', 'undone']);
@@ -161,12 +184,19 @@ test('"it wasn\'t me" makes a true positive, contains when the policy allows, es
     expect(world.findHost('laptop-jdoe.contoso.example').isolated).toBe(false);
     expect(world.data.blockedIps).toEqual([]);
     // Undo ran newest first: the IP block was lifted before the host was released, before the account was enabled.
-    expect(world.data.effectLog.slice(4).map((e) => e.action)).toEqual(['unblock-ip', 'release-host', 'enable-account']);
+    expect(world.data.effectLog.slice(4).map((e) => e.action)).toEqual([
+      'unblock-ip',
+      'release-host',
+      'enable-account',
+    ]);
   });
 });
 
 test('an auto-contain rule skips the question, contains, escalates for review, and undo restores only what the case changed', async () => {
-  const input = makeInput({ mode: 'auto-contain', containmentActions: ['disable-account', 'isolate-host', 'block-ip'] });
+  const input = makeInput({
+    mode: 'auto-contain',
+    containmentActions: ['disable-account', 'isolate-host', 'block-ip'],
+  });
   await runCase(
     input,
     async ({ handle, world }) => {
@@ -179,7 +209,9 @@ test('an auto-contain rule skips the question, contains, escalates for review, a
         ['isolate-host', 'already-in-place'],
         ['block-ip', 'applied'],
       ]);
-      await handle.executeUpdate(analystDecisionUpdate, { args: [{ analystId: ANALYST, decision: 'close-false-positive' }] });
+      await handle.executeUpdate(analystDecisionUpdate, {
+        args: [{ analystId: ANALYST, decision: 'close-false-positive' }],
+      });
       const closed = (await handle.result()) as CaseState;
       expect(world.findUser({ objectId: JDOE.id }).accountEnabled).toBe(true);
       // The host was isolated before this case; a false positive here must not release it.
@@ -208,19 +240,27 @@ test('an analyst rule escalates at once and escalates again when the analysts st
 test('an analyst can take over while the user is being asked: the question is withdrawn and the decision applied', async () => {
   await runCase(makeInput(confirm), async ({ handle, world }) => {
     await waitForCase(handle, askedUser, 'the question');
-    await handle.executeUpdate(analystDecisionUpdate, { args: [{ analystId: ANALYST, decision: 'contain', actions: ['disable-account'] }] });
+    await handle.executeUpdate(analystDecisionUpdate, {
+      args: [{ analystId: ANALYST, decision: 'contain', actions: ['disable-account'] }],
+    });
     const state = await waitForCase(handle, (s) => s.decisions.length === 1, 'the decision');
     expect(state.question?.outcome).toBe('withdrawn');
     expect(state).toMatchObject({ triageState: 'contained', disposition: 'true-positive', settledBy: 'analyst' });
     expect(world.data.questionUpdates.map((u) => u.outcome)).toEqual(['withdrawn']);
-    const late = await rejection(handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-me' }] }));
+    const late = await rejection(
+      handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-me' }] }),
+    );
     expect(late).toMatch(/security team has taken over/);
 
-    await handle.executeUpdate(analystDecisionUpdate, { args: [{ analystId: ANALYST, decision: 'release-containment' }] });
+    await handle.executeUpdate(analystDecisionUpdate, {
+      args: [{ analystId: ANALYST, decision: 'release-containment' }],
+    });
     const released = await waitForCase(handle, (s) => s.decisions.length === 2, 'the release');
     expect(released.containment[0]!.status).toBe('undone');
     expect(world.findUser({ objectId: JDOE.id }).accountEnabled).toBe(true);
-    await handle.executeUpdate(analystDecisionUpdate, { args: [{ analystId: ANALYST, decision: 'close-true-positive' }] });
+    await handle.executeUpdate(analystDecisionUpdate, {
+      args: [{ analystId: ANALYST, decision: 'close-true-positive' }],
+    });
     expect(((await handle.result()) as CaseState).disposition).toBe('true-positive');
   });
 });
@@ -228,20 +268,24 @@ test('an analyst can take over while the user is being asked: the question is wi
 test('answers from the wrong person, second answers, late answers and non-analyst decisions are rejected without changing the case', async () => {
   await runCase(makeInput(confirm), async ({ handle }) => {
     await waitForCase(handle, askedUser, 'the question');
-    expect(await rejection(handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: 'mlee@contoso.example', answer: 'it-was-me' }] }))).toMatch(
-      /only jdoe@contoso.example can answer/,
-    );
-    expect(await rejection(handle.executeUpdate(analystDecisionUpdate, { args: [{ analystId: JDOE.id, decision: 'close-benign' }] }))).toMatch(
-      /not a configured analyst/,
-    );
+    expect(
+      await rejection(
+        handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: 'mlee@contoso.example', answer: 'it-was-me' }] }),
+      ),
+    ).toMatch(/only jdoe@contoso.example can answer/);
+    expect(
+      await rejection(
+        handle.executeUpdate(analystDecisionUpdate, { args: [{ analystId: JDOE.id, decision: 'close-benign' }] }),
+      ),
+    ).toMatch(/not a configured analyst/);
     const unchanged = await waitForCase(handle, askedUser, 'the unchanged question');
     expect(unchanged.question?.answer).toBeUndefined();
     expect(unchanged.decisions).toHaveLength(0);
 
     await handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-not-me' }] });
-    expect(await rejection(handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-me' }] }))).toMatch(
-      /already been answered/,
-    );
+    expect(
+      await rejection(handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-me' }] })),
+    ).toMatch(/already been answered/);
     const state = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the escalation');
     expect(state.question?.answer?.answer).toBe('it-was-not-me');
   });
@@ -250,7 +294,9 @@ test('answers from the wrong person, second answers, late answers and non-analys
     await waitForSettledCase(handle, askedUser, 'the question');
     await harness.env.sleep(31 * MINUTE);
     await waitForCase(handle, (s) => s.question?.outcome === 'expired', 'expiry');
-    expect(await rejection(handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-me' }] }))).toMatch(/expired/);
+    expect(
+      await rejection(handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-me' }] })),
+    ).toMatch(/expired/);
   });
 });
 
@@ -275,9 +321,15 @@ test('each enrichment source fails on its own: a permanent failure reads "unavai
     async ({ handle }) => {
       const state = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the escalation');
       const e = state.enrichment!;
-      expect(e.groups).toEqual({ status: 'unavailable', reason: 'Insufficient privileges: grant GroupMember.Read.All' });
+      expect(e.groups).toEqual({
+        status: 'unavailable',
+        reason: 'Insufficient privileges: grant GroupMember.Read.All',
+      });
       expect(e.signIns.status).toBe('ok');
-      expect(e.profile).toMatchObject({ status: 'ok', data: { displayName: 'Jane Doe', manager: { displayName: 'Morgan Lee' } } });
+      expect(e.profile).toMatchObject({
+        status: 'ok',
+        data: { displayName: 'Jane Doe', manager: { displayName: 'Morgan Lee' } },
+      });
       if (e.signIns.status === 'ok') {
         expect(e.signIns.data.distinctIps.map((d) => d.ip).sort()).toEqual(['198.51.100.7', '203.0.113.50']);
         expect(e.signIns.data.failures).toBe(1);
@@ -285,7 +337,10 @@ test('each enrichment source fails on its own: a permanent failure reads "unavai
       expect(e.host).toMatchObject({ status: 'ok', data: { name: 'laptop-jdoe.contoso.example' } });
     },
     (world) => {
-      world.data.faults.groupMemberships = { kind: 'permanent', message: 'Insufficient privileges: grant GroupMember.Read.All' };
+      world.data.faults.groupMemberships = {
+        kind: 'permanent',
+        message: 'Insufficient privileges: grant GroupMember.Read.All',
+      };
       world.data.faults.signIns = { kind: 'transient', message: 'throttled', times: 2, retryAfterMs: 1_000 };
     },
   );
@@ -293,12 +348,21 @@ test('each enrichment source fails on its own: a permanent failure reads "unavai
 
 test('a containment action that fails for good is recorded with its reason and escalated', async () => {
   const alert = makeAlert({ entities: { userPrincipalName: 'asmith@contoso.example', sourceIp: '192.0.2.10' } });
-  await runCase(makeInput({ mode: 'auto-contain', containmentActions: ['disable-account', 'block-ip'] }, alert), async ({ handle }) => {
-    const state = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the escalation');
-    expect(state.containment[0]).toMatchObject({ action: 'disable-account', status: 'failed', detail: 'asmith@contoso.example is synced from on-premises AD — disable it there' });
-    expect(state.containment[1]).toMatchObject({ action: 'block-ip', status: 'applied' });
-    expect(state.escalations[0]!.reason).toMatch(/disable-account failed \(asmith@contoso.example is synced from on-premises AD/);
-  });
+  await runCase(
+    makeInput({ mode: 'auto-contain', containmentActions: ['disable-account', 'block-ip'] }, alert),
+    async ({ handle }) => {
+      const state = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the escalation');
+      expect(state.containment[0]).toMatchObject({
+        action: 'disable-account',
+        status: 'failed',
+        detail: 'asmith@contoso.example is synced from on-premises AD — disable it there',
+      });
+      expect(state.containment[1]).toMatchObject({ action: 'block-ip', status: 'applied' });
+      expect(state.escalations[0]!.reason).toMatch(
+        /disable-account failed \(asmith@contoso.example is synced from on-premises AD/,
+      );
+    },
+  );
 });
 
 test('a redelivered alert starts no second workflow and is recorded once; the user is asked once', async () => {
@@ -313,7 +377,12 @@ test('a redelivered alert starts no second workflow and is recorded once; the us
     expect([first.outcome, second.outcome, third.outcome]).toEqual(['started', 'duplicate', 'duplicate']);
     expect(second.workflowId).toBe(first.workflowId);
     const handle = harness.env.client.workflow.getHandle(first.workflowId);
-    await handle.signal(relatedAlertSignal, { source: 'generic', sourceAlertId: 'other-1', kind: 'related', ruleId: alert.ruleId });
+    await handle.signal(relatedAlertSignal, {
+      source: 'generic',
+      sourceAlertId: 'other-1',
+      kind: 'related',
+      ruleId: alert.ruleId,
+    });
     const state = await waitForCase(handle, (s) => s.relatedAlertCount === 2 && askedUser(s), 'related alerts');
     expect(state.relatedAlerts.map((r) => [r.sourceAlertId, r.kind])).toEqual([
       [alert.sourceAlertId, 'redelivery'],

@@ -9,7 +9,9 @@ import { startProduct } from './product';
 async function main(): Promise<void> {
   const product = await startProduct({ log: console.log, requireAddress: true, logLevel: 'INFO' });
   const { config } = product;
-  console.log(`Worker polling task queue "${config.taskQueue}" in namespace "${config.namespace}" at ${config.address} (${product.description}).`);
+  console.log(
+    `Worker polling task queue "${config.taskQueue}" in namespace "${config.namespace}" at ${config.address} (${product.description}).`,
+  );
   if (product.prometheus) console.log(`Prometheus metrics: http://${product.prometheus}/metrics`);
   await product.worker.run();
   await product.close();

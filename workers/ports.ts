@@ -44,14 +44,21 @@ export async function selectPorts(options: { log: (line: string) => void }): Pro
         close: () => standIn.stop(),
       };
     } else {
-      selected = { ports: printed, description: 'demo mode: in-memory demo tenant', demo: true, close: async () => undefined };
+      selected = {
+        ports: printed,
+        description: 'demo mode: in-memory demo tenant',
+        demo: true,
+        close: async () => undefined,
+      };
     }
   }
   if (teams) {
     const { identity } = selected.ports;
     selected.ports = {
       ...selected.ports,
-      messenger: createTeamsMessenger(teams, { lookupObjectId: async (upn) => (await identity.userProfile({ userPrincipalName: upn })).id }),
+      messenger: createTeamsMessenger(teams, {
+        lookupObjectId: async (upn) => (await identity.userProfile({ userPrincipalName: upn })).id,
+      }),
     };
     selected.description += '; questions and escalations through Microsoft Teams';
   } else {

@@ -1,7 +1,13 @@
 import { DefaultLogger, type Worker } from '@temporalio/worker';
 import { createFidelityActivities } from '../activities/fidelity';
 import { createPromotionAwareCatalog, ensureFidelitySchedule, type PromotionAwareCatalog } from '../client/fidelity';
-import { ConfigError, loadMetricsConfig, loadTemporalConfig, loadTriageConfig, type TemporalConfig } from '../common/config';
+import {
+  ConfigError,
+  loadMetricsConfig,
+  loadTemporalConfig,
+  loadTriageConfig,
+  type TemporalConfig,
+} from '../common/config';
 import { loadRuleCatalog } from '../common/rules';
 import { startTeamsDemo } from '../standins/teams/demo';
 import { DEMO_ANALYST } from './demo';
@@ -28,14 +34,21 @@ export interface Product {
  * Everything a worker process needs, in the order that fails fastest: configuration and the rule catalog are read and
  * validated before any server is started or contacted.
  */
-export async function startProduct(options: { log: (line: string) => void; requireAddress: boolean; logLevel: 'INFO' | 'WARN' }): Promise<Product> {
+export async function startProduct(options: {
+  log: (line: string) => void;
+  requireAddress: boolean;
+  logLevel: 'INFO' | 'WARN';
+}): Promise<Product> {
   const { log } = options;
   const config = loadTemporalConfig();
   const triage = loadTriageConfig();
   const metrics = loadMetricsConfig();
   const catalog = loadRuleCatalog(triage.rulesFile);
   if (options.requireAddress && !config.address) {
-    throw new ConfigError('TEMPORAL_ADDRESS', 'must name the Temporal frontend for a standalone worker (npm start runs an embedded dev server instead)');
+    throw new ConfigError(
+      'TEMPORAL_ADDRESS',
+      'must name the Temporal frontend for a standalone worker (npm start runs an embedded dev server instead)',
+    );
   }
   installWorkerTelemetry({ prometheusBind: metrics.prometheusBind, logger: new DefaultLogger(options.logLevel) });
 

@@ -27,7 +27,9 @@ async function main(): Promise<'relaunched' | 'stopped'> {
     log('');
     log(`soc-triage is running (${product.description}).`);
     if (temporal.webUi) log(`Temporal Web UI: ${temporal.webUi}/namespaces/${temporal.namespace}/workflows`);
-    log(`Task queue: ${config.taskQueue} · namespace: ${temporal.namespace} · analysts: ${product.analysts.join(', ') || 'none (set SOC_ANALYSTS)'}`);
+    log(
+      `Task queue: ${config.taskQueue} · namespace: ${temporal.namespace} · analysts: ${product.analysts.join(', ') || 'none (set SOC_ANALYSTS)'}`,
+    );
     if (product.prometheus) log(`Prometheus metrics: http://${product.prometheus}/metrics`);
     if (product.demo) {
       log('Send a demo alert:    npm run soc -- demo-alert            (asks the user "was this you?")');
@@ -46,7 +48,13 @@ async function main(): Promise<'relaunched' | 'stopped'> {
 main().then(
   (outcome) => outcome === 'stopped' && process.exit(0),
   (err) => {
-    console.error(err instanceof ConfigError || err instanceof RuleCatalogError ? err.message : err instanceof Error ? err.message : err);
+    console.error(
+      err instanceof ConfigError || err instanceof RuleCatalogError
+        ? err.message
+        : err instanceof Error
+          ? err.message
+          : err,
+    );
     process.exit(1);
   },
 );

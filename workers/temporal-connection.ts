@@ -21,7 +21,10 @@ export interface TemporalHandles {
  * Connects to the configured cluster (TEMPORAL_ADDRESS: self-hosted or Temporal Cloud), or starts the embedded dev
  * server with its SQLite file in .temporal/data and the Web UI on the frontend port + 1000.
  */
-export async function connectTemporal(config: TemporalConfig, log: (line: string) => void = console.log): Promise<TemporalHandles> {
+export async function connectTemporal(
+  config: TemporalConfig,
+  log: (line: string) => void = console.log,
+): Promise<TemporalHandles> {
   if (config.address) {
     const options = connectionOptions(config, config.address);
     const connection = await Connection.connect(options);
@@ -50,7 +53,10 @@ export async function connectTemporal(config: TemporalConfig, log: (line: string
   try {
     env = await TestWorkflowEnvironment.createLocal({
       server: {
-        executable: dev.type === 'existing-path' ? { type: 'existing-path', path: dev.path } : { type: 'cached-download', downloadDir: dev.downloadDir },
+        executable:
+          dev.type === 'existing-path'
+            ? { type: 'existing-path', path: dev.path }
+            : { type: 'cached-download', downloadDir: dev.downloadDir },
         namespace: config.namespace,
         port: config.devServerPort,
         ui: true,

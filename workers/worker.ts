@@ -12,7 +12,10 @@ export interface TriageWorkerOptions {
   identity?: string;
   /** Activities beyond the triage ones (the fidelity loop's). */
   extraActivities?: object;
-  tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
+  tuning?: Pick<
+    WorkerOptions,
+    'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'
+  >;
 }
 
 export function createTriageWorker(options: TriageWorkerOptions): Promise<Worker> {

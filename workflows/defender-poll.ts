@@ -49,7 +49,10 @@ export async function defenderPollWorkflow(input: DefenderPollInput): Promise<vo
   });
 
   for (let poll = 0; poll < (input.pollsPerRun ?? 500); poll++) {
-    const page = await pollDefenderAlerts.executeWithOptions({ summary: `Poll Defender XDR alerts since ${cursor ?? 'the start'}` }, [{ cursor }]);
+    const page = await pollDefenderAlerts.executeWithOptions(
+      { summary: `Poll Defender XDR alerts since ${cursor ?? 'the start'}` },
+      [{ cursor }],
+    );
     cursor = page.cursor;
     totals.polls++;
     totals.accepted += page.accepted;

@@ -13,8 +13,26 @@ export function renderEnrichment(e: Enrichment | undefined): string[] {
   return [
     `**User:** ${section(e.profile, (p) => `${p.displayName} (${p.userPrincipalName})${p.jobTitle ? `, ${p.jobTitle}` : ''}${p.department ? `, ${p.department}` : ''}${p.manager ? `; manager ${p.manager.displayName}` : ''}${p.accountEnabled === false ? '; **account disabled**' : ''}`)}`,
     `**Risk:** ${section(e.risk, (r) => `${r.riskLevel} (${r.riskState})`)}`,
-    `**Sign-ins:** ${section(e.signIns, (s) => `${s.total} since ${s.since}, ${s.failures} failed; IPs: ${s.distinctIps.slice(0, 5).map((ip) => `${ip.ip}${ip.locations[0] ? ` (${ip.locations[0]})` : ''} ×${ip.count}`).join(', ') || 'none'}`)}`,
-    `**Groups:** ${section(e.groups, (g) => `${g.total}${g.truncated ? '+' : ''}: ${g.groups.slice(0, 8).map((x) => x.displayName).join(', ') || 'none'}`)}`,
+    `**Sign-ins:** ${section(
+      e.signIns,
+      (s) =>
+        `${s.total} since ${s.since}, ${s.failures} failed; IPs: ${
+          s.distinctIps
+            .slice(0, 5)
+            .map((ip) => `${ip.ip}${ip.locations[0] ? ` (${ip.locations[0]})` : ''} ×${ip.count}`)
+            .join(', ') || 'none'
+        }`,
+    )}`,
+    `**Groups:** ${section(
+      e.groups,
+      (g) =>
+        `${g.total}${g.truncated ? '+' : ''}: ${
+          g.groups
+            .slice(0, 8)
+            .map((x) => x.displayName)
+            .join(', ') || 'none'
+        }`,
+    )}`,
     `**Devices:** ${section(e.devices, (d) => d.devices.map((x) => `${x.name}${x.compliant === false ? ' (non-compliant)' : ''}`).join(', ') || 'none')}`,
     `**Host:** ${section(e.host, (h) => `${h.name}${h.operatingSystem ? `, ${h.operatingSystem}` : ''}${h.riskScore ? `, risk ${h.riskScore}` : ''}${h.lastSeen ? `, last seen ${h.lastSeen}` : ''}`)}`,
   ];
@@ -32,10 +50,15 @@ export function renderCase(state: CaseState): string {
   ];
   const q = state.question;
   if (q) {
-    const answer = q.answer ? `answered "${q.answer.answer}" at ${q.answer.at}` : q.outcome ?? `waiting until ${q.deadline}`;
+    const answer = q.answer
+      ? `answered "${q.answer.answer}" at ${q.answer.at}`
+      : (q.outcome ?? `waiting until ${q.deadline}`);
     lines.push(`**Asked the user** at ${q.askedAt}: ${answer}`);
   }
-  if (state.wouldHaveContained) lines.push(`**Shadow mode:** would have contained automatically (${state.wouldHaveContained.actions.join(', ')}); did not`);
+  if (state.wouldHaveContained)
+    lines.push(
+      `**Shadow mode:** would have contained automatically (${state.wouldHaveContained.actions.join(', ')}); did not`,
+    );
   for (const c of state.containment) lines.push(`- ${c.action} ${c.target}: **${c.status}** — ${c.detail}`);
   for (const e of state.escalations.slice(-3)) lines.push(`**Escalated** at ${e.at}: ${e.reason}`);
   for (const d of state.decisions.slice(-3)) lines.push(`**${d.decision}** by ${d.analystId} at ${d.at}: ${d.result}`);

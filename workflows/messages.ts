@@ -28,6 +28,7 @@ export const answerQuestionUpdate = defineUpdate<UserAnswerResult, [UserAnswerRe
 export const analystDecisionUpdate = defineUpdate<AnalystDecisionResult, [AnalystDecision]>('analystDecision');
 
 /** A redelivered, updated or related alert for the same case. */
-export const relatedAlertSignal = defineSignal<[Omit<RelatedAlert, 'receivedAt'> & { receivedAt?: string }]>('relatedAlert');
+export const relatedAlertSignal =
+  defineSignal<[Omit<RelatedAlert, 'receivedAt'> & { receivedAt?: string }]>('relatedAlert');
 
 export const caseStateQuery = defineQuery<CaseState>('caseState');

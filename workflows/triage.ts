@@ -36,14 +36,24 @@ const MAX_PENDING_DECISIONS = 5;
 const { gatherContext } = wf.proxyActivities<TriageActivities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: ENRICHMENT_ATTEMPTS },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: ENRICHMENT_ATTEMPTS,
+  },
 });
 
 const CONTAINMENT_ATTEMPTS = 10;
 const { applyContainment, undoContainment } = wf.proxyActivities<TriageActivities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: CONTAINMENT_ATTEMPTS },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: CONTAINMENT_ATTEMPTS,
+  },
 });
 
 const { askUser, updateQuestion, escalate } = wf.proxyActivities<TriageActivities>({
@@ -91,9 +101,10 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
   /** True from an escalation until an analyst acts: while it holds, silence escalates again. */
   let awaitingAnalystAction = state.triageState === 'awaiting-analyst';
 
-  const user = alert.entities.userObjectId || alert.entities.userPrincipalName
-    ? { objectId: alert.entities.userObjectId, userPrincipalName: alert.entities.userPrincipalName }
-    : undefined;
+  const user =
+    alert.entities.userObjectId || alert.entities.userPrincipalName
+      ? { objectId: alert.entities.userObjectId, userPrincipalName: alert.entities.userPrincipalName }
+      : undefined;
 
   // ---- publishing state ----------------------------------------------------------------------------------------
 
@@ -134,7 +145,8 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     if (seenRelated.has(key)) return;
     seenRelated.add(key);
     state.relatedAlertCount += 1;
-    if (state.relatedAlerts.length < MAX_RELATED_ALERTS) state.relatedAlerts.push({ ...related, receivedAt: related.receivedAt ?? now() });
+    if (state.relatedAlerts.length < MAX_RELATED_ALERTS)
+      state.relatedAlerts.push({ ...related, receivedAt: related.receivedAt ?? now() });
   });
 
   wf.setHandler(
@@ -146,7 +158,12 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
       return {
         recorded: true as const,
         triageState: state.triageState,
-        disposition: answer === 'it-was-not-me' ? 'true-positive' : policy.onUserConfirms === 'close' ? 'benign-positive' : state.disposition,
+        disposition:
+          answer === 'it-was-not-me'
+            ? 'true-positive'
+            : policy.onUserConfirms === 'close'
+              ? 'benign-positive'
+              : state.disposition,
       };
     },
     {
@@ -160,7 +177,8 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
         }
         if (question.answer) throw new Error('this question has already been answered');
         if (question.outcome === 'withdrawn') throw new Error('the security team has taken over this case');
-        if (question.outcome || Date.now() >= Date.parse(question.deadline)) throw new Error('this question has expired');
+        if (question.outcome || Date.now() >= Date.parse(question.deadline))
+          throw new Error('this question has expired');
       },
     },
   );
@@ -169,22 +187,32 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     analystDecisionUpdate,
     (decision) => {
       pending.push(decision);
-      return { triageState: state.triageState, disposition: state.disposition, result: `${decision.decision} accepted` };
+      return {
+        triageState: state.triageState,
+        disposition: state.disposition,
+        result: `${decision.decision} accepted`,
+      };
     },
     {
       validator: (decision) => {
-        if (!analysts.includes(decision.analystId)) throw new Error(`${decision.analystId} is not a configured analyst`);
+        if (!analysts.includes(decision.analystId))
+          throw new Error(`${decision.analystId} is not a configured analyst`);
         if (state.triageState === 'closed' || pending.some((d) => d.decision.startsWith('close-'))) {
           throw new Error('this case is already closed');
         }
-        if (pending.length >= MAX_PENDING_DECISIONS) throw new Error('too many decisions are waiting; try again shortly');
+        if (pending.length >= MAX_PENDING_DECISIONS)
+          throw new Error('too many decisions are waiting; try again shortly');
         if (decision.decision === 'release-containment' && !state.containment.some((c) => c.status === 'applied')) {
           throw new Error('nothing is contained for this case');
         }
         if (decision.decision === 'contain' && containmentPlan(decision.actions).length === 0) {
           throw new Error('the alert names no user, host or IP that could be contained');
         }
-        if (!['contain', 'close-benign', 'close-false-positive', 'close-true-positive', 'release-containment'].includes(decision.decision)) {
+        if (
+          !['contain', 'close-benign', 'close-false-positive', 'close-true-positive', 'release-containment'].includes(
+            decision.decision,
+          )
+        ) {
           throw new Error(`unknown decision "${decision.decision}"`);
         }
       },
@@ -199,7 +227,9 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
       : policy.containmentActions.length
         ? policy.containmentActions
         : ['disable-account', 'revoke-sessions', 'isolate-host', 'block-ip'];
-    const done = new Set(state.containment.filter((c) => c.status === 'applied' || c.status === 'already-in-place').map((c) => c.action));
+    const done = new Set(
+      state.containment.filter((c) => c.status === 'applied' || c.status === 'already-in-place').map((c) => c.action),
+    );
     const base = { workflowId: state.workflowId, requestedAt: now() };
     return wanted
       .filter((action) => !done.has(action))
@@ -225,15 +255,27 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     let results: ContainmentResult[];
     try {
       results = await applyContainment.executeWithOptions(
-        { summary: `Contain: ${plan.map((r) => `${actionLabels[r.action]} ${containmentTarget(r)}`).join(', ')}`.slice(0, 200) },
+        {
+          summary: `Contain: ${plan.map((r) => `${actionLabels[r.action]} ${containmentTarget(r)}`).join(', ')}`.slice(
+            0,
+            200,
+          ),
+        },
         [{ requests: plan, finalAttempt: CONTAINMENT_ATTEMPTS }],
       );
     } catch (err) {
       if (wf.isCancellation(err)) throw err;
-      results = plan.map((r) => ({ action: r.action, status: 'failed', target: containmentTarget(r), detail: failureReason(err) }));
+      results = plan.map((r) => ({
+        action: r.action,
+        status: 'failed',
+        target: containmentTarget(r),
+        detail: failureReason(err),
+      }));
     }
     const at = now();
-    state.containment.push(...results.map(({ action, status, target, detail }) => ({ action, status, target, detail, at })));
+    state.containment.push(
+      ...results.map(({ action, status, target, detail }) => ({ action, status, target, detail, at })),
+    );
     const inPlace = state.containment.some((c) => c.status === 'applied' || c.status === 'already-in-place');
     if (inPlace) state.containedAt ??= at;
     state.triageState = inPlace ? 'contained' : 'awaiting-analyst';
@@ -299,7 +341,9 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
       ]);
     } catch (err) {
       if (wf.isCancellation(err)) throw err;
-      wf.log.error('escalation could not be delivered; the case stays open in the Web UI', { reason: failureReason(err) });
+      wf.log.error('escalation could not be delivered; the case stays open in the Web UI', {
+        reason: failureReason(err),
+      });
     }
   }
 
@@ -328,13 +372,19 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
   async function askTheUser(): Promise<void> {
     if (!user) return escalateToAnalysts('the rule asks the user, but the alert names no user');
     const deadline = new Date(Date.now() + policy.confirmationTimeoutMs).toISOString();
-    state.question = { userId: user.objectId ?? user.userPrincipalName!, userPrincipalName: user.userPrincipalName, askedAt: now(), deadline };
+    state.question = {
+      userId: user.objectId ?? user.userPrincipalName!,
+      userPrincipalName: user.userPrincipalName,
+      askedAt: now(),
+      deadline,
+    };
     state.triageState = 'awaiting-user';
     publish();
     try {
-      const { messageRef } = await askUser.executeWithOptions({ summary: `Ask ${user.userPrincipalName ?? 'the user'}: was this you?` }, [
-        { workflowId: state.workflowId, alert, user, deadline, facts: questionFacts() },
-      ]);
+      const { messageRef } = await askUser.executeWithOptions(
+        { summary: `Ask ${user.userPrincipalName ?? 'the user'}: was this you?` },
+        [{ workflowId: state.workflowId, alert, user, deadline, facts: questionFacts() }],
+      );
       state.question.messageRef = messageRef;
     } catch (err) {
       if (wf.isCancellation(err)) throw err;
@@ -344,9 +394,13 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
 
     const remaining = Date.parse(deadline) - Date.now();
     if (policy.reminderBeforeDeadlineMs > 0 && policy.reminderBeforeDeadlineMs < remaining) {
-      await wf.condition(() => state.question?.answer !== undefined || pending.length > 0, remaining - policy.reminderBeforeDeadlineMs, {
-        summary: 'Wait for the user before the reminder',
-      });
+      await wf.condition(
+        () => state.question?.answer !== undefined || pending.length > 0,
+        remaining - policy.reminderBeforeDeadlineMs,
+        {
+          summary: 'Wait for the user before the reminder',
+        },
+      );
     }
     const answered = await wf.condition(
       () => state.question?.answer !== undefined || pending.length > 0,
@@ -381,7 +435,8 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     const signIns = state.enrichment?.signIns;
     const ip = alert.entities.sourceIp;
     if (ip) {
-      const location = signIns?.status === 'ok' ? signIns.data.distinctIps.find((d) => d.ip === ip)?.locations[0] : undefined;
+      const location =
+        signIns?.status === 'ok' ? signIns.data.distinctIps.find((d) => d.ip === ip)?.locations[0] : undefined;
       facts.push({ label: 'From', value: location ? `${ip} (${location})` : ip });
     }
     if (alert.entities.host) facts.push({ label: 'Device', value: alert.entities.host });
@@ -427,7 +482,15 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     wf.setCurrentDetails(renderCase(state));
     state.enrichment = await gatherContext.executeWithOptions(
       { summary: 'Gather context: profile, groups, sign-ins, devices, risk, host' },
-      [{ workflowId: state.workflowId, user, host: alert.entities.host, signInLookbackHours: 72, finalAttempt: ENRICHMENT_ATTEMPTS }],
+      [
+        {
+          workflowId: state.workflowId,
+          user,
+          host: alert.entities.host,
+          signInLookbackHours: 72,
+          finalAttempt: ENRICHMENT_ATTEMPTS,
+        },
+      ],
     );
 
     if (pending.length === 0) {
@@ -435,7 +498,10 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
       if (shadowPlan.length > 0) {
         // Shadow mode (granted by the fidelity loop): record what automatic containment would do, and do not do it.
         state.wouldHaveContained = { at: now(), actions: shadowPlan.map((request) => request.action) };
-        wf.log.info('shadow mode: automatic containment would have acted; it did not', { ruleId: alert.ruleId, actions: state.wouldHaveContained.actions });
+        wf.log.info('shadow mode: automatic containment would have acted; it did not', {
+          ruleId: alert.ruleId,
+          actions: state.wouldHaveContained.actions,
+        });
         publish();
       }
       switch (policy.mode) {
@@ -469,7 +535,8 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
       const decided = await wf.condition(() => pending.length > 0, policy.analystDecisionTimeoutMs, {
         summary: `Wait for an analyst decision (${formatDuration(policy.analystDecisionTimeoutMs)})`,
       });
-      if (!decided) await escalateToAnalysts(`no analyst decision within ${formatDuration(policy.analystDecisionTimeoutMs)}`);
+      if (!decided)
+        await escalateToAnalysts(`no analyst decision within ${formatDuration(policy.analystDecisionTimeoutMs)}`);
     } else {
       await wf.condition(() => pending.length > 0);
     }

@@ -193,7 +193,8 @@ function messenger(world: World, hooks: InMemoryMessengerHooks): Messenger {
     async askUser(question) {
       world.fault('askUser');
       const reason =
-        world.data.undeliverable[question.user.objectId ?? ''] ?? world.data.undeliverable[question.user.userPrincipalName ?? ''];
+        world.data.undeliverable[question.user.objectId ?? ''] ??
+        world.data.undeliverable[question.user.userPrincipalName ?? ''];
       if (reason) throw ApplicationFailure.nonRetryable(reason, 'QuestionUndeliverable');
       const existing = world.data.questions.find((q) => q.workflowId === question.workflowId);
       if (existing) return { messageRef: existing.messageRef };

@@ -117,7 +117,8 @@ export class World {
         (ref.objectId && u.id === ref.objectId) ||
         (ref.userPrincipalName && u.userPrincipalName.toLowerCase() === ref.userPrincipalName.toLowerCase()),
     );
-    if (!user) throw ApplicationFailure.nonRetryable(`user not found: ${ref.userPrincipalName ?? ref.objectId}`, 'NotFound');
+    if (!user)
+      throw ApplicationFailure.nonRetryable(`user not found: ${ref.userPrincipalName ?? ref.objectId}`, 'NotFound');
     return user;
   }
 
@@ -137,7 +138,11 @@ export class World {
       this.save();
     }
     if (fault.kind === 'permanent') throw ApplicationFailure.nonRetryable(fault.message, 'InjectedFault');
-    throw ApplicationFailure.create({ message: fault.message, type: 'InjectedTransientFault', nextRetryDelay: fault.retryAfterMs });
+    throw ApplicationFailure.create({
+      message: fault.message,
+      type: 'InjectedTransientFault',
+      nextRetryDelay: fault.retryAfterMs,
+    });
   }
 
   countEffect(entity: string, action: string): void {

@@ -36,7 +36,14 @@ export const boundActionDataSchema = z.object({
 const VERSION = 'soc-triage-card/v1';
 
 function mac(key: Buffer, binding: CardBinding): Buffer {
-  const canonical = JSON.stringify([VERSION, binding.kind, binding.workflowId, binding.userId ?? '', binding.answerAs ?? '', binding.choices]);
+  const canonical = JSON.stringify([
+    VERSION,
+    binding.kind,
+    binding.workflowId,
+    binding.userId ?? '',
+    binding.answerAs ?? '',
+    binding.choices,
+  ]);
   return createHmac('sha256', key).update(canonical).digest();
 }
 
@@ -54,9 +61,7 @@ export function cardBinder(key: Buffer): Binder {
   };
 }
 
-export type CardDataCheck =
-  | { ok: true; data: BoundActionData }
-  | { ok: false; reason: string };
+export type CardDataCheck = { ok: true; data: BoundActionData } | { ok: false; reason: string };
 
 /** Parses the click's `action.data` and checks its HMAC and that the choice is one the card offered. */
 export function verifyCardData(key: Buffer, raw: unknown): CardDataCheck {

@@ -54,8 +54,14 @@ function card(body: CardElement[], actions?: ExecuteAction[]): AdaptiveCard {
   };
 }
 
-const text = (value: string, extra: Omit<TextBlock, 'type' | 'text' | 'wrap'> = {}): TextBlock => ({ type: 'TextBlock', text: value, wrap: true, ...extra });
-const heading = (value: string, color?: TextBlock['color']): TextBlock => text(value, { size: 'Large', weight: 'Bolder', ...(color ? { color } : {}) });
+const text = (value: string, extra: Omit<TextBlock, 'type' | 'text' | 'wrap'> = {}): TextBlock => ({
+  type: 'TextBlock',
+  text: value,
+  wrap: true,
+  ...extra,
+});
+const heading = (value: string, color?: TextBlock['color']): TextBlock =>
+  text(value, { size: 'Large', weight: 'Bolder', ...(color ? { color } : {}) });
 
 /** "2025-03-01 14:05 UTC" — an ISO timestamp a person can read; anything else unchanged. */
 export function readableTime(value: string): string {
@@ -93,8 +99,20 @@ export function questionCard(question: UserQuestion, bind: Binder): AdaptiveCard
       ),
     ],
     [
-      { type: 'Action.Execute', title: answerLabels['it-was-me'], verb: ANSWER_VERB, data: data('it-was-me'), style: 'positive' },
-      { type: 'Action.Execute', title: answerLabels['it-was-not-me'], verb: ANSWER_VERB, data: data('it-was-not-me'), style: 'destructive' },
+      {
+        type: 'Action.Execute',
+        title: answerLabels['it-was-me'],
+        verb: ANSWER_VERB,
+        data: data('it-was-me'),
+        style: 'positive',
+      },
+      {
+        type: 'Action.Execute',
+        title: answerLabels['it-was-not-me'],
+        verb: ANSWER_VERB,
+        data: data('it-was-not-me'),
+        style: 'destructive',
+      },
     ],
   );
 }
@@ -128,7 +146,10 @@ export function questionOutcomeCard(outcome: QuestionOutcome, answer?: UserAnswe
 
 // ---- the escalation in the SOC channel ------------------------------------------------------------------------------
 
-export type SocDecision = Extract<AnalystDecisionKind, 'contain' | 'close-benign' | 'close-false-positive' | 'release-containment'>;
+export type SocDecision = Extract<
+  AnalystDecisionKind,
+  'contain' | 'close-benign' | 'close-false-positive' | 'release-containment'
+>;
 export const socDecisions: SocDecision[] = ['contain', 'close-benign', 'close-false-positive', 'release-containment'];
 export const socDecisionLabels: Record<SocDecision, string> = {
   contain: 'Contain',
@@ -150,22 +171,23 @@ export interface SocCardView extends Omit<EscalationNotice, 'attempt'> {
 
 /** Adaptive Card markdown has no headings or code spans: headings become bold blocks, backticks go. */
 function summaryBlocks(markdown: string, title: string): TextBlock[] {
-  return markdown
-    .split(/\n{2,}/)
-    .map((p) => p.trim())
-    // The card's own heading already names the alert.
-    .filter((p) => p && p !== `### ${title}`)
-    .slice(0, 25)
-    .map((p) => {
-      const clean = p.replace(/`/g, '').slice(0, 1000);
-      return /^#{1,6}\s/.test(clean) ? text(clean.replace(/^#{1,6}\s+/, ''), { weight: 'Bolder' }) : text(clean);
-    });
+  return (
+    markdown
+      .split(/\n{2,}/)
+      .map((p) => p.trim())
+      // The card's own heading already names the alert.
+      .filter((p) => p && p !== `### ${title}`)
+      .slice(0, 25)
+      .map((p) => {
+        const clean = p.replace(/`/g, '').slice(0, 1000);
+        return /^#{1,6}\s/.test(clean) ? text(clean.replace(/^#{1,6}\s+/, ''), { weight: 'Bolder' }) : text(clean);
+      })
+  );
 }
 
 function socChoices(view: SocCardView): SocDecision[] {
   if (view.closed) return [];
-  const contained =
-    view.containment.some((c) => c.status === 'applied') || view.decided?.decision === 'contain';
+  const contained = view.containment.some((c) => c.status === 'applied') || view.decided?.decision === 'contain';
   return socDecisions.filter((d) => d !== 'release-containment' || contained);
 }
 
@@ -191,7 +213,11 @@ export function socCard(view: SocCardView, bind: Binder): AdaptiveCard {
     body.push({
       type: 'Container',
       style: 'emphasis',
-      items: [text(`**${socDecisionLabels[decision]}** — decided by ${by} at ${readableTime(at)}${result ? ` (${result})` : ''}`)],
+      items: [
+        text(
+          `**${socDecisionLabels[decision]}** — decided by ${by} at ${readableTime(at)}${result ? ` (${result})` : ''}`,
+        ),
+      ],
     });
   }
   body.push({ type: 'Container', items: summaryBlocks(view.summary.slice(0, 6000), alert.title) });
@@ -220,9 +246,11 @@ export function cardText(value: unknown): string {
     const el = node as Record<string, unknown>;
     if (el.type === 'TextBlock' && typeof el.text === 'string') lines.push(el.text);
     if (el.type === 'FactSet' && Array.isArray(el.facts)) {
-      for (const f of el.facts as { title?: unknown; value?: unknown }[]) lines.push(`${String(f.title)}: ${String(f.value)}`);
+      for (const f of el.facts as { title?: unknown; value?: unknown }[])
+        lines.push(`${String(f.title)}: ${String(f.value)}`);
     }
-    if (typeof el.type === 'string' && el.type.startsWith('Action.') && typeof el.title === 'string') lines.push(`[${el.title}]`);
+    if (typeof el.type === 'string' && el.type.startsWith('Action.') && typeof el.title === 'string')
+      lines.push(`[${el.title}]`);
     walk(el.body);
     walk(el.items);
     walk(el.columns);

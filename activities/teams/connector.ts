@@ -46,7 +46,11 @@ export interface CardActivity {
 }
 
 export function cardActivity(card: unknown, summary?: string): CardActivity {
-  return { type: 'message', ...(summary ? { summary } : {}), attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }] };
+  return {
+    type: 'message',
+    ...(summary ? { summary } : {}),
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
+  };
 }
 
 const tokenResponse = z.object({
@@ -58,7 +62,12 @@ const resourceResponse = z.object({ id: z.string().min(1) });
 const optionalResourceResponse = z.object({ id: z.string().optional() }).optional();
 const errorBody = z
   .object({
-    error: z.union([z.object({ code: z.string().optional(), message: z.string().optional(), subCode: z.string().optional() }), z.string()]).optional(),
+    error: z
+      .union([
+        z.object({ code: z.string().optional(), message: z.string().optional(), subCode: z.string().optional() }),
+        z.string(),
+      ])
+      .optional(),
     error_description: z.string().optional(),
     subCode: z.string().optional(),
     message: z.string().optional(),
@@ -93,7 +102,12 @@ async function call(
   try {
     response = await options.fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(options.timeoutMs) });
   } catch (err) {
-    const cause = err instanceof Error ? (err.name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : err.message) : String(err);
+    const cause =
+      err instanceof Error
+        ? err.name === 'TimeoutError'
+          ? `no answer within ${options.timeoutMs} ms`
+          : err.message
+        : String(err);
     throw new ConnectorError(operation, 0, undefined, `${operation}: ${cause}`);
   }
   const body = await readJson(response);
@@ -101,7 +115,11 @@ async function call(
   const parsed = errorBody.safeParse(body);
   const details = parsed.success ? parsed.data : undefined;
   const inner = typeof details?.error === 'object' ? details.error : undefined;
-  const code = inner?.subCode ?? details?.subCode ?? inner?.code ?? (typeof details?.error === 'string' ? details.error : undefined);
+  const code =
+    inner?.subCode ??
+    details?.subCode ??
+    inner?.code ??
+    (typeof details?.error === 'string' ? details.error : undefined);
   const message = inner?.message ?? details?.error_description ?? details?.message ?? response.statusText;
   throw new ConnectorError(
     operation,
@@ -115,7 +133,12 @@ async function call(
 function parseBody<T>(operation: ConnectorOperation, schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
-    throw new ConnectorError(operation, 502, 'UnexpectedResponse', `${operation}: unexpected response (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    throw new ConnectorError(
+      operation,
+      502,
+      'UnexpectedResponse',
+      `${operation}: unexpected response (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+    );
   }
   return parsed.data;
 }
@@ -127,7 +150,10 @@ export interface BotTokenSource {
 }
 
 /** Client-credentials token for the Bot Connector, cached until five minutes before it expires. */
-export function createBotTokenSource(config: Pick<TeamsConfig, 'appId' | 'appSecret' | 'tokenEndpoint'>, options: ConnectorOptions = {}): BotTokenSource {
+export function createBotTokenSource(
+  config: Pick<TeamsConfig, 'appId' | 'appSecret' | 'tokenEndpoint'>,
+  options: ConnectorOptions = {},
+): BotTokenSource {
   const opts = { timeoutMs: 15_000, now: Date.now, fetch: globalThis.fetch, ...options };
   let cached: { token: string; renewAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
@@ -187,7 +213,11 @@ export function createConnectorClient(
       return await call(
         operation,
         new URL(path, base).toString(),
-        { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) },
+        {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(payload),
+        },
         opts,
       );
     } catch (err) {
@@ -208,7 +238,12 @@ export function createConnectorClient(
       return parseBody('createConversation', resourceResponse, body).id;
     },
     async sendActivity(conversationId, activity) {
-      const { body } = await authorized('sendActivity', 'POST', `v3/conversations/${encodeURIComponent(conversationId)}/activities`, activity);
+      const { body } = await authorized(
+        'sendActivity',
+        'POST',
+        `v3/conversations/${encodeURIComponent(conversationId)}/activities`,
+        activity,
+      );
       return parseBody('sendActivity', resourceResponse, body).id;
     },
     async updateActivity(conversationId, activityId, activity) {

@@ -5,7 +5,13 @@ import type { EscalationNotice, UserQuestion } from '../../common/triage';
 import type { Messenger } from '../ports';
 import { cardBinder } from './card-token';
 import { questionCard, questionOutcomeCard, socCard } from './cards';
-import { cardActivity, ConnectorError, createConnectorClient, type ConnectorClient, type ConnectorOptions } from './connector';
+import {
+  cardActivity,
+  ConnectorError,
+  createConnectorClient,
+  type ConnectorClient,
+  type ConnectorOptions,
+} from './connector';
 
 /**
  * The Teams messenger: "was this you?" as a proactive 1:1 Adaptive Card through the Bot Connector, its replacement
@@ -43,7 +49,10 @@ function toFailure(err: unknown, what: string, whose: string): unknown {
   }
   if (err.status === 401 && err.operation !== 'token') {
     // The connector refused our token (expired in flight, or rotated): the source has dropped it; try again.
-    return ApplicationFailure.create({ message: `Teams refused the bot's token while trying to ${what}: ${err.message}`, type: 'TeamsUnauthorized' });
+    return ApplicationFailure.create({
+      message: `Teams refused the bot's token while trying to ${what}: ${err.message}`,
+      type: 'TeamsUnauthorized',
+    });
   }
   const code = err.code ? ` ${err.code}` : '';
   let reason: string;
@@ -77,7 +86,8 @@ export function createTeamsMessenger(config: TeamsConfig, options: TeamsMessenge
     async askUser(question: UserQuestion) {
       const who = question.user.userPrincipalName ?? question.user.objectId ?? 'the user';
       const upn = question.user.userPrincipalName;
-      const objectId = question.user.objectId ?? (upn && options.lookupObjectId ? await options.lookupObjectId(upn) : undefined);
+      const objectId =
+        question.user.objectId ?? (upn && options.lookupObjectId ? await options.lookupObjectId(upn) : undefined);
       if (!objectId) {
         throw ApplicationFailure.nonRetryable(
           `Teams reaches people by Entra object id, and the alert names only ${who}`,
@@ -96,10 +106,18 @@ export function createTeamsMessenger(config: TeamsConfig, options: TeamsMessenge
 
     async updateQuestion(update) {
       const ref = decodeMessageRef(update.messageRef);
-      if (!ref) throw ApplicationFailure.nonRetryable(`"${update.messageRef}" is not a Teams message reference`, 'BadMessageRef');
+      if (!ref)
+        throw ApplicationFailure.nonRetryable(
+          `"${update.messageRef}" is not a Teams message reference`,
+          'BadMessageRef',
+        );
       const who = update.user.userPrincipalName ?? update.user.objectId ?? 'the user';
       try {
-        await connector.updateActivity(ref.conversationId, ref.activityId, cardActivity(questionOutcomeCard(update.outcome, update.answer)));
+        await connector.updateActivity(
+          ref.conversationId,
+          ref.activityId,
+          cardActivity(questionOutcomeCard(update.outcome, update.answer)),
+        );
       } catch (err) {
         throw toFailure(err, `update the question card of ${who}`, who);
       }
@@ -118,7 +136,10 @@ export function createTeamsMessenger(config: TeamsConfig, options: TeamsMessenge
         bind,
       );
       try {
-        await connector.sendActivity(config.socConversationId, cardActivity(card, `Security alert: ${notice.alert.title}`.slice(0, 200)));
+        await connector.sendActivity(
+          config.socConversationId,
+          cardActivity(card, `Security alert: ${notice.alert.title}`.slice(0, 200)),
+        );
       } catch (err) {
         throw toFailure(err, 'post to the SOC channel', 'the SOC channel');
       }

@@ -1,4 +1,11 @@
-import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { z } from 'zod';
 
 /**
@@ -83,13 +90,21 @@ export function createBotTokenVerifier(options: BotTokenVerifierOptions) {
       try {
         let response: Response;
         try {
-          response = await fetchImpl(options.openIdMetadataUrl, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+          response = await fetchImpl(options.openIdMetadataUrl, {
+            redirect: 'error',
+            signal: AbortSignal.timeout(timeoutMs),
+          });
         } catch (err) {
-          throw new BotAuthError(503, `OpenID metadata ${options.openIdMetadataUrl} unreachable: ${err instanceof Error ? err.message : err}`);
+          throw new BotAuthError(
+            503,
+            `OpenID metadata ${options.openIdMetadataUrl} unreachable: ${err instanceof Error ? err.message : err}`,
+          );
         }
-        if (!response.ok) throw new BotAuthError(503, `OpenID metadata ${options.openIdMetadataUrl} answered HTTP ${response.status}`);
+        if (!response.ok)
+          throw new BotAuthError(503, `OpenID metadata ${options.openIdMetadataUrl} answered HTTP ${response.status}`);
         const metadata = metadataSchema.safeParse(await response.json().catch(() => undefined));
-        if (!metadata.success) throw new BotAuthError(503, `OpenID metadata ${options.openIdMetadataUrl} has no https jwks_uri`);
+        if (!metadata.success)
+          throw new BotAuthError(503, `OpenID metadata ${options.openIdMetadataUrl} has no https jwks_uri`);
         const set = createRemoteJWKSet(new URL(metadata.data.jwks_uri), {
           timeoutDuration: timeoutMs,
           cacheMaxAge: maxAge,
@@ -109,7 +124,10 @@ export function createBotTokenVerifier(options: BotTokenVerifierOptions) {
      * Checks the `Authorization` header of one activity; `activity` is the parsed body (its `serviceUrl` and
      * `channelId` are compared with the token). Throws `BotAuthError`.
      */
-    async verify(authorization: string | undefined, activity: { serviceUrl?: unknown; channelId?: unknown }): Promise<VerifiedCaller> {
+    async verify(
+      authorization: string | undefined,
+      activity: { serviceUrl?: unknown; channelId?: unknown },
+    ): Promise<VerifiedCaller> {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
       if (!match) throw new BotAuthError(401, 'missing or malformed bearer token');
       const channelId = typeof activity.channelId === 'string' ? activity.channelId : '';
@@ -137,8 +155,10 @@ export function createBotTokenVerifier(options: BotTokenVerifierOptions) {
         }));
       } catch (err) {
         if (err instanceof BotAuthError) throw err;
-        if (err instanceof joseErrors.JOSEError && tokenErrorCodes.has(err.code)) throw new BotAuthError(401, `token rejected: ${err.message}`);
-        if (err instanceof joseErrors.JOSEError) throw new BotAuthError(503, `signing keys unavailable: ${err.message}`);
+        if (err instanceof joseErrors.JOSEError && tokenErrorCodes.has(err.code))
+          throw new BotAuthError(401, `token rejected: ${err.message}`);
+        if (err instanceof joseErrors.JOSEError)
+          throw new BotAuthError(503, `signing keys unavailable: ${err.message}`);
         throw new BotAuthError(401, `token rejected: ${err instanceof Error ? err.message : String(err)}`);
       }
 

@@ -1,6 +1,11 @@
 import { Activity, ActivityTypes } from '@microsoft/agents-activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify';
 import { z } from 'zod';
 import { cardBinder, verifyCardData, type BoundActionData } from '../../activities/teams/card-token';
 import {
@@ -68,8 +73,15 @@ const teamsActivitySchema = z.object({
   name: z.string().optional(),
   replyToId: z.string().max(256).optional(),
   from: z.object({ id: z.string(), aadObjectId: z.string().max(64).optional(), name: z.string().max(256).optional() }),
-  conversation: z.object({ id: z.string().min(1).max(1024), tenantId: z.string().optional(), conversationType: z.string().optional() }),
-  channelData: z.object({ tenant: z.object({ id: z.string() }).optional() }).loose().optional(),
+  conversation: z.object({
+    id: z.string().min(1).max(1024),
+    tenantId: z.string().optional(),
+    conversationType: z.string().optional(),
+  }),
+  channelData: z
+    .object({ tenant: z.object({ id: z.string() }).optional() })
+    .loose()
+    .optional(),
   value: z.unknown().optional(),
 });
 type TeamsActivity = z.infer<typeof teamsActivitySchema>;
@@ -110,7 +122,11 @@ class Rejection extends Error {
   }
 }
 
-const cardResponse = (card: AdaptiveCard): InvokeCardResponse => ({ statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card });
+const cardResponse = (card: AdaptiveCard): InvokeCardResponse => ({
+  statusCode: 200,
+  type: ADAPTIVE_CARD_CONTENT_TYPE,
+  value: card,
+});
 const errorResponse = (statusCode: number, code: string, message: string): InvokeErrorResponse => ({
   statusCode,
   type: 'application/vnd.microsoft.error',
@@ -129,7 +145,8 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
   const { config, temporal } = options;
   const analysts = new Set(options.analysts.map((a) => a.toLowerCase()));
   const verifier =
-    options.verifier ?? createBotTokenVerifier({ appId: config.appId, openIdMetadataUrl: config.openIdMetadataUrl, fetch: options.fetch });
+    options.verifier ??
+    createBotTokenVerifier({ appId: config.appId, openIdMetadataUrl: config.openIdMetadataUrl, fetch: options.fetch });
   const connector = options.connector ?? createConnectorClient(config, { fetch: options.fetch });
   const bind = cardBinder(config.cardHmacKey);
   const replay = new ReplayGuard();
@@ -138,7 +155,8 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
   const withDeadline = <T>(fn: () => Promise<T>) => temporal.withDeadline(Date.now() + updateTimeoutMs, fn);
 
   async function answer(activity: TeamsActivity, data: BoundActionData, verb: string): Promise<InvokeCardResponse> {
-    if (verb !== ANSWER_VERB || data.kind !== 'question') throw new Rejection(403, 'the card does not offer that action');
+    if (verb !== ANSWER_VERB || data.kind !== 'question')
+      throw new Rejection(403, 'the card does not offer that action');
     const asked = data.answerAs ?? data.userId ?? 'the person asked';
     if (!sameId(activity.from.aadObjectId, data.userId)) throw new Rejection(403, `Only ${asked} can answer this`);
     const choice = data.choice as UserAnswer;
@@ -146,7 +164,9 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
       // Teams vouches for the clicker's object id, and our signed card ties that id to the identity the workflow
       // asked about (the UPN, when the alert named one): the answer is recorded as theirs.
       await withDeadline(() =>
-        temporal.workflow.getHandle(data.workflowId).executeUpdate(answerQuestionUpdate, { args: [{ userId: asked, answer: choice }] }),
+        temporal.workflow
+          .getHandle(data.workflowId)
+          .executeUpdate(answerQuestionUpdate, { args: [{ userId: asked, answer: choice }] }),
       );
       return cardResponse(questionOutcomeCard('answered', choice));
     } catch (err) {
@@ -162,12 +182,14 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
   }
 
   async function decide(activity: TeamsActivity, data: BoundActionData, verb: string): Promise<InvokeCardResponse> {
-    if (data.kind !== 'soc' || verb !== data.choice || !isSocDecision(verb)) throw new Rejection(403, 'the card does not offer that action');
+    if (data.kind !== 'soc' || verb !== data.choice || !isSocDecision(verb))
+      throw new Rejection(403, 'the card does not offer that action');
     if (baseConversationId(activity.conversation.id) !== baseConversationId(config.socConversationId)) {
       throw new Rejection(403, 'Decisions are accepted only in the SOC channel');
     }
     const clicker = activity.from.aadObjectId;
-    if (!clicker || !analysts.has(clicker.toLowerCase())) throw new Rejection(403, 'Only SOC analysts can decide on this case');
+    if (!clicker || !analysts.has(clicker.toLowerCase()))
+      throw new Rejection(403, 'Only SOC analysts can decide on this case');
     const decision: SocDecision = verb;
     const by = activity.from.name ?? clicker;
     const at = new Date().toISOString();
@@ -198,7 +220,13 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
         type: 'AdaptiveCard',
         $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
         version: '1.4',
-        body: [{ type: 'TextBlock', wrap: true, text: `**${socDecisionLabels[decision]}** — decided by ${by} at ${readableTime(at)} (${result})` }],
+        body: [
+          {
+            type: 'TextBlock',
+            wrap: true,
+            text: `**${socDecisionLabels[decision]}** — decided by ${by} at ${readableTime(at)} (${result})`,
+          },
+        ],
       });
     }
     const view: SocCardView = {
@@ -214,7 +242,9 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
     const card = socCard(view, bind);
     // Teams replaces the card only for the analyst who clicked; update the message so the whole channel sees it.
     if (activity.replyToId) {
-      await connector.updateActivity(activity.conversation.id, activity.replyToId, cardActivity(card)).catch(() => undefined);
+      await connector
+        .updateActivity(activity.conversation.id, activity.replyToId, cardActivity(card))
+        .catch(() => undefined);
     }
     return cardResponse(card);
   }
@@ -234,12 +264,15 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
           throw new Rejection(400, 'the body is not a valid activity');
         }
         if (!replay.firstTime(activity.id)) throw new Rejection(403, 'This request was already processed');
-        const tenants = [activity.channelData?.tenant?.id, activity.conversation.tenantId].filter((t): t is string => Boolean(t));
+        const tenants = [activity.channelData?.tenant?.id, activity.conversation.tenantId].filter((t): t is string =>
+          Boolean(t),
+        );
         if (tenants.length === 0 || !tenants.every((t) => sameId(t, config.tenantId))) {
           throw new Rejection(403, 'This bot serves only its own organisation');
         }
         if (activity.type !== ActivityTypes.Invoke) return reply.code(200).send();
-        if (activity.name !== 'adaptiveCard/action') throw new Rejection(400, `unsupported invoke "${activity.name ?? ''}"`);
+        if (activity.name !== 'adaptiveCard/action')
+          throw new Rejection(400, `unsupported invoke "${activity.name ?? ''}"`);
         const value = invokeValueSchema.safeParse(activity.value);
         if (!value.success) throw new Rejection(400, 'the invoke carries no Action.Execute');
         const checked = verifyCardData(config.cardHmacKey, value.data.action.data);
@@ -252,7 +285,9 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
       } catch (err) {
         if (err instanceof BotAuthError) {
           request.log.warn({ reason: err.message }, 'Teams activity refused: authentication');
-          return reply.code(err.status).send({ error: err.status === 401 ? 'unauthorized' : 'unavailable', message: err.message });
+          return reply
+            .code(err.status)
+            .send({ error: err.status === 401 ? 'unauthorized' : 'unavailable', message: err.message });
         }
         if (err instanceof Rejection) {
           request.log.warn({ reason: err.message, status: err.status }, 'Teams activity refused');
@@ -264,7 +299,13 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
         request.log.error({ err }, 'Teams click could not reach the workflow');
         return reply
           .code(200)
-          .send(errorResponse(500, 'ServiceUnavailable', 'We could not record this right now. Please try again in a minute.'));
+          .send(
+            errorResponse(
+              500,
+              'ServiceUnavailable',
+              'We could not record this right now. Please try again in a minute.',
+            ),
+          );
       }
     });
   };

@@ -4,21 +4,31 @@
  * POST /api/messages. Put TLS in front of it: the Azure Bot's messaging endpoint must be https.
  */
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, connectionOptions, loadTeamsConfig, loadTemporalConfig, loadTriageConfig } from '../../common/config';
+import {
+  ConfigError,
+  connectionOptions,
+  loadTeamsConfig,
+  loadTemporalConfig,
+  loadTriageConfig,
+} from '../../common/config';
 import { buildBotServer } from './bot';
 
 async function main(): Promise<void> {
   const temporalConfig = loadTemporalConfig();
   const teams = loadTeamsConfig();
-  if (!teams) throw new ConfigError('TEAMS_APP_ID', 'must be set to run the Teams bot (see the README, "Microsoft Teams")');
+  if (!teams)
+    throw new ConfigError('TEAMS_APP_ID', 'must be set to run the Teams bot (see the README, "Microsoft Teams")');
   const { analysts } = loadTriageConfig();
-  if (analysts.length === 0) throw new ConfigError('SOC_ANALYSTS', 'must list the analysts allowed to decide on SOC cards');
+  if (analysts.length === 0)
+    throw new ConfigError('SOC_ANALYSTS', 'must list the analysts allowed to decide on SOC cards');
   const address = temporalConfig.address ?? `localhost:${temporalConfig.devServerPort}`;
   const connection = await Connection.connect(connectionOptions(temporalConfig, address));
   const temporal = new Client({ connection, namespace: temporalConfig.namespace });
   const server = await buildBotServer({ config: teams, temporal, analysts, logger: { level: 'info' } });
   await server.listen({ host: teams.botHost, port: teams.botPort });
-  console.log(`Teams bot listening on http://${teams.botHost}:${teams.botPort}/api/messages (app ${teams.appId}, tenant ${teams.tenantId})`);
+  console.log(
+    `Teams bot listening on http://${teams.botHost}:${teams.botPort}/api/messages (app ${teams.appId}, tenant ${teams.tenantId})`,
+  );
   const stop = async () => {
     await server.close();
     await connection.close();

@@ -7,7 +7,10 @@ import { z } from 'zod';
  */
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`Invalid configuration: ${variable} ${problem}`);
     this.name = 'ConfigError';
   }
@@ -17,7 +20,10 @@ export type Env = Record<string, string | undefined>;
 
 export const hostPort = z
   .string()
-  .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port, for example localhost:7233 or my-ns.a1b2c.tmprl.cloud:7233');
+  .regex(
+    /^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/,
+    'must be host:port, for example localhost:7233 or my-ns.a1b2c.tmprl.cloud:7233',
+  );
 
 export const identifier = z
   .string()
@@ -47,4 +53,3 @@ export function readPem(env: Env, variable: string): Buffer | undefined {
   }
   return content;
 }
-

@@ -2,6 +2,14 @@ export { ConfigError, parseVar, readPem, type Env } from './env';
 export { loadTemporalConfig, connectionOptions, type TemporalConfig } from './temporal';
 export { loadTriageConfig, type TriageConfig } from './triage';
 export { loadTeamsConfig, type TeamsConfig } from './teams';
-export { loadIntakeConfig, intakeConfig, intakeSources, type IntakeConfig, type IntakeSource, type SourceAuth, type AuthMethod } from './intake';
+export {
+  loadIntakeConfig,
+  intakeConfig,
+  intakeSources,
+  type IntakeConfig,
+  type IntakeSource,
+  type SourceAuth,
+  type AuthMethod,
+} from './intake';
 export { loadGraphConfig, type GraphConfig } from './graph';
 export { loadMetricsConfig, type MetricsConfig } from './metrics';

@@ -43,7 +43,9 @@ const variables = [
   'TEAMS_BOT_PORT',
 ] as const;
 
-const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID');
+const guid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID');
 const httpsUrl = z
   .string()
   .refine((raw) => URL.canParse(raw) && new URL(raw).protocol === 'https:', 'must be an https:// URL')
@@ -58,23 +60,63 @@ function required<T>(env: Env, variable: (typeof variables)[number], schema: z.Z
 export function loadTeamsConfig(env: Env = process.env): TeamsConfig | undefined {
   const anySet = variables.some((v) => (env[v] ?? '').trim() !== '');
   if (!anySet) return undefined;
-  const appId = required(env, 'TEAMS_APP_ID', guid, 'the Teams bot is configured (some TEAMS_* variable is set) but has no app id');
-  const appSecret = required(env, 'TEAMS_APP_SECRET', z.string().min(8, 'looks too short to be a client secret'), 'the bot needs its client secret to send messages');
+  const appId = required(
+    env,
+    'TEAMS_APP_ID',
+    guid,
+    'the Teams bot is configured (some TEAMS_* variable is set) but has no app id',
+  );
+  const appSecret = required(
+    env,
+    'TEAMS_APP_SECRET',
+    z.string().min(8, 'looks too short to be a client secret'),
+    'the bot needs its client secret to send messages',
+  );
   const tenantId = required(env, 'TEAMS_TENANT_ID', guid, 'the bot serves exactly one tenant');
   const serviceUrl = parseVar(env, 'TEAMS_SERVICE_URL', httpsUrl, DEFAULT_SERVICE_URL)!.replace(/\/?$/, '/');
-  const tokenEndpoint = parseVar(env, 'TEAMS_TOKEN_ENDPOINT', httpsUrl, `https://login.microsoftonline.com/${tenantId}/oauth2/v2.0/token`)!;
+  const tokenEndpoint = parseVar(
+    env,
+    'TEAMS_TOKEN_ENDPOINT',
+    httpsUrl,
+    `https://login.microsoftonline.com/${tenantId}/oauth2/v2.0/token`,
+  )!;
   const openIdMetadataUrl = parseVar(env, 'TEAMS_OPENID_METADATA_URL', httpsUrl, DEFAULT_OPENID_METADATA_URL)!;
   const socConversationId = required(
     env,
     'TEAMS_SOC_CONVERSATION_ID',
-    z.string().min(3).max(512).regex(/^[^\s/?#]+$/, 'must be a Teams conversation id such as 19:…@thread.tacv2'),
+    z
+      .string()
+      .min(3)
+      .max(512)
+      .regex(/^[^\s/?#]+$/, 'must be a Teams conversation id such as 19:…@thread.tacv2'),
     'escalations need a SOC channel',
   );
   const cardHmacKey = Buffer.from(
-    required(env, 'TEAMS_CARD_HMAC_KEY', z.string().min(32, 'must be at least 32 characters of random secret'), 'card buttons are signed with it'),
+    required(
+      env,
+      'TEAMS_CARD_HMAC_KEY',
+      z.string().min(32, 'must be at least 32 characters of random secret'),
+      'card buttons are signed with it',
+    ),
     'utf8',
   );
   const botHost = parseVar(env, 'TEAMS_BOT_HOST', z.string().min(1), '127.0.0.1')!;
-  const botPort = parseVar(env, 'TEAMS_BOT_PORT', z.coerce.number().int().min(0, 'must be a port number').max(65535, 'must be a port number'), 3978)!;
-  return { appId, appSecret, tenantId, serviceUrl, tokenEndpoint, openIdMetadataUrl, socConversationId, cardHmacKey, botHost, botPort };
+  const botPort = parseVar(
+    env,
+    'TEAMS_BOT_PORT',
+    z.coerce.number().int().min(0, 'must be a port number').max(65535, 'must be a port number'),
+    3978,
+  )!;
+  return {
+    appId,
+    appSecret,
+    tenantId,
+    serviceUrl,
+    tokenEndpoint,
+    openIdMetadataUrl,
+    socConversationId,
+    cardHmacKey,
+    botHost,
+    botPort,
+  };
 }

@@ -28,11 +28,19 @@ export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
   }
   const serverRootCa = readPem(env, 'TEMPORAL_TLS_CA');
   const serverName = parseVar(env, 'TEMPORAL_TLS_SERVER_NAME', z.string().min(1));
-  const apiKey = parseVar(env, 'TEMPORAL_API_KEY', z.string().min(10, 'looks too short to be a Temporal Cloud API key'));
+  const apiKey = parseVar(
+    env,
+    'TEMPORAL_API_KEY',
+    z.string().min(10, 'looks too short to be a Temporal Cloud API key'),
+  );
   const devServerPort = parseVar(
     env,
     'TEMPORAL_DEV_SERVER_PORT',
-    z.coerce.number().int().min(1024, 'must be a port between 1024 and 64535').max(64535, 'must be a port between 1024 and 64535'),
+    z.coerce
+      .number()
+      .int()
+      .min(1024, 'must be a port between 1024 and 64535')
+      .max(64535, 'must be a port between 1024 and 64535'),
     7233,
   )!;
   if ((clientCert || apiKey) && !address) {
@@ -59,5 +67,10 @@ export function connectionOptions(config: TemporalConfig, address: string) {
     : config.apiKey
       ? true
       : undefined;
-  return { address, tls, apiKey: config.apiKey, metadata: config.apiKey ? { 'temporal-namespace': config.namespace } : undefined };
+  return {
+    address,
+    tls,
+    apiKey: config.apiKey,
+    metadata: config.apiKey ? { 'temporal-namespace': config.namespace } : undefined,
+  };
 }

@@ -27,10 +27,18 @@ export async function teamsStandInCommand(command: 'teams-cards' | 'teams-click'
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { all: { type: 'boolean' }, as: { type: 'string' }, yes: { type: 'boolean' }, no: { type: 'boolean' }, button: { type: 'string' } },
+    options: {
+      all: { type: 'boolean' },
+      as: { type: 'string' },
+      yes: { type: 'boolean' },
+      no: { type: 'boolean' },
+      button: { type: 'string' },
+    },
   });
   const reach = (err: unknown) => {
-    throw new Error(`cannot reach the Teams stand-in at ${url} (${err instanceof Error ? err.message : err}); is \`npm start\` running with it?`);
+    throw new Error(
+      `cannot reach the Teams stand-in at ${url} (${err instanceof Error ? err.message : err}); is \`npm start\` running with it?`,
+    );
   };
 
   if (command === 'teams-cards') {
@@ -40,12 +48,14 @@ export async function teamsStandInCommand(command: 'teams-cards' | 'teams-click'
 
   const activityId = positionals[0];
   const button = values.button ?? (values.yes ? 'Yes, this was me' : values.no ? "No, this wasn't me" : undefined);
-  if (!activityId || !values.as || !button) throw new Error('usage: teams-click <message id> --as <user> --yes|--no|--button "<title>"');
+  if (!activityId || !values.as || !button)
+    throw new Error('usage: teams-click <message id> --as <user> --yes|--no|--button "<title>"');
   const usersResponse = await fetch(new URL('/_standin/users', url)).catch(reach);
   const users = usersSchema.parse(await usersResponse!.json());
   const who = values.as.toLowerCase();
   const user = users.find((u) => u.id.toLowerCase() === who || u.upn?.toLowerCase() === who);
-  if (!user) throw new Error(`${values.as} is not a person in the stand-in (${users.map((u) => u.upn ?? u.id).join(', ')})`);
+  if (!user)
+    throw new Error(`${values.as} is not a person in the stand-in (${users.map((u) => u.upn ?? u.id).join(', ')})`);
   const result = await clickStandInCard(url, { as: user.id, activityId, button }, { fetch });
   return result.status === 200 && !result.message
     ? `Teams shows ${user.name} now:\n${result.text ?? ''}`

@@ -24,7 +24,10 @@ export type RemoteClickResult = z.infer<typeof clickSchema>;
 
 async function json(response: Response): Promise<unknown> {
   const body = (await response.json().catch(() => undefined)) as unknown;
-  if (!response.ok) throw new Error(`Teams stand-in answered HTTP ${response.status}: ${(body as { message?: string })?.message ?? ''}`);
+  if (!response.ok)
+    throw new Error(
+      `Teams stand-in answered HTTP ${response.status}: ${(body as { message?: string })?.message ?? ''}`,
+    );
   return body;
 }
 
@@ -33,7 +36,9 @@ export async function listStandInCards(
   standInUrl: string,
   options: { pendingOnly?: boolean; fetch?: typeof fetch } = {},
 ): Promise<StandInCard[]> {
-  const cards = cardsSchema.parse(await json(await (options.fetch ?? fetch)(new URL('/_standin/messages', standInUrl))));
+  const cards = cardsSchema.parse(
+    await json(await (options.fetch ?? fetch)(new URL('/_standin/messages', standInUrl))),
+  );
   return options.pendingOnly ? cards.filter((c) => c.buttons.length > 0) : cards;
 }
 

@@ -18,7 +18,14 @@ export const DEMO_TEAMS_BOT_PORT = 3978;
 
 export function demoTeamsUsers(analysts: string[]): StandInUser[] {
   const people = demoSeed().users.map((u) => ({ id: u.id, name: u.displayName, upn: u.userPrincipalName }));
-  return [...people, ...analysts.map((id, i) => ({ id, name: analysts.length > 1 ? `SOC analyst ${i + 1}` : 'SOC analyst', analyst: true }))];
+  return [
+    ...people,
+    ...analysts.map((id, i) => ({
+      id,
+      name: analysts.length > 1 ? `SOC analyst ${i + 1}` : 'SOC analyst',
+      analyst: true,
+    })),
+  ];
 }
 
 export async function startTeamsDemo(options: {
@@ -33,7 +40,11 @@ export async function startTeamsDemo(options: {
   const loop = await startTeamsLoop({
     temporal: options.temporal,
     analysts: options.analysts,
-    standIn: { users: demoTeamsUsers(options.analysts), tls: { cert: tls.cert, key: tls.key }, port: options.standInPort ?? DEMO_TEAMS_STANDIN_PORT },
+    standIn: {
+      users: demoTeamsUsers(options.analysts),
+      tls: { cert: tls.cert, key: tls.key },
+      port: options.standInPort ?? DEMO_TEAMS_STANDIN_PORT,
+    },
     botPort: options.botPort ?? DEMO_TEAMS_BOT_PORT,
     lookupObjectId: async (upn) => (await options.identity.userProfile({ userPrincipalName: upn })).id,
   });

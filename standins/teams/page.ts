@@ -7,7 +7,10 @@ import type { ClickResult, StandInMessage, StandInUser } from './standin';
  */
 
 const escape = (value: unknown): string =>
-  String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 /** The markdown subset Adaptive Cards render: **bold**, _italic_, and line breaks. */
 const inline = (value: unknown): string =>
@@ -23,7 +26,8 @@ function element(node: unknown): string {
     case 'TextBlock': {
       const size = el.size === 'Large' ? '1.25em' : '1em';
       const weight = el.weight === 'Bolder' ? 'bold' : 'normal';
-      const color = el.color === 'Attention' ? '#b00020' : el.color === 'Good' ? '#1b6e20' : el.isSubtle ? '#666' : 'inherit';
+      const color =
+        el.color === 'Attention' ? '#b00020' : el.color === 'Good' ? '#1b6e20' : el.isSubtle ? '#666' : 'inherit';
       return `<p style="font-size:${size};font-weight:${weight};color:${color}">${inline(el.text)}</p>`;
     }
     case 'FactSet':
@@ -38,10 +42,16 @@ function element(node: unknown): string {
 }
 
 function cardHtml(card: unknown, message: StandInMessage, users: StandInUser[]): string {
-  const c = (card ?? {}) as { body?: unknown[]; actions?: { type?: string; title?: string; verb?: string; data?: { choice?: string } }[] };
+  const c = (card ?? {}) as {
+    body?: unknown[];
+    actions?: { type?: string; title?: string; verb?: string; data?: { choice?: string } }[];
+  };
   const defaultClicker = message.kind === 'personal' ? message.userId : users.find((u) => u.analyst)?.id;
   const options = users
-    .map((u) => `<option value="${escape(u.id)}"${u.id === defaultClicker ? ' selected' : ''}>${escape(u.name)}${u.upn ? ` (${escape(u.upn)})` : ''}</option>`)
+    .map(
+      (u) =>
+        `<option value="${escape(u.id)}"${u.id === defaultClicker ? ' selected' : ''}>${escape(u.name)}${u.upn ? ` (${escape(u.upn)})` : ''}</option>`,
+    )
     .join('');
   const buttons = (c.actions ?? [])
     .filter((a) => a.type === 'Action.Execute')
@@ -74,9 +84,13 @@ export function renderPage(input: {
   const items = [...messages]
     .reverse()
     .map((m) => {
-      const where = m.kind === 'personal' ? `Chat with ${escape(name(m.userId))}` : `SOC channel (${escape(m.conversationId)})`;
+      const where =
+        m.kind === 'personal' ? `Chat with ${escape(name(m.userId))}` : `SOC channel (${escape(m.conversationId)})`;
       const views = Object.entries(m.views)
-        .map(([id, card]) => `<details><summary>What ${escape(name(id))} sees after clicking</summary>${cardHtml(card, { ...m, views: {} }, users)}</details>`)
+        .map(
+          ([id, card]) =>
+            `<details><summary>What ${escape(name(id))} sees after clicking</summary>${cardHtml(card, { ...m, views: {} }, users)}</details>`,
+        )
         .join('');
       return `<section><h2>${where}</h2><small>message ${escape(m.activityId)} · posted ${escape(m.postedAt)} · ${m.versions.length} version(s)</small>${cardHtml(m.card, m, users)}${views}</section>`;
     })

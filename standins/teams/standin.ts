@@ -166,7 +166,9 @@ function standInTls(): { cert: string; key: string } {
   const certPath = process.env.SOC_STANDIN_TLS_CERT;
   const keyPath = process.env.SOC_STANDIN_TLS_KEY;
   if (!certPath || !keyPath) {
-    throw new Error('the Teams stand-in serves HTTPS: pass `tls`, or set SOC_STANDIN_TLS_CERT/SOC_STANDIN_TLS_KEY (see standins/tls.ts ensureStandInTls)');
+    throw new Error(
+      'the Teams stand-in serves HTTPS: pass `tls`, or set SOC_STANDIN_TLS_CERT/SOC_STANDIN_TLS_KEY (see standins/tls.ts ensureStandInTls)',
+    );
   }
   return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
 }
@@ -184,7 +186,12 @@ const createConversationBody = z.object({
 const activityBody = z.object({
   type: z.literal('message'),
   attachments: z
-    .array(z.object({ contentType: z.literal('application/vnd.microsoft.card.adaptive'), content: z.object({ type: z.literal('AdaptiveCard') }).loose() }))
+    .array(
+      z.object({
+        contentType: z.literal('application/vnd.microsoft.card.adaptive'),
+        content: z.object({ type: z.literal('AdaptiveCard') }).loose(),
+      }),
+    )
     .min(1),
 });
 const tokenBody = z.object({
@@ -193,7 +200,12 @@ const tokenBody = z.object({
   client_secret: z.string(),
   scope: z.string(),
 });
-const executeAction = z.object({ type: z.literal('Action.Execute'), title: z.string(), verb: z.string(), data: z.record(z.string(), z.unknown()).default({}) });
+const executeAction = z.object({
+  type: z.literal('Action.Execute'),
+  title: z.string(),
+  verb: z.string(),
+  data: z.record(z.string(), z.unknown()).default({}),
+});
 const controlClick = z.object({
   as: z.string().min(1),
   activityId: z.string().optional(),
@@ -228,12 +240,17 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
   const blocked = new Set<string>();
   const faults: (InjectedFault & { left: number })[] = [];
   const messages: StandInMessage[] = [];
-  const conversations = new Map<string, { kind: 'personal' | 'channel'; userId?: string }>([[socConversationId, { kind: 'channel' }]]);
+  const conversations = new Map<string, { kind: 'personal' | 'channel'; userId?: string }>([
+    [socConversationId, { kind: 'channel' }],
+  ]);
   const requests: TeamsStandIn['requests'] = [];
   let lastPageResult: ClickResult | undefined;
 
   const tls = options.tls ?? standInTls();
-  const app: FastifyInstance = Fastify({ https: { cert: tls.cert, key: tls.key }, logger: false }) as unknown as FastifyInstance;
+  const app: FastifyInstance = Fastify({
+    https: { cert: tls.cert, key: tls.key },
+    logger: false,
+  }) as unknown as FastifyInstance;
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
@@ -251,7 +268,13 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
     return fault;
   }
 
-  function fail(reply: import('fastify').FastifyReply, status: number, code: string, message: string, retryAfterSeconds?: number) {
+  function fail(
+    reply: import('fastify').FastifyReply,
+    status: number,
+    code: string,
+    message: string,
+    retryAfterSeconds?: number,
+  ) {
     if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
     return reply.code(status).send({ error: { code, message } });
   }
@@ -311,15 +334,27 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
 
   app.post('/:tenant/oauth2/v2.0/token', async (request, reply) => {
     const fault = takeFault('token');
-    if (fault) return fail(reply, fault.status, fault.code ?? 'temporarily_unavailable', fault.message ?? 'injected fault', fault.retryAfterSeconds);
+    if (fault)
+      return fail(
+        reply,
+        fault.status,
+        fault.code ?? 'temporarily_unavailable',
+        fault.message ?? 'injected fault',
+        fault.retryAfterSeconds,
+      );
     const { tenant } = request.params as { tenant: string };
     const body = tokenBody.safeParse(request.body);
-    if (tenant !== tenantId) return reply.code(400).send({ error: 'invalid_request', error_description: `tenant ${tenant} not found` });
-    if (!body.success) return reply.code(400).send({ error: 'invalid_request', error_description: 'client_credentials form expected' });
+    if (tenant !== tenantId)
+      return reply.code(400).send({ error: 'invalid_request', error_description: `tenant ${tenant} not found` });
+    if (!body.success)
+      return reply.code(400).send({ error: 'invalid_request', error_description: 'client_credentials form expected' });
     if (body.data.client_id !== appId || !secretEquals(body.data.client_secret, appSecret)) {
-      return reply.code(401).send({ error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+      return reply
+        .code(401)
+        .send({ error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
     }
-    if (body.data.scope !== SCOPE) return reply.code(400).send({ error: 'invalid_scope', error_description: `scope must be ${SCOPE}` });
+    if (body.data.scope !== SCOPE)
+      return reply.code(400).send({ error: 'invalid_scope', error_description: `scope must be ${SCOPE}` });
     const now = Math.floor(Date.now() / 1000);
     const accessToken = await new SignJWT({ appid: appId, azp: appId, tid: tenantId, ver: '2.0' })
       .setProtectedHeader({ alg: 'RS256', kid: entraKey.kid, typ: 'JWT' })
@@ -335,13 +370,22 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
   // ---- Bot Connector -------------------------------------------------------------------------------------------------
 
   app.post('/teams/v3/conversations', async (request, reply) => {
-    if (!(await connectorCaller(request.headers.authorization))) return fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
+    if (!(await connectorCaller(request.headers.authorization)))
+      return fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
     const fault = takeFault('createConversation');
-    if (fault) return fail(reply, fault.status, fault.code ?? 'ServiceError', fault.message ?? 'injected fault', fault.retryAfterSeconds);
+    if (fault)
+      return fail(
+        reply,
+        fault.status,
+        fault.code ?? 'ServiceError',
+        fault.message ?? 'injected fault',
+        fault.retryAfterSeconds,
+      );
     const body = createConversationBody.safeParse(request.body);
     if (!body.success) return fail(reply, 400, 'BadSyntax', 'Incorrect conversation creation parameters');
     const tenant = body.data.channelData?.tenant.id ?? body.data.tenantId;
-    if (tenant !== tenantId) return fail(reply, 403, 'Forbidden', 'The bot is not part of the conversation roster (tenant).');
+    if (tenant !== tenantId)
+      return fail(reply, 403, 'Forbidden', 'The bot is not part of the conversation roster (tenant).');
     const memberId = body.data.members[0]!.id;
     const user = users.find((u) => u.id.toLowerCase() === memberId.toLowerCase());
     if (!user) return fail(reply, 404, 'NotFound', 'User not found in the tenant');
@@ -351,9 +395,17 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
   });
 
   app.post('/teams/v3/conversations/:conversationId/activities', async (request, reply) => {
-    if (!(await connectorCaller(request.headers.authorization))) return fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
+    if (!(await connectorCaller(request.headers.authorization)))
+      return fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
     const fault = takeFault('sendActivity');
-    if (fault) return fail(reply, fault.status, fault.code ?? 'ServiceError', fault.message ?? 'injected fault', fault.retryAfterSeconds);
+    if (fault)
+      return fail(
+        reply,
+        fault.status,
+        fault.code ?? 'ServiceError',
+        fault.message ?? 'injected fault',
+        fault.retryAfterSeconds,
+      );
     const { conversationId } = request.params as { conversationId: string };
     const conversation = conversations.get(conversationId);
     if (!conversation) return fail(reply, 404, 'ConversationNotFound', 'Conversation not found.');
@@ -379,14 +431,23 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
   });
 
   app.put('/teams/v3/conversations/:conversationId/activities/:activityId', async (request, reply) => {
-    if (!(await connectorCaller(request.headers.authorization))) return fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
+    if (!(await connectorCaller(request.headers.authorization)))
+      return fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
     const fault = takeFault('updateActivity');
-    if (fault) return fail(reply, fault.status, fault.code ?? 'ServiceError', fault.message ?? 'injected fault', fault.retryAfterSeconds);
+    if (fault)
+      return fail(
+        reply,
+        fault.status,
+        fault.code ?? 'ServiceError',
+        fault.message ?? 'injected fault',
+        fault.retryAfterSeconds,
+      );
     const { conversationId, activityId } = request.params as { conversationId: string; activityId: string };
     const base = conversationId.split(';')[0]!;
     const message = messages.find((m) => m.conversationId === base && m.activityId === activityId);
     if (!message) return fail(reply, 404, 'ActivityNotFound', 'Activity not found.');
-    if (message.userId && blocked.has(message.userId)) return fail(reply, 403, 'MessageWritesBlocked', 'The user has blocked the bot.');
+    if (message.userId && blocked.has(message.userId))
+      return fail(reply, 403, 'MessageWritesBlocked', 'The user has blocked the bot.');
     const body = activityBody.safeParse(request.body);
     if (!body.success) return fail(reply, 400, 'BadSyntax', `Invalid activity: ${body.error.issues[0]?.message ?? ''}`);
     const card = body.data.attachments[0]!.content;
@@ -423,21 +484,30 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
     const message = click.activityId
       ? messages.find((m) => m.activityId === click.activityId)
       : messages
-          .filter((m) => (m.kind === 'channel' || m.userId === click.as) && cardButtons(visibleCard(m, click.as)).length > 0)
+          .filter(
+            (m) => (m.kind === 'channel' || m.userId === click.as) && cardButtons(visibleCard(m, click.as)).length > 0,
+          )
           .at(-1);
     if (!message) throw new Error(`no card ${click.activityId ?? 'with buttons'} for ${click.as}`);
     const shown = click.version === undefined ? visibleCard(message, click.as) : message.versions[click.version]?.card;
     const buttons = cardButtons(shown);
     const button = buttons.find((b) =>
-      click.button ? b.title === click.button : b.verb === click.verb && (click.choice === undefined || b.data.choice === click.choice),
+      click.button
+        ? b.title === click.button
+        : b.verb === click.verb && (click.choice === undefined || b.data.choice === click.choice),
     );
     if (!button) {
-      throw new Error(`card ${message.activityId} has no button ${click.button ?? `${click.verb}/${click.choice}`}; it has ${buttons.map((b) => b.title).join(', ') || 'none'}`);
+      throw new Error(
+        `card ${message.activityId} has no button ${click.button ?? `${click.verb}/${click.choice}`}; it has ${buttons.map((b) => b.title).join(', ') || 'none'}`,
+      );
     }
     const serviceUrlForActivity = click.activity?.serviceUrl ?? serviceUrl;
     const tenant = click.activity?.tenantId ?? tenantId;
     const conversationId =
-      click.activity?.conversationId ?? (message.kind === 'channel' ? `${message.conversationId};messageid=${message.activityId}` : message.conversationId);
+      click.activity?.conversationId ??
+      (message.kind === 'channel'
+        ? `${message.conversationId};messageid=${message.activityId}`
+        : message.conversationId);
     const activityId = `f:${randomUUID()}`;
     const activity = {
       type: 'invoke',
@@ -460,10 +530,17 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
       channelData: {
         tenant: { id: tenant },
         source: { name: 'message' },
-        ...(message.kind === 'channel' ? { channel: { id: message.conversationId }, team: { id: message.conversationId } } : {}),
+        ...(message.kind === 'channel'
+          ? { channel: { id: message.conversationId }, team: { id: message.conversationId } }
+          : {}),
       },
       value: {
-        action: { type: 'Action.Execute', title: button.title, verb: button.verb, data: { ...button.data, ...click.data } },
+        action: {
+          type: 'Action.Execute',
+          title: button.title,
+          verb: button.verb,
+          data: { ...button.data, ...click.data },
+        },
         trigger: 'manual',
       },
       locale: 'en-US',
@@ -471,7 +548,12 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
 
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (!click.token?.omit) {
-      const key = click.token?.key === 'unendorsed' ? unendorsedKey : click.token?.key === 'rogue' ? { ...rogueKey, kid: teamsKey.kid } : teamsKey;
+      const key =
+        click.token?.key === 'unendorsed'
+          ? unendorsedKey
+          : click.token?.key === 'rogue'
+            ? { ...rogueKey, kid: teamsKey.kid }
+            : teamsKey;
       const now = Math.floor(Date.now() / 1000);
       const exp = now + (click.token?.expiresInSeconds ?? 3600);
       const token = await new SignJWT({ serviceurl: click.token?.serviceUrl ?? serviceUrlForActivity })
@@ -484,10 +566,18 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
         .sign(key.privateKey);
       headers.authorization = `Bearer ${token}`;
     }
-    const result = await send({ url: botEndpoint, headers, body: JSON.stringify(activity) }, { activityId: message.activityId, as: click.as });
+    const result = await send(
+      { url: botEndpoint, headers, body: JSON.stringify(activity) },
+      { activityId: message.activityId, as: click.as },
+    );
     if (result.status === 200 && result.card) {
       // What Teams does with an Action.Execute response: replace the card for the person who clicked.
-      const version: CardVersion = { at: new Date().toISOString(), source: 'invoke-response', card: result.card, by: click.as };
+      const version: CardVersion = {
+        at: new Date().toISOString(),
+        source: 'invoke-response',
+        card: result.card,
+        by: click.as,
+      };
       message.versions.push(version);
       if (message.kind === 'personal') message.card = result.card;
       else message.views[click.as] = result.card;
@@ -579,7 +669,9 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
       botEndpoint = endpoint;
     },
     messages(filter = {}) {
-      return messages.filter((m) => (!filter.userId || m.userId === filter.userId) && (!filter.kind || m.kind === filter.kind));
+      return messages.filter(
+        (m) => (!filter.userId || m.userId === filter.userId) && (!filter.kind || m.kind === filter.kind),
+      );
     },
     blockUser(userId) {
       blocked.add(userId);

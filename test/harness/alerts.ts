@@ -17,7 +17,12 @@ export function makeAlert(overrides: Partial<AlertInput> = {}): Alert {
     detectedAt: new Date().toISOString(),
     title: 'Sign-in from two countries within an hour',
     description: 'Sign-ins from Seattle, US and Lagos, NG 55 minutes apart.',
-    entities: { userPrincipalName: JDOE.upn, userObjectId: JDOE.id, host: 'laptop-jdoe.contoso.example', sourceIp: '203.0.113.50' },
+    entities: {
+      userPrincipalName: JDOE.upn,
+      userObjectId: JDOE.id,
+      host: 'laptop-jdoe.contoso.example',
+      sourceIp: '203.0.113.50',
+    },
     ...overrides,
   });
 }

@@ -20,7 +20,9 @@ export async function waitForCase(
       if (!/not found|no poller|did not register a handler|query/i.test(String(err))) throw err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last && { triageState: last.triageState, disposition: last.disposition, question: last.question, containment: last.containment })}`);
+      throw new Error(
+        `timed out waiting for ${what}; last state: ${JSON.stringify(last && { triageState: last.triageState, disposition: last.disposition, question: last.question, containment: last.containment })}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -39,13 +39,20 @@ export default async function globalSetup(): Promise<void> {
   try {
     env = await TestWorkflowEnvironment.createLocal({
       server: {
-        executable: dev.type === 'existing-path' ? { type: 'existing-path', path: dev.path } : { type: 'cached-download', downloadDir: dev.downloadDir },
+        executable:
+          dev.type === 'existing-path'
+            ? { type: 'existing-path', path: dev.path }
+            : { type: 'cached-download', downloadDir: dev.downloadDir },
         searchAttributes: searchAttributeKeys,
         extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
       },
     });
   } catch (err) {
-    throw new Error(dev.type === 'cached-download' ? devServerMissingMessage(err) : `Temporal dev server ${dev.path} did not start: ${err}`);
+    throw new Error(
+      dev.type === 'cached-download'
+        ? devServerMissingMessage(err)
+        : `Temporal dev server ${dev.path} did not start: ${err}`,
+    );
   }
   (globalThis as { __socDevServer?: TestWorkflowEnvironment }).__socDevServer = env;
   process.env.SOC_TEST_TEMPORAL_ADDRESS = env.address;

@@ -68,6 +68,11 @@ export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-export function triageWorker(connection: NativeConnection, taskQueue: string, ports: Ports, namespace = 'default'): Promise<Worker> {
+export function triageWorker(
+  connection: NativeConnection,
+  taskQueue: string,
+  ports: Ports,
+  namespace = 'default',
+): Promise<Worker> {
   return createTriageWorker({ connection, namespace, taskQueue, ports, workflowBundle: workflowBundle() });
 }
