@@ -4,7 +4,8 @@
  * everything it started.
  */
 import { join } from 'node:path';
-import { ConfigError, loadGraphConfig } from '../common/config';
+import { sampleCurl, startIntake, withDemoToken, type RunningIntake } from '../client/intake/start';
+import { ConfigError, loadGraphConfig, loadIntakeConfig } from '../common/config';
 import { temporalDir } from '../scripts/servers';
 import { relaunchTrustingStandIn, standInCertificate, trustsStandIn } from '../standins/graph/demo';
 import { RuleCatalogError } from '../common/rules';
@@ -21,9 +22,20 @@ async function main(): Promise<'relaunched' | 'stopped'> {
       return 'relaunched';
     }
   }
+  const intakeConfig = loadIntakeConfig();
   const product: Product = await startProduct({ log, requireAddress: false, logLevel: 'WARN' });
   const { config, temporal } = product;
+  let intake: RunningIntake | undefined;
   try {
+    const { config: intakeSettings, demoToken } = withDemoToken(intakeConfig, product.demo);
+    intake = await startIntake({
+      client: temporal.client,
+      taskQueue: config.taskQueue,
+      rules: product.rules,
+      analysts: product.analysts,
+      config: intakeSettings,
+      logger: { level: 'warn' },
+    });
     log('');
     log(`soc-triage is running (${product.description}).`);
     if (temporal.webUi) log(`Temporal Web UI: ${temporal.webUi}/namespaces/${temporal.namespace}/workflows`);
@@ -31,6 +43,9 @@ async function main(): Promise<'relaunched' | 'stopped'> {
       `Task queue: ${config.taskQueue} · namespace: ${temporal.namespace} · analysts: ${product.analysts.join(', ') || 'none (set SOC_ANALYSTS)'}`,
     );
     if (product.prometheus) log(`Prometheus metrics: http://${product.prometheus}/metrics`);
+    log(`SIEM intake: ${intake.url}/v1/alerts/{splunk|elastic|sentinel|ocsf|generic} · API: ${intake.url}/openapi.json`);
+    log('Send a sample alert to the intake:');
+    log(sampleCurl(intake.url, intakeSettings, demoToken));
     if (product.demo) {
       log('Send a demo alert:    npm run soc -- demo-alert            (asks the user "was this you?")');
       log('                      npm run soc -- demo-alert --ransomware   (contained automatically)');
@@ -40,6 +55,7 @@ async function main(): Promise<'relaunched' | 'stopped'> {
     // The worker shuts down gracefully on SIGINT/SIGTERM; then everything this process started is stopped.
     await product.worker.run();
   } finally {
+    await intake?.close();
     await product.close();
   }
   return 'stopped';
