@@ -173,11 +173,9 @@ async function run(argv: string[]): Promise<void> {
       case 'answer': {
         if (!values.as || values.yes === values.no)
           throw new Error('answer needs --as <user> and exactly one of --yes or --no');
-        const result = await client.workflow
-          .getHandle(positionals[0] ?? '')
-          .executeUpdate(answerQuestionUpdate, {
-            args: [{ userId: values.as, answer: values.yes ? 'it-was-me' : 'it-was-not-me' }],
-          });
+        const result = await client.workflow.getHandle(positionals[0] ?? '').executeUpdate(answerQuestionUpdate, {
+          args: [{ userId: values.as, answer: values.yes ? 'it-was-me' : 'it-was-not-me' }],
+        });
         console.log(`recorded; disposition ${result.disposition}`);
         return;
       }

@@ -1,12 +1,15 @@
 /**
  * `npm run bench:intake`: on one dev server started for this run, measures
  *  1. the floor: the raw start of the triage workflow (`submitAlert`: one `client.workflow.start` with the options the
- *     intake uses), N alerts at concurrency C;
- *  2. the intake: the same number of alerts over HTTP (`POST /v1/alerts/generic`, one alert per request, same C),
- *     alerts/s and per-request p50/p99; and with 100 alerts per request;
+ *     intake uses), N new alerts with C starts in flight;
+ *  2. the intake: N new alerts over HTTP (`POST /v1/alerts/generic`, one alert per request) with C requests in flight:
+ *     alerts/s and per-request p50/p99; and 100 alerts per request.
+ *     Both sides run at each C in BENCH_CONCURRENCY (default 8, 64 and 256), in alternating order, twice; a side's rate
+ *     is the mean of its best C (the intake itself never has more than SOC_INTAKE_MAX_IN_FLIGHT = 64 starts in flight);
  *  3. a burst of 5,000 alerts sent at once: every one must end acknowledged (429 is retried after Retry-After, as a
  *     SIEM does), no 5xx, and exactly one workflow per alert.
- * Prints a table and writes bench-results/intake.json. No worker runs: only start throughput is measured.
+ * Prints a table and writes bench-results/intake.json. No worker runs: only start throughput is measured. The load
+ * generator runs in the intake's process (on a small machine it competes with the intake and the server for CPU).
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
@@ -25,8 +28,10 @@ import { startIntake } from '../client/intake/start';
 import { submitAlert } from '../client/triage-client';
 import { devServerMissingMessage, projectRoot, resolveDevServer } from './servers';
 
-const N = Number(process.env.BENCH_ALERTS ?? 2000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const N = Number(process.env.BENCH_ALERTS ?? 1500);
+/** Senders in flight. The intake's own limit to Temporal (SOC_INTAKE_MAX_IN_FLIGHT) stays at its default, 64. */
+const CONCURRENCY_LEVELS = (process.env.BENCH_CONCURRENCY ?? '8,64,256').split(',').map(Number);
+const CONCURRENCY = CONCURRENCY_LEVELS[0]!;
 const BURST = Number(process.env.BENCH_BURST ?? 5000);
 const ROUNDS = 2;
 const TOKEN = randomUUID();
@@ -51,13 +56,16 @@ async function pool(count: number, parallel: number, work: (i: number) => Promis
   cpuAtStart = process.cpuUsage();
   const started = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(parallel, count) }, async () => {
-    while (next < count) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, count) }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
   return performance.now() - started;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 interface Measurement {
   alerts: number;
@@ -87,9 +95,9 @@ function measurement(alerts: number, wallMs: number, latencies: number[]): Measu
  * `client.workflow.start` of the triage workflow with the production options (id, reuse policy, search attributes,
  * summary and details), and no HTTP, parsing or validation.
  */
-async function rawStarts(client: Client, taskQueue: string, run: string): Promise<Measurement> {
+async function rawStarts(client: Client, taskQueue: string, run: string, concurrency: number): Promise<Measurement> {
   const latencies: number[] = [];
-  const wall = await pool(N, CONCURRENCY, async (i) => {
+  const wall = await pool(N, concurrency, async (i) => {
     const alert = alertFor(run, i);
     const t0 = performance.now();
     const { outcome } = await submitAlert(client, { alert, policy: defaultPolicy, analysts: [], taskQueue });
@@ -110,11 +118,25 @@ function send(url: string, body: string, agent: Agent): Promise<{ status: number
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       `${url}/v1/alerts/generic`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${TOKEN}` } },
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${TOKEN}`,
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, text: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: res.headers['retry-after'] as string | undefined,
+            text: Buffer.concat(chunks).toString(),
+          }),
+        );
         res.on('error', reject);
       },
     );
@@ -129,28 +151,37 @@ async function post(url: string, body: string, agent: Agent, stats: HttpStats): 
     stats.statuses[response.status] = (stats.statuses[response.status] ?? 0) + 1;
     if (response.status < 300) {
       const answer = JSON.parse(response.text) as { results?: { outcome: string; workflowId?: string }[] };
-      for (const r of answer.results ?? []) if (r.workflowId && r.outcome !== 'rejected') stats.acknowledged.add(r.workflowId);
+      for (const r of answer.results ?? [])
+        if (r.workflowId && r.outcome !== 'rejected') stats.acknowledged.add(r.workflowId);
       return;
     }
-    if (response.status !== 429 && response.status !== 503) throw new Error(`intake answered ${response.status}: ${response.text.slice(0, 300)}`);
+    if (response.status !== 429 && response.status !== 503)
+      throw new Error(`intake answered ${response.status}: ${response.text.slice(0, 300)}`);
     // What a SIEM does: wait as told, send the same delivery again.
     stats.retries++;
     await new Promise((resolve) => setTimeout(resolve, Number(response.retryAfter ?? 1) * 1000));
   }
 }
 
-async function intakeRequests(url: string, agent: Agent, run: string, perRequest: number): Promise<Measurement & { statuses: Record<number, number> }> {
+async function intakeRequests(
+  url: string,
+  agent: Agent,
+  run: string,
+  perRequest: number,
+  concurrency: number,
+): Promise<Measurement & { statuses: Record<number, number> }> {
   const stats: HttpStats = { statuses: {}, retries: 0, acknowledged: new Set() };
   const latencies: number[] = [];
   const requests = Math.ceil(N / perRequest);
-  const wall = await pool(requests, perRequest === 1 ? CONCURRENCY : Math.max(1, Math.round(CONCURRENCY / 16)), async (r) => {
+  const wall = await pool(requests, concurrency, async (r) => {
     const alerts = Array.from({ length: perRequest }, (_, k) => alertFor(run, r * perRequest + k));
     const body = JSON.stringify(perRequest === 1 ? alerts[0] : { alerts });
     const t0 = performance.now();
     await post(url, body, agent, stats);
     latencies.push(performance.now() - t0);
   });
-  if (stats.acknowledged.size !== requests * perRequest) throw new Error(`${stats.acknowledged.size} of ${N} alerts acknowledged`);
+  if (stats.acknowledged.size !== requests * perRequest)
+    throw new Error(`${stats.acknowledged.size} of ${N} alerts acknowledged`);
   return { ...measurement(requests * perRequest, wall, latencies), statuses: stats.statuses };
 }
 
@@ -170,13 +201,25 @@ async function burst(url: string, client: Client, taskQueue: string) {
   const held = new Set<string>();
   for (let attempt = 0; attempt < 600; attempt++) {
     held.clear();
-    for await (const execution of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND WorkflowId STARTS_WITH 'triage:generic:${run}:'` })) held.add(execution.workflowId);
+    for await (const execution of client.workflow.list({
+      query: `TaskQueue = '${taskQueue}' AND WorkflowId STARTS_WITH 'triage:generic:${run}:'`,
+    }))
+      held.add(execution.workflowId);
     if (held.size >= BURST) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   const lost = [...expected].filter((id) => !stats.acknowledged.has(id) || !held.has(id)).length;
-  const fivexx = Object.entries(stats.statuses).filter(([status]) => Number(status) >= 500).reduce((n, [, c]) => n + c, 0);
-  return { ...measurement(BURST, wall, latencies), statuses: stats.statuses, retries: stats.retries, lost, fivexx, workflows: held.size };
+  const fivexx = Object.entries(stats.statuses)
+    .filter(([status]) => Number(status) >= 500)
+    .reduce((n, [, c]) => n + c, 0);
+  return {
+    ...measurement(BURST, wall, latencies),
+    statuses: stats.statuses,
+    retries: stats.retries,
+    lost,
+    fivexx,
+    workflows: held.size,
+  };
 }
 
 async function main(): Promise<void> {
@@ -184,7 +227,11 @@ async function main(): Promise<void> {
   if (dev.type !== 'existing-path') throw new Error(devServerMissingMessage('no local temporal CLI'));
   console.log(`Starting a Temporal dev server (${dev.path})…`);
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: dev.path }, searchAttributes: searchAttributeKeys, extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'] },
+    server: {
+      executable: { type: 'existing-path', path: dev.path },
+      searchAttributes: searchAttributeKeys,
+      extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+    },
   });
   const taskQueue = `bench-intake-${randomUUID().slice(0, 8)}`;
   // Production-like logging (pino, info, one line per request and per alert) into a sink.
@@ -197,37 +244,78 @@ async function main(): Promise<void> {
     config: intakeConfig({ port: 0, auth: { generic: { method: 'bearer', token: TOKEN } } }),
     logger: { level: 'info', stream: sink },
   });
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
+  const agent = new Agent({ keepAlive: true, maxSockets: Math.max(...CONCURRENCY_LEVELS) * 2 });
   try {
     console.log(`Warming up…`);
-    await rawStarts(env.client, taskQueue, `warm-${randomUUID().slice(0, 8)}`);
-    await intakeRequests(intake.url, agent, `warm-${randomUUID().slice(0, 8)}`, 1);
+    await rawStarts(env.client, taskQueue, `warm-${randomUUID().slice(0, 8)}`, CONCURRENCY);
+    await intakeRequests(intake.url, agent, `warm-${randomUUID().slice(0, 8)}`, 1, CONCURRENCY);
 
-    const raw: Measurement[] = [];
-    const single: (Measurement & { statuses: Record<number, number> })[] = [];
+    type Row = Measurement & { side: 'raw' | 'intake'; concurrency: number; round: number };
+    const rows: Row[] = [];
+    // Alternating order (raw first, then intake first): the server slows as it fills, and neither side may profit
+    // from going first. Each side is measured at every concurrency level; its rate is its best level's mean.
     for (let round = 1; round <= ROUNDS; round++) {
-      console.log(`Round ${round}/${ROUNDS}: ${N} raw starts, then ${N} alerts through the intake (concurrency ${CONCURRENCY})…`);
-      raw.push(await rawStarts(env.client, taskQueue, `raw-${round}-${randomUUID().slice(0, 8)}`));
-      single.push(await intakeRequests(intake.url, agent, `intake-${round}-${randomUUID().slice(0, 8)}`, 1));
+      for (const concurrency of CONCURRENCY_LEVELS) {
+        console.log(
+          `Round ${round}/${ROUNDS}, ${concurrency} in flight: ${N} raw starts and ${N} alerts through the intake…`,
+        );
+        const measureRaw = async () =>
+          rows.push({
+            side: 'raw',
+            concurrency,
+            round,
+            ...(await rawStarts(
+              env.client,
+              taskQueue,
+              `raw-${round}-${concurrency}-${randomUUID().slice(0, 8)}`,
+              concurrency,
+            )),
+          });
+        const measureIntake = async () =>
+          rows.push({
+            side: 'intake',
+            concurrency,
+            round,
+            ...(await intakeRequests(
+              intake.url,
+              agent,
+              `intake-${round}-${concurrency}-${randomUUID().slice(0, 8)}`,
+              1,
+              concurrency,
+            )),
+          });
+        for (const measure of round % 2 === 1 ? [measureRaw, measureIntake] : [measureIntake, measureRaw])
+          await measure();
+      }
     }
     console.log(`${N} alerts through the intake, 100 per request…`);
-    const batched = await intakeRequests(intake.url, agent, `batch-${randomUUID().slice(0, 8)}`, 100);
+    const batched = await intakeRequests(intake.url, agent, `batch-${randomUUID().slice(0, 8)}`, 100, 4);
     console.log(`Burst: ${BURST} alerts at once…`);
     const burstResult = await burst(intake.url, env.client, taskQueue);
 
     const mean = (values: number[]) => Math.round(values.reduce((a, b) => a + b, 0) / values.length);
-    const rawRate = mean(raw.map((m) => m.alertsPerSecond));
-    const intakeRate = mean(single.map((m) => m.alertsPerSecond));
+    const rateOf = (side: Row['side']) =>
+      Math.max(
+        ...CONCURRENCY_LEVELS.map((c) =>
+          mean(rows.filter((r) => r.side === side && r.concurrency === c).map((r) => r.alertsPerSecond)),
+        ),
+      );
+    const rawRate = rateOf('raw');
+    const intakeRate = rateOf('intake');
     const ratio = +(intakeRate / rawRate).toFixed(2);
-    const rows = [
-      ...raw.map((m, i) => ({ measurement: `raw workflow.start, round ${i + 1}`, ...m })),
-      ...single.map((m, i) => ({ measurement: `intake, 1 alert/request, round ${i + 1}`, ...m })),
-      { measurement: 'intake, 100 alerts/request', ...batched },
+    const table = [
+      ...rows
+        .sort((a, b) => a.side.localeCompare(b.side) || a.concurrency - b.concurrency || a.round - b.round)
+        .map((r) => ({
+          measurement: `${r.side === 'raw' ? 'raw workflow.start' : 'intake, 1 alert/request'}, ${r.concurrency} in flight, round ${r.round}`,
+          ...r,
+        })),
+      { measurement: 'intake, 100 alerts/request, 4 in flight', ...batched },
       { measurement: `burst of ${BURST} at once`, ...burstResult },
     ];
     console.log('');
     console.table(
-      rows.map(({ measurement: what, alerts, seconds, alertsPerSecond, p50Ms, p99Ms, nodeCpuMsPerAlert }) => ({
+      table.map(({ measurement: what, alerts, seconds, alertsPerSecond, p50Ms, p99Ms, nodeCpuMsPerAlert }) => ({
         measurement: what,
         alerts,
         seconds,
@@ -238,18 +326,37 @@ async function main(): Promise<void> {
       })),
     );
     console.log(`Intake / raw start rate: ${intakeRate} / ${rawRate} alerts/s = ${ratio} (goal ≥ 0.9)`);
-    console.log(`Burst: ${burstResult.workflows} workflows for ${BURST} alerts, lost ${burstResult.lost}, 5xx ${burstResult.fivexx}, statuses ${JSON.stringify(burstResult.statuses)}, retries after 429 ${burstResult.retries}`);
-    console.log(`Machine: ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `Burst: ${burstResult.workflows} workflows for ${BURST} alerts, lost ${burstResult.lost}, 5xx ${burstResult.fivexx}, statuses ${JSON.stringify(burstResult.statuses)}, retries after 429 ${burstResult.retries}`,
+    );
+    console.log(
+      `Machine: ${cpus().length} CPUs, load average at the end ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
 
     const result = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageAtEnd: loadavg() },
-      settings: { alerts: N, concurrency: CONCURRENCY, rounds: ROUNDS, burst: BURST, intakeMaxInFlight: intakeConfig().maxInFlight, intakeMaxQueued: intakeConfig().maxQueued },
-      raw,
-      intake: single,
+      settings: {
+        alerts: N,
+        concurrencyLevels: CONCURRENCY_LEVELS,
+        rounds: ROUNDS,
+        burst: BURST,
+        intakeMaxInFlight: intakeConfig().maxInFlight,
+        intakeMaxQueued: intakeConfig().maxQueued,
+      },
+      runs: rows,
       batched,
       burst: burstResult,
-      summary: { rawAlertsPerSecond: rawRate, intakeAlertsPerSecond: intakeRate, ratio, goal: 0.9, burstLost: burstResult.lost, burst5xx: burstResult.fivexx },
+      summary: {
+        rawAlertsPerSecond: rawRate,
+        intakeAlertsPerSecond: intakeRate,
+        ratio,
+        goal: 0.9,
+        burstLost: burstResult.lost,
+        burst5xx: burstResult.fivexx,
+      },
     };
     mkdirSync(join(projectRoot, 'bench-results'), { recursive: true });
     writeFileSync(join(projectRoot, 'bench-results', 'intake.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -15,7 +15,13 @@ function configError(env: Record<string, string>): ConfigError {
 
 test('defaults: 1 MiB body limit, 100 alerts per delivery, every source disabled until it has credentials', () => {
   const config = loadIntakeConfig({});
-  expect(config).toMatchObject({ host: '127.0.0.1', port: 8088, bodyLimitBytes: 1_048_576, maxAlertsPerDelivery: 100, retryAfterSeconds: 5 });
+  expect(config).toMatchObject({
+    host: '127.0.0.1',
+    port: 8088,
+    bodyLimitBytes: 1_048_576,
+    maxAlertsPerDelivery: 100,
+    retryAfterSeconds: 5,
+  });
   expect(Object.values(config.auth).every((auth) => auth === undefined)).toBe(true);
 });
 
@@ -43,10 +49,18 @@ test('each method is inferred from the variables that are set; Splunk tokens go 
 
 test('invalid values stop start-up with an error naming the variable', () => {
   expect(configError({ SOC_INTAKE_PORT: 'eighty' }).variable).toBe('SOC_INTAKE_PORT');
-  expect(configError({ SOC_INTAKE_ELASTIC_TOKEN: 'short' }).message).toBe('Invalid configuration: SOC_INTAKE_ELASTIC_TOKEN must be at least 16 characters');
-  expect(configError({ SOC_INTAKE_ELASTIC_TOKEN: secret, SOC_INTAKE_ELASTIC_HMAC_SECRET: secret }).variable).toBe('SOC_INTAKE_ELASTIC_AUTH');
-  expect(configError({ SOC_INTAKE_SENTINEL_AUTH: 'basic', SOC_INTAKE_SENTINEL_BASIC_USER: 'u' }).variable).toBe('SOC_INTAKE_SENTINEL_BASIC_PASSWORD');
-  expect(configError({ SOC_INTAKE_GENERIC_AUTH: 'kerberos' }).message).toMatch(/SOC_INTAKE_GENERIC_AUTH must be one of bearer, header, hmac, basic, url-token, none/);
+  expect(configError({ SOC_INTAKE_ELASTIC_TOKEN: 'short' }).message).toBe(
+    'Invalid configuration: SOC_INTAKE_ELASTIC_TOKEN must be at least 16 characters',
+  );
+  expect(configError({ SOC_INTAKE_ELASTIC_TOKEN: secret, SOC_INTAKE_ELASTIC_HMAC_SECRET: secret }).variable).toBe(
+    'SOC_INTAKE_ELASTIC_AUTH',
+  );
+  expect(configError({ SOC_INTAKE_SENTINEL_AUTH: 'basic', SOC_INTAKE_SENTINEL_BASIC_USER: 'u' }).variable).toBe(
+    'SOC_INTAKE_SENTINEL_BASIC_PASSWORD',
+  );
+  expect(configError({ SOC_INTAKE_GENERIC_AUTH: 'kerberos' }).message).toMatch(
+    /SOC_INTAKE_GENERIC_AUTH must be one of bearer, header, hmac, basic, url-token, none/,
+  );
   expect(configError({ SOC_INTAKE_BODY_LIMIT_BYTES: '12' }).variable).toBe('SOC_INTAKE_BODY_LIMIT_BYTES');
   expect(configError({ SOC_INTAKE_UPN_SUFFIX: '@example.com' }).variable).toBe('SOC_INTAKE_UPN_SUFFIX');
 });

@@ -39,14 +39,22 @@ beforeAll(async () => {
     connection: temporal.nativeConnection,
     taskQueue,
     workflowBundle: workflowBundle(),
-    activities: { ...createActivities(createInMemoryPorts(World.create(demoSeed()))), ...createDefenderFeedActivities({ feed, dispatcher, upnSuffix: 'example.com' }) },
+    activities: {
+      ...createActivities(createInMemoryPorts(World.create(demoSeed()))),
+      ...createDefenderFeedActivities({ feed, dispatcher, upnSuffix: 'example.com' }),
+    },
   });
   running = worker.run();
 });
 
 afterAll(async () => {
-  for await (const execution of temporal.client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) {
-    await temporal.client.workflow.getHandle(execution.workflowId).terminate('test finished').catch(() => undefined);
+  for await (const execution of temporal.client.workflow.list({
+    query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+  })) {
+    await temporal.client.workflow
+      .getHandle(execution.workflowId)
+      .terminate('test finished')
+      .catch(() => undefined);
   }
   worker?.shutdown();
   await running;
@@ -60,11 +68,23 @@ test('the poll workflow starts one case per Defender alert, answers a re-listed 
 
   const poller = await startDefenderPolling(temporal.client, { taskQueue, intervalMs: 60_000, tenant });
   // Starting again (a restarted worker) keeps the one running poller.
-  expect((await startDefenderPolling(temporal.client, { taskQueue, intervalMs: 60_000, tenant })).firstExecutionRunId).toBe(poller.firstExecutionRunId);
+  expect(
+    (await startDefenderPolling(temporal.client, { taskQueue, intervalMs: 60_000, tenant })).firstExecutionRunId,
+  ).toBe(poller.firstExecutionRunId);
 
-  const idOf = (alert: Record<string, unknown>) => triageWorkflowId({ source: 'defender', sourceInstance: tenant, sourceAlertId: alert.id as string });
-  const first = await waitForCase(temporal.client.workflow.getHandle(idOf(graphAlert)), (s) => s.question?.messageRef !== undefined, 'the question');
-  expect(first.alert).toMatchObject({ source: 'defender', ruleId: '7f1e3c2d-5b4a-4e69-8d70-1a2b3c4d5e6f', severity: 'high', entities: { userPrincipalName: 'jdoe@example.com', host: 'ws-0142.corp.example.com', sourceIp: '203.0.113.45' } });
+  const idOf = (alert: Record<string, unknown>) =>
+    triageWorkflowId({ source: 'defender', sourceInstance: tenant, sourceAlertId: alert.id as string });
+  const first = await waitForCase(
+    temporal.client.workflow.getHandle(idOf(graphAlert)),
+    (s) => s.question?.messageRef !== undefined,
+    'the question',
+  );
+  expect(first.alert).toMatchObject({
+    source: 'defender',
+    ruleId: '7f1e3c2d-5b4a-4e69-8d70-1a2b3c4d5e6f',
+    severity: 'high',
+    entities: { userPrincipalName: 'jdoe@example.com', host: 'ws-0142.corp.example.com', sourceIp: '203.0.113.45' },
+  });
   await waitForCase(temporal.client.workflow.getHandle(idOf(second)), () => true, 'the second case');
 
   // The poller pages through (page size 2) and then waits for the interval; a signal polls at once.
@@ -83,6 +103,10 @@ test('the poll workflow starts one case per Defender alert, answers a re-listed 
   await poller.signal(pollDefenderNowSignal);
   expect(await waitForStatus((s) => s.cursor === '5')).toMatchObject({ accepted: 3, duplicates: 1, rejected: 1 });
 
-  const state = await waitForCase(temporal.client.workflow.getHandle(idOf(graphAlert)), (s) => s.relatedAlerts.length === 2, 'the redelivery and the close');
+  const state = await waitForCase(
+    temporal.client.workflow.getHandle(idOf(graphAlert)),
+    (s) => s.relatedAlerts.length === 2,
+    'the redelivery and the close',
+  );
   expect(state.relatedAlerts.map((r) => r.kind).sort()).toEqual(['close', 'redelivery']);
 });

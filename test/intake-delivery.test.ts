@@ -39,15 +39,25 @@ beforeAll(async () => {
   worker = await triageWorker(temporal.nativeConnection, taskQueue, createInMemoryPorts(world));
   running = worker.run();
   logs = captureLogs();
-  intake = await startTestIntake({ client: temporal.client, taskQueue, logs, config: { maxAlertsPerDelivery: 100, bodyLimitBytes: 256 * 1024 } });
+  intake = await startTestIntake({
+    client: temporal.client,
+    taskQueue,
+    logs,
+    config: { maxAlertsPerDelivery: 100, bodyLimitBytes: 256 * 1024 },
+  });
   starts = jest.spyOn(temporal.client.workflow, 'start');
 });
 
 afterAll(async () => {
   await intake?.close();
   // Cases that wait for a user would otherwise stay open on the shared dev server.
-  for await (const execution of temporal.client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) {
-    await temporal.client.workflow.getHandle(execution.workflowId).terminate('test finished').catch(() => undefined);
+  for await (const execution of temporal.client.workflow.list({
+    query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+  })) {
+    await temporal.client.workflow
+      .getHandle(execution.workflowId)
+      .terminate('test finished')
+      .catch(() => undefined);
   }
   worker?.shutdown();
   await running;
@@ -57,7 +67,11 @@ afterAll(async () => {
 /** Each test delivers as its own sending instance, so fixtures reused across tests are distinct alerts. */
 const newInstance = () => `instance=t-${randomUUID().slice(0, 8)}`;
 
-async function caseOf(workflowId: string, predicate: (s: CaseState) => boolean = () => true, what?: string): Promise<CaseState> {
+async function caseOf(
+  workflowId: string,
+  predicate: (s: CaseState) => boolean = () => true,
+  what?: string,
+): Promise<CaseState> {
   return waitForCase(temporal.client.workflow.getHandle(workflowId), predicate, what);
 }
 
@@ -80,11 +94,22 @@ test('Splunk: 202 with the case; a redelivery is 200 duplicate, lands in the sam
 
   const again = await send('splunk', { body: fixtureText(fixtures.splunk), query });
   expect(again.statusCode).toBe(200);
-  expect(again.json()).toMatchObject({ status: 'duplicate', results: [{ outcome: 'duplicate', workflowId: result!.workflowId }] });
+  expect(again.json()).toMatchObject({
+    status: 'duplicate',
+    results: [{ outcome: 'duplicate', workflowId: result!.workflowId }],
+  });
 
-  const state = await caseOf(result!.workflowId!, (s) => s.relatedAlerts.length === 1 && s.question?.messageRef !== undefined, 'the redelivery and the question');
+  const state = await caseOf(
+    result!.workflowId!,
+    (s) => s.relatedAlerts.length === 1 && s.question?.messageRef !== undefined,
+    'the redelivery and the question',
+  );
   expect(state.relatedAlerts[0]).toMatchObject({ kind: 'redelivery', sourceAlertId: result!.sourceAlertId });
-  expect(state.alert.entities).toEqual({ userPrincipalName: 'jdoe@example.com', host: 'bastion-01', sourceIp: '203.0.113.45' });
+  expect(state.alert.entities).toEqual({
+    userPrincipalName: 'jdoe@example.com',
+    host: 'bastion-01',
+    sourceIp: '203.0.113.45',
+  });
   expect(questionsFor(result!.workflowId!)).toHaveLength(1);
 
   // The second row of the same run is a different alert (and another user): its own case.
@@ -105,13 +130,20 @@ test('Elastic: two alerts fan out with one result each; the same alerts with nes
   const nested = {
     ...delivery,
     alerts: delivery.alerts.map((alert) => {
-      const { 'kibana.alert.uuid': uuid, 'kibana.alert.rule.rule_id': ruleId, 'kibana.alert.rule.name': name, ...rest } = alert;
+      const {
+        'kibana.alert.uuid': uuid,
+        'kibana.alert.rule.rule_id': ruleId,
+        'kibana.alert.rule.name': name,
+        ...rest
+      } = alert;
       return { ...rest, kibana: { alert: { uuid, rule: { rule_id: ruleId, name } } } };
     }),
   };
   const again = await send('elastic', { body: nested, query });
   expect(again.statusCode).toBe(200);
-  expect(again.json().results.map((r) => [r.outcome, r.workflowId])).toEqual(first.json().results.map((r) => ['duplicate', r.workflowId]));
+  expect(again.json().results.map((r) => [r.outcome, r.workflowId])).toEqual(
+    first.json().results.map((r) => ['duplicate', r.workflowId]),
+  );
 });
 
 test('Sentinel: Create starts the case; Update is a signal to it (no new workflow); Update of an unknown incident starts one', async () => {
@@ -122,7 +154,10 @@ test('Sentinel: Create starts the case; Update is a signal to it (no new workflo
   expect(created.statusCode).toBe(202);
 
   const startsBefore = starts.mock.calls.length;
-  const updated = await send('sentinel', { body: { ...incident, objectEventType: 'Update', eventUniqueId: randomUUID() }, query });
+  const updated = await send('sentinel', {
+    body: { ...incident, objectEventType: 'Update', eventUniqueId: randomUUID() },
+    query,
+  });
   expect(updated.statusCode).toBe(202);
   expect(updated.json().results[0]).toMatchObject({ outcome: 'updated', workflowId });
   expect(starts.mock.calls.length).toBe(startsBefore);
@@ -130,10 +165,17 @@ test('Sentinel: Create starts the case; Update is a signal to it (no new workflo
   expect(state.relatedAlerts.map((r) => r.kind)).toEqual(['update']);
 
   // (For another user: an unknown incident of the same rule and user would join the open case instead.)
-  const unknown = structuredClone(incident) as { objectEventType: string; object: { name: string; properties: { relatedEntities: { kind: string; properties: Record<string, unknown> }[] } } };
+  const unknown = structuredClone(incident) as {
+    objectEventType: string;
+    object: { name: string; properties: { relatedEntities: { kind: string; properties: Record<string, unknown> }[] } };
+  };
   unknown.objectEventType = 'Update';
   unknown.object.name = randomUUID();
-  Object.assign(unknown.object.properties.relatedEntities.find((e) => e.kind === 'Account')!.properties, { accountName: 'asmith', aadUserId: undefined, sid: undefined });
+  Object.assign(unknown.object.properties.relatedEntities.find((e) => e.kind === 'Account')!.properties, {
+    accountName: 'asmith',
+    aadUserId: undefined,
+    sid: undefined,
+  });
   const started = (await send('sentinel', { body: unknown, query })).json().results[0]!;
   expect(started).toMatchObject({ outcome: 'started' });
   expect((await caseOf(started.workflowId!)).alert.entities.userPrincipalName).toBe('asmith@example.com');
@@ -145,18 +187,33 @@ test('OCSF: JSON and NDJSON; activity 2 updates and 3 closes the existing case; 
   const workflowId = created.json().results[0]!.workflowId!;
   expect(created.json().results[0]!.outcome).toBe('started');
 
-  const batch = await send('ocsf', { body: fixtureText(fixtures.ocsfBatch), contentType: 'application/x-ndjson', query });
+  const batch = await send('ocsf', {
+    body: fixtureText(fixtures.ocsfBatch),
+    contentType: 'application/x-ndjson',
+    query,
+  });
   expect(batch.statusCode).toBe(202);
   expect(batch.json().results.map((r) => r.outcome)).toEqual(['duplicate', 'started']);
   expect(batch.json().results[0]!.workflowId).toBe(workflowId);
 
   const finding = fixtureJson<Record<string, unknown>>(fixtures.ocsf);
-  expect((await send('ocsf', { body: { ...finding, activity_id: 2 }, query })).json().results[0]).toMatchObject({ outcome: 'updated', workflowId });
-  expect((await send('ocsf', { body: { ...finding, activity_id: 3 }, query })).json().results[0]).toMatchObject({ outcome: 'closed', workflowId });
+  expect((await send('ocsf', { body: { ...finding, activity_id: 2 }, query })).json().results[0]).toMatchObject({
+    outcome: 'updated',
+    workflowId,
+  });
+  expect((await send('ocsf', { body: { ...finding, activity_id: 3 }, query })).json().results[0]).toMatchObject({
+    outcome: 'closed',
+    workflowId,
+  });
   const state = await caseOf(workflowId, (s) => s.relatedAlerts.some((r) => r.kind === 'close'), 'the close');
   expect(state.relatedAlerts.map((r) => r.kind)).toEqual(['redelivery', 'update', 'close']);
 
-  const stranger = { ...finding, activity_id: 3, actor: { user: { name: 'ghost' } }, finding_info: { ...(finding.finding_info as object), uid: randomUUID() } };
+  const stranger = {
+    ...finding,
+    activity_id: 3,
+    actor: { user: { name: 'ghost' } },
+    finding_info: { ...(finding.finding_info as object), uid: randomUUID() },
+  };
   const unknownClose = await send('ocsf', { body: stranger, query });
   expect([unknownClose.statusCode, unknownClose.json().results[0]!.outcome]).toEqual([200, 'ignored']);
 });
@@ -188,7 +245,11 @@ test('an alert for the same rule and user as an open case attaches to it as rela
     expect.objectContaining({ outcome: 'related', workflowId: first.workflowId, sourceAlertId: 'a-3' }),
   ]);
   expect(other.json().results[0]).toMatchObject({ outcome: 'started' });
-  await caseOf(other.json().results[0]!.workflowId!, (s) => s.question?.messageRef !== undefined, 'the question to mlee');
+  await caseOf(
+    other.json().results[0]!.workflowId!,
+    (s) => s.question?.messageRef !== undefined,
+    'the question to mlee',
+  );
 
   const state = await caseOf(first.workflowId!, (s) => s.relatedAlerts.length === 2, 'the related alerts');
   expect(state.relatedAlerts.map((r) => [r.sourceAlertId, r.kind]).sort()).toEqual([
@@ -196,17 +257,24 @@ test('an alert for the same rule and user as an open case attaches to it as rela
     ['a-3', 'related'],
   ]);
   expect(questionsFor(first.workflowId!)).toHaveLength(1);
-  expect(world.data.questions.filter((q) => q.alert.sourceInstance === instance).map((q) => q.user.userPrincipalName).sort()).toEqual([
-    'jdoe@contoso.example',
-    'mlee@contoso.example',
-  ]);
+  expect(
+    world.data.questions
+      .filter((q) => q.alert.sourceInstance === instance)
+      .map((q) => q.user.userPrincipalName)
+      .sort(),
+  ).toEqual(['jdoe@contoso.example', 'mlee@contoso.example']);
 });
 
 test('a delivery with a bad alert among good ones: 207, the good one accepted, the bad one named', async () => {
   const delivery = fixtureJson<{ alerts: Record<string, unknown>[] }>(fixtures.elastic);
   // A user of its own: the fixture's users have open cases of this rule from the tests above.
   delivery.alerts[0] = { ...delivery.alerts[0], user: { name: `u-${randomUUID().slice(0, 8)}` } };
-  delivery.alerts[1] = { ...delivery.alerts[1], 'kibana.alert.original_time': 'last tuesday', 'kibana.alert.start': undefined, '@timestamp': undefined };
+  delivery.alerts[1] = {
+    ...delivery.alerts[1],
+    'kibana.alert.original_time': 'last tuesday',
+    'kibana.alert.start': undefined,
+    '@timestamp': undefined,
+  };
   const answer = await send('elastic', { body: delivery, query: newInstance() });
   expect(answer.statusCode).toBe(207);
   expect(answer.json().results).toEqual([
@@ -215,7 +283,12 @@ test('a delivery with a bad alert among good ones: 207, the good one accepted, t
       index: 1,
       outcome: 'rejected',
       error: 'invalid_alert',
-      problems: [{ path: 'kibana.alert.original_time', message: 'is required as an ISO 8601 time (or kibana.alert.start / @timestamp)' }],
+      problems: [
+        {
+          path: 'kibana.alert.original_time',
+          message: 'is required as an ISO 8601 time (or kibana.alert.start / @timestamp)',
+        },
+      ],
     }),
   ]);
 });
@@ -224,14 +297,38 @@ test('bad input gets 400/413/415/422 naming the problem, never 5xx, and starts n
   const query = newInstance();
   const cases: [Delivery & { source: string }, number, string, RegExp][] = [
     [{ source: 'generic', body: '{"ruleId": "x",' }, 400, 'invalid_json', /not valid JSON/],
-    [{ source: 'ocsf', body: `${fixtureText(fixtures.ocsf).replace(/\n/g, '')}\n{not json}`, contentType: 'application/x-ndjson' }, 400, 'invalid_json', /^line 2 is not valid JSON/],
+    [
+      {
+        source: 'ocsf',
+        body: `${fixtureText(fixtures.ocsf).replace(/\n/g, '')}\n{not json}`,
+        contentType: 'application/x-ndjson',
+      },
+      400,
+      'invalid_json',
+      /^line 2 is not valid JSON/,
+    ],
     [{ source: 'generic', body: '' }, 400, 'empty_body', /empty/],
     [{ source: 'generic', body: '['.repeat(100) + ']'.repeat(100) }, 400, 'invalid_json', /nested more than 64 levels/],
     [{ source: 'generic', body: 'x'.repeat(300 * 1024) }, 413, 'payload_too_large', /limit of 262144 bytes/],
-    [{ source: 'elastic', body: { alerts: Array.from({ length: 101 }, () => ({})) } }, 413, 'too_many_alerts', /at most 100/],
-    [{ source: 'generic', body: '<alert/>', contentType: 'application/xml' }, 415, 'unsupported_media_type', /application\/xml/],
+    [
+      { source: 'elastic', body: { alerts: Array.from({ length: 101 }, () => ({})) } },
+      413,
+      'too_many_alerts',
+      /at most 100/,
+    ],
+    [
+      { source: 'generic', body: '<alert/>', contentType: 'application/xml' },
+      415,
+      'unsupported_media_type',
+      /application\/xml/,
+    ],
     [{ source: 'generic', body: '{}', contentType: null }, 415, 'unsupported_media_type', /not supported/],
-    [{ source: 'splunk', body: { sid: 'x', result: 'row' } }, 422, 'invalid_alert', /result must be the first result row/],
+    [
+      { source: 'splunk', body: { sid: 'x', result: 'row' } },
+      422,
+      'invalid_alert',
+      /result must be the first result row/,
+    ],
     [{ source: 'sentinel', body: [] }, 422, 'invalid_request', /holds no alerts/],
     [{ source: 'qradar', body: {} }, 404, 'unknown_source', /use one of splunk, elastic, sentinel, ocsf, generic/],
     [{ source: 'generic', body: '{}', query: 'instance=bad%20name' }, 400, 'invalid_request', /instance must be/],
@@ -241,8 +338,14 @@ test('bad input gets 400/413/415/422 naming the problem, never 5xx, and starts n
     expect([delivery.source, answer.statusCode, answer.json().error]).toEqual([delivery.source, status, error]);
     expect(answer.json().message).toMatch(message);
   }
-  const invalid = await send('ocsf', { body: { ...fixtureJson<Record<string, unknown>>(fixtures.ocsf), time: 'now' }, query });
-  expect(invalid.json()).toMatchObject({ error: 'invalid_alert', problems: [{ path: 'time', message: 'must be epoch milliseconds (a number)' }] });
+  const invalid = await send('ocsf', {
+    body: { ...fixtureJson<Record<string, unknown>>(fixtures.ocsf), time: 'now' },
+    query,
+  });
+  expect(invalid.json()).toMatchObject({
+    error: 'invalid_alert',
+    problems: [{ path: 'time', message: 'must be epoch milliseconds (a number)' }],
+  });
 });
 
 test('operations: health, readiness, OpenAPI, Prometheus metrics and structured logs with the alert id', async () => {
@@ -252,8 +355,12 @@ test('operations: health, readiness, OpenAPI, Prometheus metrics and structured 
 
   const openapi = JSON.parse((await request(intake, '/openapi.json')).text);
   expect(openapi.openapi).toBe('3.1.0');
-  expect(Object.keys(openapi.paths['/v1/alerts/{source}'].post.responses)).toEqual(expect.arrayContaining(['202', '200', '400', '401', '413', '415', '422', '429', '503']));
-  expect(openapi.components.schemas.GenericAlert.required).toEqual(expect.arrayContaining(['sourceAlertId', 'ruleId', 'severity', 'detectedAt', 'title']));
+  expect(Object.keys(openapi.paths['/v1/alerts/{source}'].post.responses)).toEqual(
+    expect.arrayContaining(['202', '200', '400', '401', '413', '415', '422', '429', '503']),
+  );
+  expect(openapi.components.schemas.GenericAlert.required).toEqual(
+    expect.arrayContaining(['sourceAlertId', 'ruleId', 'severity', 'detectedAt', 'title']),
+  );
 
   const metrics = (await request(intake, '/metrics')).text;
   expect(metrics).toMatch(/soc_intake_alerts_accepted_total\{source="splunk",outcome="started"\} [1-9]/);
@@ -264,5 +371,9 @@ test('operations: health, readiness, OpenAPI, Prometheus metrics and structured 
 
   const accepted = logs.lines().filter((line) => line.msg === 'alert started');
   expect(accepted.length).toBeGreaterThan(5);
-  expect(accepted[0]).toMatchObject({ alertId: expect.stringMatching(/^triage:/), source: expect.any(String), outcome: 'started' });
+  expect(accepted[0]).toMatchObject({
+    alertId: expect.stringMatching(/^triage:/),
+    source: expect.any(String),
+    outcome: 'started',
+  });
 });

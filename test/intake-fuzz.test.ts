@@ -29,7 +29,26 @@ function prng(seed: number) {
 type Random = ReturnType<typeof prng>;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const nastyStrings = ['', ' ', '__proto__', 'constructor', 'prototype', '\u0000', '\ud800', '🙂'.repeat(50), '%s%n', "'; DROP TABLE x;--", '../../etc/passwd', 'x'.repeat(5000), '1e309', '-0', 'NaN', '2026-13-45T99:99:99Z', '0x1F', '\\u0000'];
+const nastyStrings = [
+  '',
+  ' ',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '\u0000',
+  '\ud800',
+  '🙂'.repeat(50),
+  '%s%n',
+  "'; DROP TABLE x;--",
+  '../../etc/passwd',
+  'x'.repeat(5000),
+  '1e309',
+  '-0',
+  'NaN',
+  '2026-13-45T99:99:99Z',
+  '0x1F',
+  '\\u0000',
+];
 
 function randomScalar(r: Random): Json {
   switch (r.int(7)) {
@@ -53,7 +72,12 @@ function randomScalar(r: Random): Json {
 function randomValue(r: Random, depth = 0): Json {
   if (depth > 4 || r.next() < 0.5) return randomScalar(r);
   if (r.next() < 0.5) return Array.from({ length: r.int(4) }, () => randomValue(r, depth + 1));
-  return Object.fromEntries(Array.from({ length: r.int(4) }, () => [r.pick(['a', 'kibana.alert.uuid', 'result', 'object', '__proto__', 'time', String(r.int(99))]), randomValue(r, depth + 1)]));
+  return Object.fromEntries(
+    Array.from({ length: r.int(4) }, () => [
+      r.pick(['a', 'kibana.alert.uuid', 'result', 'object', '__proto__', 'time', String(r.int(99))]),
+      randomValue(r, depth + 1),
+    ]),
+  );
 }
 
 /** Changes one place in `value`: deletes it, replaces it, or wraps it. */
@@ -85,7 +109,17 @@ const samples: Record<(typeof pushSources)[number], string[]> = {
   elastic: [fixtureText(fixtures.elastic)],
   sentinel: [fixtureText(fixtures.sentinel)],
   ocsf: [fixtureText(fixtures.ocsf)],
-  generic: [JSON.stringify({ sourceAlertId: 'fuzz-1', ruleId: 'fuzz', ruleName: 'Fuzz', severity: 'low', detectedAt: '2026-11-02T14:00:00Z', title: 'Fuzz', entities: { sourceIp: '203.0.113.1' } })],
+  generic: [
+    JSON.stringify({
+      sourceAlertId: 'fuzz-1',
+      ruleId: 'fuzz',
+      ruleName: 'Fuzz',
+      severity: 'low',
+      detectedAt: '2026-11-02T14:00:00Z',
+      title: 'Fuzz',
+      entities: { sourceIp: '203.0.113.1' },
+    }),
+  ],
 };
 
 interface Case {
@@ -98,23 +132,51 @@ interface Case {
 function fuzzCase(r: Random): Case {
   const source = r.next() < 0.02 ? r.pick(['qradar', 'SPLUNK', '..', '%00']) : r.pick(pushSources);
   const sample = r.pick(samples[source as keyof typeof samples] ?? samples.generic);
-  const contentType = r.next() < 0.9 ? 'application/json' : r.pick(['application/x-ndjson', 'text/plain', 'application/xml', 'multipart/form-data', null]);
+  const contentType =
+    r.next() < 0.9
+      ? 'application/json'
+      : r.pick(['application/x-ndjson', 'text/plain', 'application/xml', 'multipart/form-data', null]);
   switch (r.int(10)) {
     case 0:
-      return { source, contentType, what: 'random bytes', body: Buffer.from(Array.from({ length: r.int(2000) }, () => r.int(256))) };
+      return {
+        source,
+        contentType,
+        what: 'random bytes',
+        body: Buffer.from(Array.from({ length: r.int(2000) }, () => r.int(256))),
+      };
     case 1:
     case 6:
       return { source, contentType, what: 'truncated', body: sample.slice(0, r.int(sample.length)) };
     case 2:
       return { source, contentType, what: 'random JSON', body: JSON.stringify(randomValue(r)) ?? 'null' };
     case 3:
-      return { source, contentType, what: 'prototype pollution', body: JSON.stringify({ ...JSON.parse(sample), __proto__: { polluted: 1 }, 'constructor.prototype.polluted': 1, '__proto__.polluted': 1 }) };
+      return {
+        source,
+        contentType,
+        what: 'prototype pollution',
+        body: JSON.stringify({
+          ...JSON.parse(sample),
+          __proto__: { polluted: 1 },
+          'constructor.prototype.polluted': 1,
+          '__proto__.polluted': 1,
+        }),
+      };
     case 4: {
       const lines = [sample.replace(/\n/g, ''), JSON.stringify(randomValue(r)), '{', 'null'];
-      return { source, contentType: 'application/x-ndjson', what: 'NDJSON with bad lines', body: Array.from({ length: 1 + r.int(4) }, () => r.pick(lines)).join('\n') };
+      return {
+        source,
+        contentType: 'application/x-ndjson',
+        what: 'NDJSON with bad lines',
+        body: Array.from({ length: 1 + r.int(4) }, () => r.pick(lines)).join('\n'),
+      };
     }
     case 5:
-      return { source, contentType, what: 'array of random values', body: JSON.stringify(Array.from({ length: r.int(120) }, () => randomValue(r))) };
+      return {
+        source,
+        contentType,
+        what: 'array of random values',
+        body: JSON.stringify(Array.from({ length: r.int(120) }, () => randomValue(r))),
+      };
     default: {
       // Most mutated fixtures are refused; the ones still valid reach Temporal (as new alerts or duplicates).
       let value = JSON.parse(sample) as Json;
@@ -129,7 +191,11 @@ let intake: TestIntake;
 
 beforeAll(async () => {
   temporal = await connectDevServer();
-  intake = await startTestIntake({ client: temporal.client, taskQueue: uniqueTaskQueue('intake-fuzz'), rules: staticCatalog({}) });
+  intake = await startTestIntake({
+    client: temporal.client,
+    taskQueue: uniqueTaskQueue('intake-fuzz'),
+    rules: staticCatalog({}),
+  });
 });
 afterAll(async () => {
   await intake?.close();
@@ -139,9 +205,11 @@ afterAll(async () => {
 /** Runs `work` for 0..count-1 with at most `parallel` at a time. */
 async function inParallel(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    while (next < count) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
 }
 
 test(`${RUNS} random and mutated deliveries: no 5xx, a JSON answer each, workflows only for acknowledged alerts`, async () => {
@@ -158,7 +226,11 @@ test(`${RUNS} random and mutated deliveries: no 5xx, a JSON answer each, workflo
   await inParallel(RUNS, 6, async (run) => {
     const c = cases[run]!;
     const instance = `${prefix}-${run}`;
-    const answer = await deliver(intake, encodeURIComponent(c.source), { body: c.body, contentType: c.contentType, query: `instance=${instance}` });
+    const answer = await deliver(intake, encodeURIComponent(c.source), {
+      body: c.body,
+      contentType: c.contentType,
+      query: `instance=${instance}`,
+    });
     statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
     const context = `run ${run} (${c.what}, ${c.source}, seed ${SEED}) answered ${answer.statusCode}: ${answer.text.slice(0, 300)}`;
     if (answer.statusCode >= 500) throw new Error(context);
@@ -170,10 +242,16 @@ test(`${RUNS} random and mutated deliveries: no 5xx, a JSON answer each, workflo
     }
     if (!body.results) {
       // A refusal of the whole delivery names its reason.
-      expect({ context, status: answer.statusCode >= 400, error: typeof body.error }).toEqual({ context, status: true, error: 'string' });
+      expect({ context, status: answer.statusCode >= 400, error: typeof body.error }).toEqual({
+        context,
+        status: true,
+        error: 'string',
+      });
       refused.add(instance);
     } else {
-      const ok = body.results.filter((x) => ['started', 'duplicate', 'related'].includes(x.outcome)).map((x) => x.workflowId!);
+      const ok = body.results
+        .filter((x) => ['started', 'duplicate', 'related'].includes(x.outcome))
+        .map((x) => x.workflowId!);
       acknowledged.set(instance, new Set(ok));
     }
   });
@@ -182,7 +260,9 @@ test(`${RUNS} random and mutated deliveries: no 5xx, a JSON answer each, workflo
   const strays = starts.mock.calls
     .map((call) => (call[1] as { workflowId: string }).workflowId)
     .filter((workflowId) => {
-      const instance = [...acknowledged.keys(), ...refused].find((i) => workflowId.includes(`:${encodeURIComponent(i)}:`));
+      const instance = [...acknowledged.keys(), ...refused].find((i) =>
+        workflowId.includes(`:${encodeURIComponent(i)}:`),
+      );
       return !instance || !acknowledged.get(instance)?.has(workflowId);
     });
   expect(strays).toEqual([]);
@@ -194,7 +274,12 @@ test(`${RUNS} random and mutated deliveries: no 5xx, a JSON answer each, workflo
   for (const workflowId of started.slice(0, 50)) {
     await expect(temporal.client.workflow.getHandle(workflowId).describe()).resolves.toMatchObject({ workflowId });
   }
-  console.log(`fuzz seed ${SEED}: ${[...statuses].sort().map(([status, n]) => `${status}×${n}`).join(', ')}; ${started.length} alerts acknowledged`);
+  console.log(
+    `fuzz seed ${SEED}: ${[...statuses]
+      .sort()
+      .map(([status, n]) => `${status}×${n}`)
+      .join(', ')}; ${started.length} alerts acknowledged`,
+  );
   expect([...statuses.keys()].every((status) => status < 500)).toBe(true);
   expect(statuses.get(400)).toBeGreaterThan(100);
   expect(statuses.get(422)).toBeGreaterThan(100);

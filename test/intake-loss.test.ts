@@ -9,7 +9,15 @@ import { staticCatalog } from '../common/rules';
 import { searchAttributeKeys } from '../common/search-attributes';
 import { freePort, resolveDevServer } from '../scripts/servers';
 import { quietRuntime, uniqueTaskQueue } from './harness/temporal';
-import { deliver, fixtureJson, fixtures, request, startTestIntake, type Delivery, type TestIntake } from './intake-support';
+import {
+  deliver,
+  fixtureJson,
+  fixtures,
+  request,
+  startTestIntake,
+  type Delivery,
+  type TestIntake,
+} from './intake-support';
 
 /**
  * With the Temporal server stopped, every delivery gets 503 + Retry-After and nothing is acknowledged; after it
@@ -28,9 +36,15 @@ const taskQueue = uniqueTaskQueue('intake-loss');
 
 async function startServer(): Promise<TestWorkflowEnvironment> {
   const dev = resolveDevServer();
-  if (dev.type !== 'existing-path') throw new Error('the loss test needs a local temporal CLI (see scripts/servers.ts)');
+  if (dev.type !== 'existing-path')
+    throw new Error('the loss test needs a local temporal CLI (see scripts/servers.ts)');
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: dev.path }, port, dbFilename: join(dir, 'temporal.db'), searchAttributes: searchAttributeKeys },
+    server: {
+      executable: { type: 'existing-path', path: dev.path },
+      port,
+      dbFilename: join(dir, 'temporal.db'),
+      searchAttributes: searchAttributeKeys,
+    },
   });
 }
 
@@ -70,14 +84,18 @@ const alert = (id: string) => ({
 test('Temporal down: 503 + Retry-After, nothing acknowledged; back up: retries succeed, one workflow per alert', async () => {
   const instance = `instance=loss-${randomUUID().slice(0, 8)}`;
   const before = ['a-1', 'a-2', 'a-3'];
-  for (const id of before) expect((await deliver(intake, 'generic', { body: alert(id), query: instance })).statusCode).toBe(202);
+  for (const id of before)
+    expect((await deliver(intake, 'generic', { body: alert(id), query: instance })).statusCode).toBe(202);
 
   await server!.teardown();
   server = undefined;
 
   const during = ['b-1', 'b-2', 'b-3'];
   const finding = fixtureJson<Record<string, unknown>>(fixtures.ocsf);
-  const signedBody = JSON.stringify({ ...finding, finding_info: { ...(finding.finding_info as object), uid: `f-${randomUUID()}` } });
+  const signedBody = JSON.stringify({
+    ...finding,
+    finding_info: { ...(finding.finding_info as object), uid: `f-${randomUUID()}` },
+  });
   const signed: Delivery = { body: signedBody, headers: signBody(HMAC_SECRET, signedBody), query: instance };
   const batch: Delivery = { body: [alert('c-1'), alert('c-2')], query: instance };
   const deliveries: [string, Delivery][] = [
@@ -88,7 +106,11 @@ test('Temporal down: 503 + Retry-After, nothing acknowledged; back up: retries s
 
   const refused = await Promise.all(deliveries.map(([source, delivery]) => deliver(intake, source, delivery)));
   for (const answer of refused) {
-    expect([answer.statusCode, answer.headers.get('retry-after'), answer.json().status]).toEqual([503, '2', 'unavailable']);
+    expect([answer.statusCode, answer.headers.get('retry-after'), answer.json().status]).toEqual([
+      503,
+      '2',
+      'unavailable',
+    ]);
     expect(answer.json().results.every((r) => r.outcome === 'failed' && r.error === 'temporal_unavailable')).toBe(true);
   }
   const notReady = await request(intake, '/readyz');
@@ -108,7 +130,16 @@ test('Temporal down: 503 + Retry-After, nothing acknowledged; back up: retries s
     outcomes.push(answer.json().results.map((r) => r.outcome));
   }
   // Accepted before the outage: duplicates now. Refused during it: started now, including the signed retry.
-  expect(outcomes).toEqual([['duplicate'], ['duplicate'], ['duplicate'], ['started'], ['started'], ['started'], ['started', 'started'], ['started']]);
+  expect(outcomes).toEqual([
+    ['duplicate'],
+    ['duplicate'],
+    ['duplicate'],
+    ['started'],
+    ['started'],
+    ['started'],
+    ['started', 'started'],
+    ['started'],
+  ]);
 
   const expected = 3 + 3 + 2 + 1;
   const query = `TaskQueue = '${taskQueue}'`;

@@ -8,12 +8,20 @@ import { fixtureJson, fixtures, fixtureText } from './intake-support';
 
 const context = { upnSuffix: 'example.com' };
 
-function normalizeAll(adapter: SourceAdapter, documents: unknown[], ctx: { upnSuffix?: string; instance?: string } = context): NormalizedAlert[] {
+function normalizeAll(
+  adapter: SourceAdapter,
+  documents: unknown[],
+  ctx: { upnSuffix?: string; instance?: string } = context,
+): NormalizedAlert[] {
   const { items, envelope } = adapter.split(documents);
   return items.map((item) => adapter.normalize(item, { ...ctx, envelope }));
 }
 
-function only(adapter: SourceAdapter, document: unknown, ctx?: { upnSuffix?: string; instance?: string }): NormalizedAlert {
+function only(
+  adapter: SourceAdapter,
+  document: unknown,
+  ctx?: { upnSuffix?: string; instance?: string },
+): NormalizedAlert {
   const all = normalizeAll(adapter, [document], ctx);
   expect(all).toHaveLength(1);
   return all[0]!;
@@ -56,7 +64,9 @@ describe('Splunk', () => {
       ip: '203.0.113.45',
     });
     expect(alert.sourceInstance).toBe('splunk.example.com:8000');
-    expect(alert.sourceAlertId).toMatch(/^scheduler__admin__search__RMD5a81c3e5f2b7d9e04_at_1793629200_8812\|row:[0-9a-f]{16}$/);
+    expect(alert.sourceAlertId).toMatch(
+      /^scheduler__admin__search__RMD5a81c3e5f2b7d9e04_at_1793629200_8812\|row:[0-9a-f]{16}$/,
+    );
     expect(alert.description).toMatch(/Accepted password for jdoe/);
   });
 
@@ -104,14 +114,20 @@ describe('Splunk', () => {
   });
 
   test('an ad-hoc search (search_name null) and a row without _time still make an alert; a bad _time is named', () => {
-    const adHoc = only(pushSources.splunk, { ...body, search_name: null, result: { user: 'jdoe', src: 'not-an-ip' } }).alert;
+    const adHoc = only(pushSources.splunk, {
+      ...body,
+      search_name: null,
+      result: { user: 'jdoe', src: 'not-an-ip' },
+    }).alert;
     expect(adHoc.ruleId).toBe('splunk-ad-hoc-search');
     expect(adHoc.detectedAt).toBe('2026-11-02T14:20:00.000Z'); // from the sid's trigger time
     expect(adHoc.entities).toEqual({ userPrincipalName: 'jdoe@example.com' }); // the non-IP "src" is dropped, not the alert
-    expect(problems(() => only(pushSources.splunk, { ...body, result: { ...(body.result as object), _time: 'yesterday' } }))).toEqual([
-      { path: 'result._time', message: '"yesterday" is not epoch seconds' },
+    expect(
+      problems(() => only(pushSources.splunk, { ...body, result: { ...(body.result as object), _time: 'yesterday' } })),
+    ).toEqual([{ path: 'result._time', message: '"yesterday" is not epoch seconds' }]);
+    expect(problems(() => only(pushSources.splunk, { ...body, sid: 42 }))).toEqual([
+      { path: 'sid', message: 'expected string, received number' },
     ]);
-    expect(problems(() => only(pushSources.splunk, { ...body, sid: 42 }))).toEqual([{ path: 'sid', message: 'expected string, received number' }]);
   });
 
   test('without a configured UPN suffix a bare account name is kept as sent', () => {
@@ -135,14 +151,20 @@ describe('Elastic', () => {
     });
     expect(first!.sourceAlertId).toBe('3f0c9b8e2a7d4c1f9e6b5a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b');
     expect(first!.sourceInstance).toBe('kibana.example.com');
-    expect(essentials(second!)).toMatchObject({ user: 'asmith@example.com', host: 'WS-0177.corp.example.com', ip: '198.51.100.23', detectedAt: '2026-11-02T14:19:02.000Z' });
+    expect(essentials(second!)).toMatchObject({
+      user: 'asmith@example.com',
+      host: 'WS-0177.corp.example.com',
+      ip: '198.51.100.23',
+      detectedAt: '2026-11-02T14:19:02.000Z',
+    });
   });
 
   /** Test-local conversions, independent of the intake's own. */
   const flatten = (value: Record<string, unknown>, prefix = ''): Record<string, unknown> =>
     Object.entries(value).reduce<Record<string, unknown>>((out, [key, v]) => {
       const name = prefix ? `${prefix}.${key}` : key;
-      if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, name));
+      if (v && typeof v === 'object' && !Array.isArray(v))
+        Object.assign(out, flatten(v as Record<string, unknown>, name));
       else out[name] = v;
       return out;
     }, {});
@@ -166,19 +188,30 @@ describe('Elastic', () => {
     expect(flat).toEqual(mixed);
     expect(nested).toEqual(mixed);
     // A bare array of alerts and a single alert are read too.
-    expect(normalizeAll(pushSources.elastic, [alerts]).map((n) => n.alert.sourceAlertId)).toEqual(mixed.map((n) => n.alert.sourceAlertId));
+    expect(normalizeAll(pushSources.elastic, [alerts]).map((n) => n.alert.sourceAlertId)).toEqual(
+      mixed.map((n) => n.alert.sourceAlertId),
+    );
   });
 
   test('without a severity word the risk score decides; a missing uuid is named in the sender’s terms', () => {
-    const alert = { ...delivery.alerts[0]!, 'kibana.alert.severity': undefined, 'kibana.alert.rule.severity': undefined, 'kibana.alert.risk_score': 91 };
+    const alert = {
+      ...delivery.alerts[0]!,
+      'kibana.alert.severity': undefined,
+      'kibana.alert.rule.severity': undefined,
+      'kibana.alert.risk_score': 91,
+    };
     expect(only(pushSources.elastic, alert).alert.severity).toBe('critical');
     const { 'kibana.alert.uuid': _uuid, ...withoutId } = delivery.alerts[0]!;
-    expect(problems(() => only(pushSources.elastic, withoutId))).toEqual([{ path: 'kibana.alert.uuid', message: 'is required' }]);
+    expect(problems(() => only(pushSources.elastic, withoutId))).toEqual([
+      { path: 'kibana.alert.uuid', message: 'is required' },
+    ]);
   });
 });
 
 describe('Microsoft Sentinel', () => {
-  const incident = fixtureJson<{ objectEventType: string; object: { properties: Record<string, unknown> } }>(fixtures.sentinel);
+  const incident = fixtureJson<{ objectEventType: string; object: { properties: Record<string, unknown> } }>(
+    fixtures.sentinel,
+  );
 
   test('the incident trigger: analytic rule, severity, createdTimeUtc, Account/Host/Ip entities', () => {
     const { kind, alert } = only(pushSources.sentinel, incident);
@@ -198,12 +231,20 @@ describe('Microsoft Sentinel', () => {
   });
 
   test('an Update is the same incident (kind update); an Update to Closed closes it', () => {
-    const update = { ...incident, eventUniqueId: 'another-delivery', objectEventType: 'Update', object: { ...incident.object, properties: { ...incident.object.properties, severity: 'Medium' } } };
+    const update = {
+      ...incident,
+      eventUniqueId: 'another-delivery',
+      objectEventType: 'Update',
+      object: { ...incident.object, properties: { ...incident.object.properties, severity: 'Medium' } },
+    };
     const created = only(pushSources.sentinel, incident);
     const updated = only(pushSources.sentinel, update);
     expect(updated.kind).toBe('update');
     expect(triageWorkflowId(updated.alert)).toBe(triageWorkflowId(created.alert));
-    const closed = { ...update, object: { ...update.object, properties: { ...update.object.properties, status: 'Closed' } } };
+    const closed = {
+      ...update,
+      object: { ...update.object, properties: { ...update.object.properties, status: 'Closed' } },
+    };
     expect(only(pushSources.sentinel, closed).kind).toBe('close');
     expect(problems(() => only(pushSources.sentinel, { ...incident, objectEventType: 'Delete' }))).toEqual([
       { path: 'objectEventType', message: 'must be "Create" or "Update"' },
@@ -230,7 +271,10 @@ describe('OCSF', () => {
   });
 
   test('NDJSON: one finding per line', () => {
-    const lines = fixtureText(fixtures.ocsfBatch).split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+    const lines = fixtureText(fixtures.ocsfBatch)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as unknown);
     const alerts = normalizeAll(pushSources.ocsf, lines).map((n) => n.alert);
     expect(alerts.map((a) => [a.sourceAlertId, a.entities.userPrincipalName, a.entities.sourceIp])).toEqual([
       ['f-2026-11-02-000731', 'jdoe@example.com', '203.0.113.45'],
@@ -245,8 +289,12 @@ describe('OCSF', () => {
     expect([update.kind, close.kind]).toEqual(['update', 'close']);
     expect(triageWorkflowId(update.alert)).toBe(triageWorkflowId(create.alert));
     expect(triageWorkflowId(close.alert)).toBe(triageWorkflowId(create.alert));
-    expect(problems(() => only(pushSources.ocsf, { ...finding, class_uid: 2001 }))).toEqual([{ path: 'class_uid', message: 'must be 2004 (Detection Finding)' }]);
-    expect(problems(() => only(pushSources.ocsf, { ...finding, time: '2026-11-02' }))).toEqual([{ path: 'time', message: 'must be epoch milliseconds (a number)' }]);
+    expect(problems(() => only(pushSources.ocsf, { ...finding, class_uid: 2001 }))).toEqual([
+      { path: 'class_uid', message: 'must be 2004 (Detection Finding)' },
+    ]);
+    expect(problems(() => only(pushSources.ocsf, { ...finding, time: '2026-11-02' }))).toEqual([
+      { path: 'time', message: 'must be epoch milliseconds (a number)' },
+    ]);
   });
 });
 
@@ -285,11 +333,19 @@ describe('generic (the project’s own model)', () => {
   };
 
   test('source may be left out; another source is refused; unknown fields are named', () => {
-    expect(only(pushSources.generic, alert).alert).toMatchObject({ source: 'generic', sourceAlertId: 'a-1', entities: { sourceIp: '203.0.113.50' } });
+    expect(only(pushSources.generic, alert).alert).toMatchObject({
+      source: 'generic',
+      sourceAlertId: 'a-1',
+      entities: { sourceIp: '203.0.113.50' },
+    });
     expect(only(pushSources.generic, { ...alert, source: 'generic' }).alert.source).toBe('generic');
     expect(problems(() => only(pushSources.generic, { ...alert, source: 'splunk' }))).toEqual([
       { path: 'source', message: 'must be "generic" on this route (or left out)' },
     ]);
-    expect(problems(() => only(pushSources.generic, { ...alert, extra: 1, severity: 'urgent' })).map((p) => p.path).sort()).toEqual(['', 'severity']);
+    expect(
+      problems(() => only(pushSources.generic, { ...alert, extra: 1, severity: 'urgent' }))
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['', 'severity']);
   });
 });

@@ -35,7 +35,10 @@ export const askingRules: RuleCatalog = staticCatalog({
   'impossible-travel': { mode: 'confirm-with-user' },
 });
 
-export const openAuth = Object.fromEntries(intakeSources.map((s) => [s, { method: 'none' }])) as Record<IntakeSource, SourceAuth>;
+export const openAuth = Object.fromEntries(intakeSources.map((s) => [s, { method: 'none' }])) as Record<
+  IntakeSource,
+  SourceAuth
+>;
 
 export interface LogCapture {
   stream: Writable;
@@ -81,7 +84,13 @@ export interface TestIntake {
  * A real intake listening on a free local port. (Fastify's `inject` cannot be used under Jest: light-my-request
  * requires cookie@2, an ES module Jest's CommonJS loader refuses.)
  */
-export async function startTestIntake({ client, taskQueue, rules = askingRules, config, logs }: TestIntakeOptions): Promise<TestIntake> {
+export async function startTestIntake({
+  client,
+  taskQueue,
+  rules = askingRules,
+  config,
+  logs,
+}: TestIntakeOptions): Promise<TestIntake> {
   const app = buildIntakeServer({
     client,
     taskQueue,
@@ -116,12 +125,17 @@ export async function request(intake: TestIntake, path: string, init: RequestIni
 }
 
 export function deliver(intake: TestIntake, source: string, delivery: Delivery): Promise<Answer> {
-  const text = typeof delivery.body === 'string' || Buffer.isBuffer(delivery.body) ? delivery.body : JSON.stringify(delivery.body);
+  const text =
+    typeof delivery.body === 'string' || Buffer.isBuffer(delivery.body) ? delivery.body : JSON.stringify(delivery.body);
   const headers: Record<string, string> = { ...delivery.headers };
   if (delivery.contentType !== null) headers['content-type'] = delivery.contentType ?? 'application/json';
   // fetch labels a string body text/plain; bytes go without a Content-Type.
   const body = delivery.contentType === null ? Buffer.from(text) : text;
-  return request(intake, `/v1/alerts/${source}${delivery.query ? `?${delivery.query}` : ''}`, { method: 'POST', body, headers });
+  return request(intake, `/v1/alerts/${source}${delivery.query ? `?${delivery.query}` : ''}`, {
+    method: 'POST',
+    body,
+    headers,
+  });
 }
 
 export interface ResultBody {
@@ -129,5 +143,12 @@ export interface ResultBody {
   error?: string;
   message?: string;
   problems?: { path: string; message: string }[];
-  results: { index: number; outcome: string; workflowId?: string; sourceAlertId?: string; error?: string; problems?: { path: string; message: string }[] }[];
+  results: {
+    index: number;
+    outcome: string;
+    workflowId?: string;
+    sourceAlertId?: string;
+    error?: string;
+    problems?: { path: string; message: string }[];
+  }[];
 }

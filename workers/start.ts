@@ -43,7 +43,9 @@ async function main(): Promise<'relaunched' | 'stopped'> {
       `Task queue: ${config.taskQueue} · namespace: ${temporal.namespace} · analysts: ${product.analysts.join(', ') || 'none (set SOC_ANALYSTS)'}`,
     );
     if (product.prometheus) log(`Prometheus metrics: http://${product.prometheus}/metrics`);
-    log(`SIEM intake: ${intake.url}/v1/alerts/{splunk|elastic|sentinel|ocsf|generic} · API: ${intake.url}/openapi.json`);
+    log(
+      `SIEM intake: ${intake.url}/v1/alerts/{splunk|elastic|sentinel|ocsf|generic} · API: ${intake.url}/openapi.json`,
+    );
     log('Send a sample alert to the intake:');
     log(sampleCurl(intake.url, intakeSettings, demoToken));
     if (product.demo) {

@@ -26,8 +26,11 @@ export interface RequestCredentials {
   query: Record<string, unknown>;
 }
 
-const unauthorized = (code: 'missing_credentials' | 'invalid_credentials' | 'stale_signature' | 'replayed_signature', message: string, challenge?: string) =>
-  new IntakeHttpError(401, code, message, undefined, challenge ? { 'WWW-Authenticate': challenge } : {});
+const unauthorized = (
+  code: 'missing_credentials' | 'invalid_credentials' | 'stale_signature' | 'replayed_signature',
+  message: string,
+  challenge?: string,
+) => new IntakeHttpError(401, code, message, undefined, challenge ? { 'WWW-Authenticate': challenge } : {});
 
 function header(credentials: RequestCredentials, name: string): string | undefined {
   const value = credentials.headers[name];
@@ -71,7 +74,10 @@ export interface Authenticator {
   releaseSignature(signature: string): void;
 }
 
-export function createAuthenticator(auth: Record<IntakeSource, SourceAuth | undefined>, now: () => number = Date.now): Authenticator {
+export function createAuthenticator(
+  auth: Record<IntakeSource, SourceAuth | undefined>,
+  now: () => number = Date.now,
+): Authenticator {
   const seen = new SeenSignatures();
   const configured = (source: IntakeSource): SourceAuth => {
     const method = auth[source];
@@ -94,14 +100,17 @@ export function createAuthenticator(auth: Record<IntakeSource, SourceAuth | unde
         case 'bearer': {
           const authorization = header(credentials, 'authorization');
           const token = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-          if (!token) throw unauthorized('missing_credentials', 'send the token as "Authorization: Bearer <token>"', 'Bearer');
-          if (!secretsEqual(token, method.token)) throw unauthorized('invalid_credentials', 'the bearer token is not valid', 'Bearer');
+          if (!token)
+            throw unauthorized('missing_credentials', 'send the token as "Authorization: Bearer <token>"', 'Bearer');
+          if (!secretsEqual(token, method.token))
+            throw unauthorized('invalid_credentials', 'the bearer token is not valid', 'Bearer');
           return;
         }
         case 'header': {
           const token = header(credentials, method.header)?.trim();
           if (!token) throw unauthorized('missing_credentials', `send the token in the ${method.header} header`);
-          if (!secretsEqual(token, method.token)) throw unauthorized('invalid_credentials', `the token in ${method.header} is not valid`);
+          if (!secretsEqual(token, method.token))
+            throw unauthorized('invalid_credentials', `the token in ${method.header} is not valid`);
           return;
         }
         case 'url-token': {
@@ -109,14 +118,16 @@ export function createAuthenticator(auth: Record<IntakeSource, SourceAuth | unde
           if (typeof token !== 'string' || token === '') {
             throw unauthorized('missing_credentials', 'add the token to the URL as ?token=<token>');
           }
-          if (!secretsEqual(token, method.token)) throw unauthorized('invalid_credentials', 'the token in the URL is not valid');
+          if (!secretsEqual(token, method.token))
+            throw unauthorized('invalid_credentials', 'the token in the URL is not valid');
           return;
         }
         case 'basic': {
           const authorization = header(credentials, 'authorization');
           const encoded = authorization?.match(/^Basic\s+([A-Za-z0-9+/=]+)\s*$/i)?.[1];
           const challenge = 'Basic realm="soc-intake", charset="UTF-8"';
-          if (!encoded) throw unauthorized('missing_credentials', 'send Basic credentials in the Authorization header', challenge);
+          if (!encoded)
+            throw unauthorized('missing_credentials', 'send Basic credentials in the Authorization header', challenge);
           const decoded = Buffer.from(encoded, 'base64').toString('utf8');
           const colon = decoded.indexOf(':');
           const username = colon >= 0 ? decoded.slice(0, colon) : decoded;
@@ -124,18 +135,26 @@ export function createAuthenticator(auth: Record<IntakeSource, SourceAuth | unde
           // Both comparisons always run, so timing does not tell which part was wrong.
           const userOk = secretsEqual(username, method.username);
           const passwordOk = secretsEqual(password, method.password);
-          if (!(userOk && passwordOk)) throw unauthorized('invalid_credentials', 'the Basic credentials are not valid', challenge);
+          if (!(userOk && passwordOk))
+            throw unauthorized('invalid_credentials', 'the Basic credentials are not valid', challenge);
           return;
         }
         case 'hmac': {
           const timestamp = header(credentials, TIMESTAMP_HEADER);
           const signature = header(credentials, SIGNATURE_HEADER);
           if (!timestamp || !signature) {
-            throw unauthorized('missing_credentials', `send ${TIMESTAMP_HEADER} (unix seconds) and ${SIGNATURE_HEADER} (sha256=<hex HMAC of "<timestamp>.<body>">)`);
+            throw unauthorized(
+              'missing_credentials',
+              `send ${TIMESTAMP_HEADER} (unix seconds) and ${SIGNATURE_HEADER} (sha256=<hex HMAC of "<timestamp>.<body>">)`,
+            );
           }
-          if (!/^\d{1,12}$/.test(timestamp.trim())) throw unauthorized('invalid_credentials', `${TIMESTAMP_HEADER} must be unix seconds`);
+          if (!/^\d{1,12}$/.test(timestamp.trim()))
+            throw unauthorized('invalid_credentials', `${TIMESTAMP_HEADER} must be unix seconds`);
           if (Math.abs(now() - Number(timestamp.trim()) * 1000) > REPLAY_WINDOW_MS) {
-            throw unauthorized('stale_signature', `${TIMESTAMP_HEADER} is more than 5 minutes from the intake's clock; sign each delivery when it is sent`);
+            throw unauthorized(
+              'stale_signature',
+              `${TIMESTAMP_HEADER} is more than 5 minutes from the intake's clock; sign each delivery when it is sent`,
+            );
           }
           return;
         }
@@ -146,12 +165,19 @@ export function createAuthenticator(auth: Record<IntakeSource, SourceAuth | unde
       const method = configured(source);
       if (method.method !== 'hmac') return undefined;
       const timestamp = header(credentials, TIMESTAMP_HEADER)!.trim();
-      const given = header(credentials, SIGNATURE_HEADER)!.trim().replace(/^sha256=/i, '').toLowerCase();
+      const given = header(credentials, SIGNATURE_HEADER)!
+        .trim()
+        .replace(/^sha256=/i, '')
+        .toLowerCase();
       const expected = createHmac('sha256', method.secret).update(`${timestamp}.`).update(rawBody).digest('hex');
-      if (!secretsEqual(given, expected)) throw unauthorized('invalid_credentials', `${SIGNATURE_HEADER} does not match the body`);
+      if (!secretsEqual(given, expected))
+        throw unauthorized('invalid_credentials', `${SIGNATURE_HEADER} does not match the body`);
       const claim = `${source}:${expected}`;
       if (!seen.claim(claim, now())) {
-        throw unauthorized('replayed_signature', 'this signed delivery was already accepted; sign a new delivery with a fresh timestamp');
+        throw unauthorized(
+          'replayed_signature',
+          'this signed delivery was already accepted; sign a new delivery with a fresh timestamp',
+        );
       }
       return claim;
     },

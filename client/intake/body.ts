@@ -6,7 +6,12 @@ import { IntakeHttpError } from './errors';
  */
 
 export const jsonMediaTypes = ['application/json', 'text/json', 'text/plain'];
-export const ndjsonMediaTypes = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'];
+export const ndjsonMediaTypes = [
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+];
 export const acceptedMediaTypes = [...jsonMediaTypes, ...ndjsonMediaTypes];
 
 const MAX_DEPTH = 64;
@@ -19,7 +24,8 @@ export function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -45,7 +51,8 @@ export function mediaTypeOf(contentType: string | undefined): string {
 /** Parses a body into its JSON documents: one for JSON, one per non-empty line for NDJSON. */
 export function parseDocuments(raw: Buffer, contentType: string | undefined): unknown[] {
   const text = raw.toString('utf8').replace(/^\uFEFF/, '');
-  if (text.trim() === '') throw new IntakeHttpError(400, 'empty_body', 'the request body is empty; send the alert as JSON');
+  if (text.trim() === '')
+    throw new IntakeHttpError(400, 'empty_body', 'the request body is empty; send the alert as JSON');
   if (nestingDepth(text) > MAX_DEPTH) {
     throw new IntakeHttpError(400, 'invalid_json', `the body is nested more than ${MAX_DEPTH} levels deep`);
   }

@@ -19,7 +19,9 @@ export const CORRELATION_MEMO = 'socCorrelation';
 
 export function correlationKeysOf(alert: Alert): string[] {
   const ids = [alert.entities.userObjectId, alert.entities.userPrincipalName].filter((id): id is string => Boolean(id));
-  return ids.map((id) => createHash('sha256').update(`${alert.ruleId}\n${id.toLowerCase()}`).digest('hex').slice(0, 32));
+  return ids.map((id) =>
+    createHash('sha256').update(`${alert.ruleId}\n${id.toLowerCase()}`).digest('hex').slice(0, 32),
+  );
 }
 
 /** Characters that cannot appear in a visibility query's quoted string without ambiguity. */
@@ -71,7 +73,8 @@ export class CaseCorrelator {
 
   private async visibilityLookup(alert: Alert, keys: string[], ownWorkflowId: string): Promise<string | undefined> {
     const { client, taskQueue, scanLimit = 200 } = this.options;
-    if (!this.visibilityWorks || keys.length === 0 || unquotable.test(alert.ruleId) || unquotable.test(taskQueue)) return undefined;
+    if (!this.visibilityWorks || keys.length === 0 || unquotable.test(alert.ruleId) || unquotable.test(taskQueue))
+      return undefined;
     const query = [
       `WorkflowType = 'triageWorkflow'`,
       `ExecutionStatus = 'Running'`,
@@ -82,7 +85,11 @@ export class CaseCorrelator {
     try {
       for await (const execution of client.workflow.list({ query, pageSize: 100 })) {
         const memoKeys = execution.memo?.[CORRELATION_MEMO];
-        if (execution.workflowId !== ownWorkflowId && Array.isArray(memoKeys) && memoKeys.some((k) => keys.includes(k as string))) {
+        if (
+          execution.workflowId !== ownWorkflowId &&
+          Array.isArray(memoKeys) &&
+          memoKeys.some((k) => keys.includes(k as string))
+        ) {
           return execution.workflowId;
         }
         if (++scanned >= scanLimit) break;

@@ -16,7 +16,10 @@ export function defenderPollWorkflowId(tenant = 'default'): string {
  * Starts the Defender XDR poll workflow, or returns the one already running (safe to call at every start-up). The
  * worker on `taskQueue` must register the activities from `activities/defender-feed.ts`.
  */
-export function startDefenderPolling(client: Client, options: DefenderPollingOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof defenderPollWorkflow>> {
+export function startDefenderPolling(
+  client: Client,
+  options: DefenderPollingOptions,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof defenderPollWorkflow>> {
   return client.workflow.start(defenderPollWorkflow, {
     workflowId: defenderPollWorkflowId(options.tenant),
     taskQueue: options.taskQueue,

@@ -46,14 +46,26 @@ export interface DeliveryOptions {
 
 type Normalized = { index: number; item: NormalizedAlert } | { index: number; rejected: AlertResult };
 
-function normalizeEach(adapter: SourceAdapter, items: unknown[], context: NormalizeContext, log: FastifyBaseLogger): Normalized[] {
+function normalizeEach(
+  adapter: SourceAdapter,
+  items: unknown[],
+  context: NormalizeContext,
+  log: FastifyBaseLogger,
+): Normalized[] {
   return items.map((raw, index) => {
     try {
       return { index, item: adapter.normalize(raw, context) };
     } catch (err) {
-      if (!(err instanceof z.ZodError)) log.error({ err, index }, 'normalizer failed on an alert; answering it as unreadable');
-      const problems = err instanceof z.ZodError ? problemsOf(err) : [{ path: '', message: 'could not be read as an alert of this source' }];
-      return { index, rejected: { index, outcome: 'rejected', error: 'invalid_alert', message: summarize(problems), problems } };
+      if (!(err instanceof z.ZodError))
+        log.error({ err, index }, 'normalizer failed on an alert; answering it as unreadable');
+      const problems =
+        err instanceof z.ZodError
+          ? problemsOf(err)
+          : [{ path: '', message: 'could not be read as an alert of this source' }];
+      return {
+        index,
+        rejected: { index, outcome: 'rejected', error: 'invalid_alert', message: summarize(problems), problems },
+      };
     }
   });
 }
@@ -67,13 +79,18 @@ export async function processDelivery(options: DeliveryOptions): Promise<Deliver
   try {
     split = adapter.split(documents);
   } catch (err) {
-    if (err instanceof z.ZodError) throw new IntakeHttpError(422, 'invalid_request', summarize(problemsOf(err)), problemsOf(err));
+    if (err instanceof z.ZodError)
+      throw new IntakeHttpError(422, 'invalid_request', summarize(problemsOf(err)), problemsOf(err));
     throw err;
   }
   const { items, envelope } = split;
   if (items.length === 0) throw new IntakeHttpError(422, 'invalid_request', 'the delivery holds no alerts');
   if (items.length > options.maxAlerts) {
-    throw new IntakeHttpError(413, 'too_many_alerts', `the delivery holds ${items.length} alerts; send at most ${options.maxAlerts} per request`);
+    throw new IntakeHttpError(
+      413,
+      'too_many_alerts',
+      `the delivery holds ${items.length} alerts; send at most ${options.maxAlerts} per request`,
+    );
   }
 
   const normalized = normalizeEach(adapter, items, { ...options.context, envelope }, log);
@@ -89,13 +106,26 @@ export async function processDelivery(options: DeliveryOptions): Promise<Deliver
       try {
         const { outcome, workflowId } = await dispatcher.dispatch(entry.item, receivedAt);
         metrics.alert(source, outcome);
-        log.info({ alertId: workflowId, source, sourceAlertId: alert.sourceAlertId, ruleId: alert.ruleId, kind: entry.item.kind, outcome }, `alert ${outcome}`);
+        log.info(
+          {
+            alertId: workflowId,
+            source,
+            sourceAlertId: alert.sourceAlertId,
+            ruleId: alert.ruleId,
+            kind: entry.item.kind,
+            outcome,
+          },
+          `alert ${outcome}`,
+        );
         return { ...base, outcome, workflowId };
       } catch (err) {
         const failure = temporalHttpError(err, retryAfterSeconds);
         if (!failure) throw err;
         metrics.reject(source, failure.code);
-        log.warn({ alertId: triageWorkflowId(alert), source, reason: failure.code, err }, 'alert not handed to Temporal');
+        log.warn(
+          { alertId: triageWorkflowId(alert), source, reason: failure.code, err },
+          'alert not handed to Temporal',
+        );
         return { ...base, outcome: 'failed', error: failure.code, message: failure.message };
       }
     }),
@@ -119,20 +149,40 @@ function answer(results: AlertResult[], retryAfterSeconds: number): DeliveryAnsw
     return {
       statusCode: unavailable ? 503 : 429,
       headers: { 'Retry-After': String(retryAfterSeconds) },
-      body: { status: unavailable ? 'unavailable' : 'overloaded', error: first.error, message: first.message, ...tally, results },
+      body: {
+        status: unavailable ? 'unavailable' : 'overloaded',
+        error: first.error,
+        message: first.message,
+        ...tally,
+        results,
+      },
     };
   }
   if (tally.rejected === results.length) {
     const problems = results.flatMap((r) =>
-      (r.problems ?? []).map((p) => ({ path: results.length > 1 ? `[${r.index}]${p.path ? `.${p.path}` : ''}` : p.path, message: p.message })),
+      (r.problems ?? []).map((p) => ({
+        path: results.length > 1 ? `[${r.index}]${p.path ? `.${p.path}` : ''}` : p.path,
+        message: p.message,
+      })),
     );
     return {
       statusCode: 422,
       headers: {},
-      body: { status: 'rejected', error: 'invalid_alert', message: summarize(problems), problems: problems.slice(0, 50), ...tally, results },
+      body: {
+        status: 'rejected',
+        error: 'invalid_alert',
+        message: summarize(problems),
+        problems: problems.slice(0, 50),
+        ...tally,
+        results,
+      },
     };
   }
   if (tally.rejected > 0) return { statusCode: 207, headers: {}, body: { status: 'partial', ...tally, results } };
   if (tally.accepted > 0) return { statusCode: 202, headers: {}, body: { status: 'accepted', ...tally, results } };
-  return { statusCode: 200, headers: {}, body: { status: tally.duplicates > 0 ? 'duplicate' : 'ignored', ...tally, results } };
+  return {
+    statusCode: 200,
+    headers: {},
+    body: { status: tally.duplicates > 0 ? 'duplicate' : 'ignored', ...tally, results },
+  };
 }

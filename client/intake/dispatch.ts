@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { triageWorkflowId, type Alert } from '../../common/alert';
+import type { RulePolicy } from '../../common/policy';
 import type { RuleCatalog } from '../../common/rules';
 import type { RelatedAlert } from '../../common/triage';
 import { recordRelatedAlert, submitAlert } from '../triage-client';
@@ -45,7 +46,10 @@ export class AlertDispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     this.limiter = new Limiter(options.maxInFlight, options.maxQueued);
-    this.correlator = options.correlate === false ? undefined : new CaseCorrelator({ client: options.client, taskQueue: options.taskQueue, warn: options.warn });
+    this.correlator =
+      options.correlate === false
+        ? undefined
+        : new CaseCorrelator({ client: options.client, taskQueue: options.taskQueue, warn: options.warn });
   }
 
   get load(): { inFlight: number; queued: number } {
@@ -63,28 +67,42 @@ export class AlertDispatcher {
       return { outcome: kind === 'update' ? 'updated' : 'closed', workflowId };
     }
     const policy = this.options.rules.policyFor(alert.ruleId);
-    const keys = correlationKeysOf(alert);
     const correlator = this.correlator;
-    if (!correlator || policy.mode !== 'confirm-with-user' || keys.length === 0) {
-      return kind === 'close' ? { outcome: 'ignored', workflowId } : this.start(alert, receivedAt);
+    const keys = correlator && policy.mode === 'confirm-with-user' ? correlationKeysOf(alert) : [];
+    if (!correlator || keys.length === 0) {
+      return kind === 'close' ? { outcome: 'ignored', workflowId } : this.start(alert, policy, receivedAt);
     }
     // One alert per rule and user at a time in this process, so the second of two simultaneous alerts sees the first.
     return this.perUser.run(keys[0]!, async () => {
       const open = await correlator.findOpenCase(alert, workflowId);
       if (open) {
-        if (await this.signal(open, alert, kind === 'create' ? 'related' : kind, receivedAt)) return { outcome: 'related', workflowId: open };
+        if (await this.signal(open, alert, kind === 'create' ? 'related' : kind, receivedAt))
+          return { outcome: 'related', workflowId: open };
         correlator.forget(open);
       }
       if (kind === 'close') return { outcome: 'ignored', workflowId };
-      const result = await this.start(alert, receivedAt, correlator.memo(alert));
+      const result = await this.start(alert, policy, receivedAt, correlator.memo(alert));
       if (result.outcome === 'started') correlator.remember(alert, result.workflowId);
       return result;
     });
   }
 
-  private async start(alert: Alert, receivedAt: Date, memo?: Record<string, unknown>): Promise<DispatchResult> {
-    const { client, taskQueue, rules, analysts } = this.options;
-    const { workflowId, outcome } = await submitAlert(client, { alert, policy: rules.policyFor(alert.ruleId), analysts, taskQueue, receivedAt, memo });
+  /** Starts the case under the policy the alert was routed by (resolved once: a promoted catalog may change). */
+  private async start(
+    alert: Alert,
+    policy: RulePolicy,
+    receivedAt: Date,
+    memo?: Record<string, unknown>,
+  ): Promise<DispatchResult> {
+    const { client, taskQueue, analysts } = this.options;
+    const { workflowId, outcome } = await submitAlert(client, {
+      alert,
+      policy,
+      analysts,
+      taskQueue,
+      receivedAt,
+      memo,
+    });
     return { workflowId, outcome };
   }
 

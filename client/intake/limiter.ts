@@ -25,7 +25,8 @@ export class Limiter {
 
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.active >= this.maxActive) {
-      if (this.waiting.length >= this.maxWaiting) throw new OverloadedError(`${this.waiting.length} alerts are already waiting for Temporal`);
+      if (this.waiting.length >= this.maxWaiting)
+        throw new OverloadedError(`${this.waiting.length} alerts are already waiting for Temporal`);
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.active++;

@@ -5,9 +5,15 @@
  * down, answers 503 until it is back, and /readyz says so.
  */
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, connectionOptions, loadIntakeConfig, loadTemporalConfig, loadTriageConfig } from '../../common/config';
-import { loadRuleCatalog } from '../../common/rules';
-import { createPromotionAwareCatalog } from '../fidelity';
+import {
+  ConfigError,
+  connectionOptions,
+  loadIntakeConfig,
+  loadTemporalConfig,
+  loadTriageConfig,
+} from '../../common/config';
+import { loadRuleCatalog, type RuleCatalog } from '../../common/rules';
+import { createPromotionAwareCatalog, type PromotionAwareCatalog } from '../fidelity';
 import { startIntake } from './start';
 
 export async function main(): Promise<void> {
@@ -18,15 +24,29 @@ export async function main(): Promise<void> {
   const address = temporal.address ?? `127.0.0.1:${temporal.devServerPort}`;
   const connection = await Connection.lazy(connectionOptions(temporal, address));
   const client = new Client({ connection, namespace: temporal.namespace });
-  // New alerts are triaged by the catalog with the fidelity loop's promotions applied (refreshed every 30 s).
-  const promoted = await createPromotionAwareCatalog(client, rules, { log: (line) => console.warn(line) });
-  const running = await startIntake({ client, taskQueue: temporal.taskQueue, rules: promoted, analysts: triage.analysts, config: intake });
-  running.app.log.info(`SIEM intake listening on ${running.url} (Temporal ${address}, namespace ${temporal.namespace}, task queue ${temporal.taskQueue})`);
+  // New alerts are triaged by the catalog with the fidelity loop's promotions applied (refreshed every 30 s). Reading
+  // them must not hold up listening while Temporal is down: until they arrive, the catalog's own modes apply.
+  let policies: Pick<RuleCatalog, 'policyFor'> = rules;
+  let promoted: PromotionAwareCatalog | undefined;
+  void createPromotionAwareCatalog(client, rules, { log: (line) => console.warn(line) }).then((catalog) => {
+    promoted = catalog;
+    policies = catalog;
+  });
+  const running = await startIntake({
+    client,
+    taskQueue: temporal.taskQueue,
+    rules: { policyFor: (ruleId) => policies.policyFor(ruleId) },
+    analysts: triage.analysts,
+    config: intake,
+  });
+  running.app.log.info(
+    `SIEM intake listening on ${running.url} (Temporal ${address}, namespace ${temporal.namespace}, task queue ${temporal.taskQueue})`,
+  );
 
   const stop = async (signal: string) => {
     running.app.log.info(`${signal}: finishing requests in flight`);
     await running.close();
-    promoted.stop();
+    promoted?.stop();
     await connection.close();
     process.exit(0);
   };

@@ -1,5 +1,10 @@
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import { intakeSources, type IntakeConfig, type IntakeSource } from '../../common/config/intake';
 import type { RuleCatalog } from '../../common/rules';
 import { createAuthenticator } from './auth';
@@ -38,7 +43,12 @@ const serializers = {
     remoteAddress: request.ip ?? request.socket?.remoteAddress,
   }),
 };
-const redact = ['req.headers.authorization', 'req.headers["x-soc-signature"]', 'req.headers["x-soc-token"]', 'headers.authorization'];
+const redact = [
+  'req.headers.authorization',
+  'req.headers["x-soc-signature"]',
+  'req.headers["x-soc-token"]',
+  'headers.authorization',
+];
 
 function loggerOptions(logger: IntakeServerOptions['logger']): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
   if (logger === false) return { logger: false };
@@ -46,20 +56,50 @@ function loggerOptions(logger: IntakeServerOptions['logger']): Pick<FastifyServe
     return { loggerInstance: logger as FastifyBaseLogger };
   }
   const options = typeof logger === 'object' ? logger : {};
-  return { logger: { level: 'info', ...options, serializers: { ...serializers, ...(options as { serializers?: object }).serializers }, redact } };
+  return {
+    logger: {
+      level: 'info',
+      ...options,
+      serializers: { ...serializers, ...(options as { serializers?: object }).serializers },
+      redact,
+    },
+  };
 }
 
-function errorBody(error: FastifyError, bodyLimit: number): { status: number; body: ErrorBody; headers: Record<string, string> } {
+function errorBody(
+  error: FastifyError,
+  bodyLimit: number,
+): { status: number; body: ErrorBody; headers: Record<string, string> } {
   if (error instanceof IntakeHttpError) return { status: error.statusCode, body: error.body(), headers: error.headers };
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, body: { error: 'payload_too_large', message: `the body is larger than the limit of ${bodyLimit} bytes; split the delivery` }, headers: {} };
+      return {
+        status: 413,
+        body: {
+          error: 'payload_too_large',
+          message: `the body is larger than the limit of ${bodyLimit} bytes; split the delivery`,
+        },
+        headers: {},
+      };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, body: { error: 'unsupported_media_type', message: 'send application/json or application/x-ndjson' }, headers: {} };
+      return {
+        status: 415,
+        body: { error: 'unsupported_media_type', message: 'send application/json or application/x-ndjson' },
+        headers: {},
+      };
   }
   const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) return { status: status === 413 || status === 415 ? status : 400, body: { error: 'invalid_request', message: error.message }, headers: {} };
-  return { status: 500, body: { error: 'internal_error', message: 'the intake failed on this request; it was logged' }, headers: {} };
+  if (status >= 400 && status < 500)
+    return {
+      status: status === 413 || status === 415 ? status : 400,
+      body: { error: 'invalid_request', message: error.message },
+      headers: {},
+    };
+  return {
+    status: 500,
+    body: { error: 'internal_error', message: 'the intake failed on this request; it was logged' },
+    headers: {},
+  };
 }
 
 /**
@@ -97,14 +137,21 @@ export function buildIntakeServer(options: IntakeServerOptions): IntakeServer {
     if (status >= 500) request.log.error({ err: error }, 'intake failure');
     else {
       request.log.info({ source, reason: body.error, message: body.message }, 'request rejected');
-      if (request.routeOptions.url === '/v1/alerts/:source' && body.error !== 'not_found' && body.error !== 'internal_error') {
+      if (
+        request.routeOptions.url === '/v1/alerts/:source' &&
+        body.error !== 'not_found' &&
+        body.error !== 'internal_error'
+      ) {
         metrics.reject(source, body.error);
       }
     }
     return reply.code(status).headers(headers).send(body);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'not_found', message: `${request.method} ${redactUrl(request.url).split('?')[0]} does not exist; see /openapi.json` }),
+    reply.code(404).send({
+      error: 'not_found',
+      message: `${request.method} ${redactUrl(request.url).split('?')[0]} does not exist; see /openapi.json`,
+    }),
   );
 
   app.register(alertRoutes, { config, auth: createAuthenticator(config.auth), dispatcher, metrics });

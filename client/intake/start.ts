@@ -39,7 +39,10 @@ export function withDemoToken(config: IntakeConfig, demo: boolean): { config: In
   if (!demo || Object.values(config.auth).some(Boolean)) return { config };
   const demoToken = randomBytes(18).toString('base64url');
   const auth = Object.fromEntries(
-    intakeSources.map((source) => [source, source === 'splunk' ? { method: 'url-token', token: demoToken } : { method: 'bearer', token: demoToken }]),
+    intakeSources.map((source) => [
+      source,
+      source === 'splunk' ? { method: 'url-token', token: demoToken } : { method: 'bearer', token: demoToken },
+    ]),
   ) as IntakeConfig['auth'];
   return { config: { ...config, auth }, demoToken };
 }
@@ -71,5 +74,10 @@ export function sampleCurl(url: string, config: IntakeConfig, demoToken?: string
           ? ['  -u "$SOC_INTAKE_GENERIC_BASIC_USER:$SOC_INTAKE_GENERIC_BASIC_PASSWORD"']
           : [];
   const query = auth?.method === 'url-token' ? `?token=${demoToken ?? '$SOC_INTAKE_GENERIC_TOKEN'}` : '';
-  return [`curl -sS -X POST "${url}/v1/alerts/generic${query}"`, `  -H 'Content-Type: application/json'`, ...headers, `  -d '${JSON.stringify(alert)}'`].join(' \\\n');
+  return [
+    `curl -sS -X POST "${url}/v1/alerts/generic${query}"`,
+    `  -H 'Content-Type: application/json'`,
+    ...headers,
+    `  -d '${JSON.stringify(alert)}'`,
+  ].join(' \\\n');
 }

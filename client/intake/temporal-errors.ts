@@ -19,7 +19,8 @@ export function grpcCodeOf(err: unknown): number | undefined {
   return undefined;
 }
 
-export const isUnavailableCode = (code: number | undefined) => code === grpc.UNAVAILABLE || code === grpc.DEADLINE_EXCEEDED || code === grpc.CANCELLED;
+export const isUnavailableCode = (code: number | undefined) =>
+  code === grpc.UNAVAILABLE || code === grpc.DEADLINE_EXCEEDED || code === grpc.CANCELLED;
 
 function isTemporalFailure(err: unknown): boolean {
   return (
@@ -33,15 +34,33 @@ function isTemporalFailure(err: unknown): boolean {
 export function temporalHttpError(err: unknown, retryAfterSeconds: number): IntakeHttpError | undefined {
   const headers = { 'Retry-After': String(retryAfterSeconds) };
   if (err instanceof OverloadedError) {
-    return new IntakeHttpError(429, 'intake_overloaded', `the intake is at capacity (${err.message}); retry later`, undefined, headers);
+    return new IntakeHttpError(
+      429,
+      'intake_overloaded',
+      `the intake is at capacity (${err.message}); retry later`,
+      undefined,
+      headers,
+    );
   }
   if (!isTemporalFailure(err)) return undefined;
   const code = grpcCodeOf(err);
   if (code === grpc.RESOURCE_EXHAUSTED) {
-    return new IntakeHttpError(429, 'temporal_overloaded', 'Temporal is overloaded (rate limited); retry later', undefined, headers);
+    return new IntakeHttpError(
+      429,
+      'temporal_overloaded',
+      'Temporal is overloaded (rate limited); retry later',
+      undefined,
+      headers,
+    );
   }
   const why = isUnavailableCode(code)
-      ? 'Temporal is unreachable or did not answer in time'
-      : `Temporal refused the request (${(err as Error).message?.split('\n')[0] ?? 'unknown error'})`;
-  return new IntakeHttpError(503, 'temporal_unavailable', `${why}; nothing was acknowledged, retry later`, undefined, headers);
+    ? 'Temporal is unreachable or did not answer in time'
+    : `Temporal refused the request (${(err as Error).message?.split('\n')[0] ?? 'unknown error'})`;
+  return new IntakeHttpError(
+    503,
+    'temporal_unavailable',
+    `${why}; nothing was acknowledged, retry later`,
+    undefined,
+    headers,
+  );
 }

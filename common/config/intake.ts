@@ -11,7 +11,7 @@ import { ConfigError, parseVar, type Env } from './env';
  * | SOC_INTAKE_BODY_LIMIT_BYTES | 1048576 | largest request body; larger ones get 413 |
  * | SOC_INTAKE_MAX_ALERTS_PER_DELIVERY | 100 | alerts one request may carry (Kibana sends up to 100) |
  * | SOC_INTAKE_UPN_SUFFIX | — | domain added to bare account names (`jdoe`, `CORP\jdoe` → `jdoe@<suffix>`) |
- * | SOC_INTAKE_TEMPORAL_TIMEOUT_MS | 10000 | deadline of each call to Temporal; past it the sender gets 503 |
+ * | SOC_INTAKE_TEMPORAL_TIMEOUT_MS | 5000 | deadline for handing one alert to Temporal; past it the sender gets 503 |
  * | SOC_INTAKE_MAX_IN_FLIGHT | 64 | alerts handed to Temporal at the same time |
  * | SOC_INTAKE_MAX_QUEUED | 5000 | alerts waiting for a slot; beyond it the sender gets 429 |
  * | SOC_INTAKE_RETRY_AFTER_SECONDS | 5 | `Retry-After` on 429 and 503 |
@@ -64,7 +64,11 @@ export interface IntakeConfig {
 const MIN_SECRET = 16;
 const secret = z.string().min(MIN_SECRET, `must be at least ${MIN_SECRET} characters`);
 const int = (min: number, max: number) =>
-  z.coerce.number().int(`must be a whole number between ${min} and ${max}`).min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`);
+  z.coerce
+    .number()
+    .int(`must be a whole number between ${min} and ${max}`)
+    .min(min, `must be between ${min} and ${max}`)
+    .max(max, `must be between ${min} and ${max}`);
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name such as X-SOC-Token');
 const domain = z
   .string()
@@ -75,15 +79,30 @@ function sourceAuth(env: Env, source: IntakeSource): SourceAuth | undefined {
   const prefix = `SOC_INTAKE_${source.toUpperCase()}`;
   const token = parseVar(env, `${prefix}_TOKEN`, secret);
   const hmacSecret = parseVar(env, `${prefix}_HMAC_SECRET`, secret);
-  const username = parseVar(env, `${prefix}_BASIC_USER`, z.string().min(1).max(200).regex(/^[^:]+$/, 'must not contain ":"'));
+  const username = parseVar(
+    env,
+    `${prefix}_BASIC_USER`,
+    z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[^:]+$/, 'must not contain ":"'),
+  );
   const password = parseVar(env, `${prefix}_BASIC_PASSWORD`, secret);
   const header = parseVar(env, `${prefix}_TOKEN_HEADER`, headerName, 'X-SOC-Token')!;
-  let method = parseVar(env, `${prefix}_AUTH`, z.enum(authMethods, { error: `must be one of ${authMethods.join(', ')}` }));
+  let method = parseVar(
+    env,
+    `${prefix}_AUTH`,
+    z.enum(authMethods, { error: `must be one of ${authMethods.join(', ')}` }),
+  );
 
   if (!method) {
     const configured = [token && 'token', hmacSecret && 'hmac', (username || password) && 'basic'].filter(Boolean);
     if (configured.length > 1) {
-      throw new ConfigError(`${prefix}_AUTH`, `must choose one method: ${configured.join(', ')} credentials are all set`);
+      throw new ConfigError(
+        `${prefix}_AUTH`,
+        `must choose one method: ${configured.join(', ')} credentials are all set`,
+      );
     }
     if (token) method = source === 'splunk' ? 'url-token' : 'bearer';
     else if (hmacSecret) method = 'hmac';
@@ -107,21 +126,32 @@ function sourceAuth(env: Env, source: IntakeSource): SourceAuth | undefined {
     case 'hmac':
       return { method, secret: needed(hmacSecret, `${prefix}_HMAC_SECRET`) };
     case 'basic':
-      return { method, username: needed(username, `${prefix}_BASIC_USER`), password: needed(password, `${prefix}_BASIC_PASSWORD`) };
+      return {
+        method,
+        username: needed(username, `${prefix}_BASIC_USER`),
+        password: needed(password, `${prefix}_BASIC_PASSWORD`),
+      };
     case 'none':
       return { method };
   }
 }
 
 export function loadIntakeConfig(env: Env = process.env): IntakeConfig {
-  const auth = Object.fromEntries(intakeSources.map((source) => [source, sourceAuth(env, source)])) as IntakeConfig['auth'];
+  const auth = Object.fromEntries(
+    intakeSources.map((source) => [source, sourceAuth(env, source)]),
+  ) as IntakeConfig['auth'];
   return {
-    host: parseVar(env, 'SOC_INTAKE_HOST', z.string().regex(/^[A-Za-z0-9.:-]{1,255}$/, 'must be a host name or IP address'), '127.0.0.1')!,
+    host: parseVar(
+      env,
+      'SOC_INTAKE_HOST',
+      z.string().regex(/^[A-Za-z0-9.:-]{1,255}$/, 'must be a host name or IP address'),
+      '127.0.0.1',
+    )!,
     port: parseVar(env, 'SOC_INTAKE_PORT', int(0, 65535), 8088)!,
     bodyLimitBytes: parseVar(env, 'SOC_INTAKE_BODY_LIMIT_BYTES', int(1024, 64 * 1024 * 1024), 1024 * 1024)!,
     maxAlertsPerDelivery: parseVar(env, 'SOC_INTAKE_MAX_ALERTS_PER_DELIVERY', int(1, 1000), 100)!,
     upnSuffix: parseVar(env, 'SOC_INTAKE_UPN_SUFFIX', domain),
-    temporalTimeoutMs: parseVar(env, 'SOC_INTAKE_TEMPORAL_TIMEOUT_MS', int(100, 120_000), 10_000)!,
+    temporalTimeoutMs: parseVar(env, 'SOC_INTAKE_TEMPORAL_TIMEOUT_MS', int(100, 120_000), 5_000)!,
     maxInFlight: parseVar(env, 'SOC_INTAKE_MAX_IN_FLIGHT', int(1, 4096), 64)!,
     maxQueued: parseVar(env, 'SOC_INTAKE_MAX_QUEUED', int(0, 1_000_000), 5_000)!,
     retryAfterSeconds: parseVar(env, 'SOC_INTAKE_RETRY_AFTER_SECONDS', int(1, 3600), 5)!,
@@ -131,7 +161,9 @@ export function loadIntakeConfig(env: Env = process.env): IntakeConfig {
 }
 
 /** Defaults for tests and embedding: every limit at its default, no source enabled unless `auth` says so. */
-export function intakeConfig(overrides: Partial<Omit<IntakeConfig, 'auth'>> & { auth?: Partial<IntakeConfig['auth']> } = {}): IntakeConfig {
+export function intakeConfig(
+  overrides: Partial<Omit<IntakeConfig, 'auth'>> & { auth?: Partial<IntakeConfig['auth']> } = {},
+): IntakeConfig {
   const defaults = loadIntakeConfig({});
   return { ...defaults, ...overrides, auth: { ...defaults.auth, ...overrides.auth } };
 }

@@ -31,15 +31,26 @@ type AlertRequest = FastifyRequest<{ Params: { source: string }; Querystring: Re
 function sourceOf(request: AlertRequest): IntakeSource {
   const source = request.params.source?.toLowerCase();
   if (!(intakeSources as readonly string[]).includes(source)) {
-    throw new IntakeHttpError(404, 'unknown_source', `unknown source "${String(request.params.source).slice(0, 40)}"; use one of ${intakeSources.join(', ')}`);
+    throw new IntakeHttpError(
+      404,
+      'unknown_source',
+      `unknown source "${String(request.params.source).slice(0, 40)}"; use one of ${intakeSources.join(', ')}`,
+    );
   }
   return source as IntakeSource;
 }
 
-export async function alertRoutes(app: FastifyInstance, { config, auth, dispatcher, metrics }: AlertRouteOptions): Promise<void> {
+export async function alertRoutes(
+  app: FastifyInstance,
+  { config, auth, dispatcher, metrics }: AlertRouteOptions,
+): Promise<void> {
   // Bodies are kept as bytes: the HMAC is computed over exactly what was sent.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(acceptedMediaTypes, { parseAs: 'buffer', bodyLimit: config.bodyLimitBytes }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(
+    acceptedMediaTypes,
+    { parseAs: 'buffer', bodyLimit: config.bodyLimitBytes },
+    (_request, body, done) => done(null, body),
+  );
   app.addContentTypeParser('*', (request, _payload, done) =>
     done(
       new IntakeHttpError(
@@ -59,13 +70,18 @@ export async function alertRoutes(app: FastifyInstance, { config, auth, dispatch
     handler: async (request, reply) => {
       const source = sourceOf(request);
       const raw = request.body as Buffer | undefined;
-      if (!raw || raw.length === 0) throw new IntakeHttpError(400, 'empty_body', 'the request body is empty; send the alert as JSON');
+      if (!raw || raw.length === 0)
+        throw new IntakeHttpError(400, 'empty_body', 'the request body is empty; send the alert as JSON');
       const claim = auth.withBody(source, { headers: request.headers, query: request.query }, raw);
       let acknowledged = false;
       try {
         const query = querySchema.safeParse(request.query);
         if (!query.success) {
-          throw new IntakeHttpError(400, 'invalid_request', `query parameter ${query.error.issues[0]?.path.join('.')} ${query.error.issues[0]?.message}`);
+          throw new IntakeHttpError(
+            400,
+            'invalid_request',
+            `query parameter ${query.error.issues[0]?.path.join('.')} ${query.error.issues[0]?.message}`,
+          );
         }
         const answer = await processDelivery({
           adapter: pushSources[source],
@@ -89,7 +105,11 @@ export async function alertRoutes(app: FastifyInstance, { config, auth, dispatch
   app.addHook('onResponse', async (request, reply) => {
     const source = (request.params as { source?: string } | undefined)?.source;
     if (request.routeOptions.url === '/v1/alerts/:source') {
-      metrics.observe(intakeSources.includes(source as IntakeSource) ? source! : 'unknown', reply.statusCode, reply.elapsedTime / 1000);
+      metrics.observe(
+        intakeSources.includes(source as IntakeSource) ? source! : 'unknown',
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
     }
   });
 }

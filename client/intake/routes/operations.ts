@@ -23,14 +23,21 @@ export async function operationRoutes(app: FastifyInstance, options: OperationRo
   app.get('/readyz', async (request, reply) => {
     try {
       // The namespace, not only the frontend: a missing namespace would fail every start.
-      await client.withDeadline(Date.now() + readinessTimeoutMs, () => client.workflowService.describeNamespace({ namespace: client.options.namespace }));
+      await client.withDeadline(Date.now() + readinessTimeoutMs, () =>
+        client.workflowService.describeNamespace({ namespace: client.options.namespace }),
+      );
       return { status: 'ready', temporal: 'reachable', ...dispatcher.load };
     } catch (err) {
       request.log.warn({ err }, 'readiness check: Temporal did not answer');
       return reply
         .code(503)
         .header('Retry-After', String(retryAfterSeconds))
-        .send({ status: 'unavailable', temporal: 'unreachable', message: 'Temporal did not answer; alerts would get 503', ...dispatcher.load });
+        .send({
+          status: 'unavailable',
+          temporal: 'unreachable',
+          message: 'Temporal did not answer; alerts would get 503',
+          ...dispatcher.load,
+        });
     }
   });
 

@@ -33,7 +33,10 @@ export interface SourceAdapter {
 }
 
 /** Splits the usual envelopes: a single object, an array, or an object holding an array under `key`. */
-export function splitArrayEnvelope(documents: unknown[], key: string): { items: unknown[]; envelope?: Record<string, unknown> } {
+export function splitArrayEnvelope(
+  documents: unknown[],
+  key: string,
+): { items: unknown[]; envelope?: Record<string, unknown> } {
   if (documents.length !== 1) return { items: documents };
   const [document] = documents;
   if (Array.isArray(document)) return { items: document };
@@ -48,7 +51,11 @@ export function splitArrayEnvelope(documents: unknown[], key: string): { items: 
  * Validates the assembled alert against the model inside a zod transform, so a value the model refuses is reported
  * with the source field it came from (`from`) instead of failing later.
  */
-export function finishAlert(input: AlertInput, ctx: z.RefinementCtx, from: Partial<Record<keyof AlertInput, string>>): Alert {
+export function finishAlert(
+  input: AlertInput,
+  ctx: z.RefinementCtx,
+  from: Partial<Record<keyof AlertInput, string>>,
+): Alert {
   const parsed = alertSchema.safeParse(input);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {

@@ -22,14 +22,24 @@ import {
 const evidenceSchema = z.object({
   '@odata.type': optionalText,
   roles: z.array(z.string()).nullish(),
-  userAccount: z.object({ accountName: optionalText, domainName: optionalText, userPrincipalName: optionalText, azureAdUserId: optionalText }).nullish(),
+  userAccount: z
+    .object({
+      accountName: optionalText,
+      domainName: optionalText,
+      userPrincipalName: optionalText,
+      azureAdUserId: optionalText,
+    })
+    .nullish(),
   deviceDnsName: optionalText,
   hostName: optionalText,
   ipAddress: optionalText,
 });
 
 const graphAlertSchema = z.object({
-  id: z.string({ error: requiredAs('a string') }).trim().min(1, 'must not be empty'),
+  id: z
+    .string({ error: requiredAs('a string') })
+    .trim()
+    .min(1, 'must not be empty'),
   tenantId: optionalText,
   status: optionalText,
   severity: optionalText,
@@ -44,17 +54,21 @@ const graphAlertSchema = z.object({
 type GraphAlert = z.output<typeof graphAlertSchema>;
 type Evidence = z.output<typeof evidenceSchema>;
 
-const ofType = (evidence: Evidence[], type: string) => evidence.filter((e) => e['@odata.type']?.toLowerCase().endsWith(`.${type.toLowerCase()}`));
+const ofType = (evidence: Evidence[], type: string) =>
+  evidence.filter((e) => e['@odata.type']?.toLowerCase().endsWith(`.${type.toLowerCase()}`));
 
 function normalizeDefender(alert: GraphAlert, ctx: z.RefinementCtx, context: NormalizeContext) {
   const evidence = alert.evidence ?? [];
   const ruleId = alert.detectorId ?? alert.title;
   if (!ruleId) ctx.addIssue({ code: 'custom', path: ['detectorId'], message: 'is required (or title)' });
   const detectedAt = fromIsoTime(alert.createdDateTime) ?? fromIsoTime(alert.firstActivityDateTime);
-  if (!detectedAt) ctx.addIssue({ code: 'custom', path: ['createdDateTime'], message: 'is required as an ISO 8601 time' });
+  if (!detectedAt)
+    ctx.addIssue({ code: 'custom', path: ['createdDateTime'], message: 'is required as an ISO 8601 time' });
   const account = ofType(evidence, 'userEvidence')[0]?.userAccount ?? undefined;
   const device = ofType(evidence, 'deviceEvidence')[0];
-  const ips = ofType(evidence, 'ipEvidence').sort((a, b) => Number(b.roles?.includes('attacker') ?? false) - Number(a.roles?.includes('attacker') ?? false));
+  const ips = ofType(evidence, 'ipEvidence').sort(
+    (a, b) => Number(b.roles?.includes('attacker') ?? false) - Number(a.roles?.includes('attacker') ?? false),
+  );
   return finishAlert(
     {
       source: 'defender',
@@ -86,10 +100,15 @@ export const defender: SourceAdapter = {
   source: 'defender',
   split: (documents) => {
     const [document] = documents;
-    const value = documents.length === 1 && document && typeof document === 'object' ? (document as { value?: unknown }).value : undefined;
+    const value =
+      documents.length === 1 && document && typeof document === 'object'
+        ? (document as { value?: unknown }).value
+        : undefined;
     return { items: Array.isArray(value) ? value : documents.flatMap((d) => (Array.isArray(d) ? d : [d])) };
   },
   normalize(item, context) {
-    return graphAlertSchema.transform((alert, ctx) => ({ kind: kindOf(alert), alert: normalizeDefender(alert, ctx, context) })).parse(item);
+    return graphAlertSchema
+      .transform((alert, ctx) => ({ kind: kindOf(alert), alert: normalizeDefender(alert, ctx, context) }))
+      .parse(item);
   },
 };

@@ -30,7 +30,10 @@ const elasticAlertSchema = z.object({
   '@timestamp': optionalText,
   kibana: z.object({
     alert: z.object({
-      uuid: z.string({ error: requiredAs('a string') }).trim().min(1, 'must not be empty'),
+      uuid: z
+        .string({ error: requiredAs('a string') })
+        .trim()
+        .min(1, 'must not be empty'),
       rule: z.object({
         rule_id: optionalText,
         uuid: optionalText,
@@ -58,21 +61,36 @@ function normalizeElastic(raw: ElasticAlert, ctx: z.RefinementCtx, context: Norm
   const alert = raw.kibana.alert;
   const rule = alert.rule;
   const ruleId = rule.rule_id ?? rule.uuid ?? rule.name;
-  if (!ruleId) ctx.addIssue({ code: 'custom', path: ['kibana', 'alert', 'rule', 'rule_id'], message: 'is required (or kibana.alert.rule.uuid / .name)' });
+  if (!ruleId)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['kibana', 'alert', 'rule', 'rule_id'],
+      message: 'is required (or kibana.alert.rule.uuid / .name)',
+    });
   const detectedAt = fromIsoTime(alert.original_time) ?? fromIsoTime(alert.start) ?? fromIsoTime(raw['@timestamp']);
   if (!detectedAt) {
-    ctx.addIssue({ code: 'custom', path: ['kibana', 'alert', 'original_time'], message: 'is required as an ISO 8601 time (or kibana.alert.start / @timestamp)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['kibana', 'alert', 'original_time'],
+      message: 'is required as an ISO 8601 time (or kibana.alert.start / @timestamp)',
+    });
   }
   const userName = raw.user?.email ?? raw.user?.name;
   return finishAlert(
     {
       source: 'elastic',
-      sourceInstance: instanceOf(context, hostOfUrl(alert.url), hostOfUrl(optionalText.safeParse(context.envelope?.kibana_base_url).data)),
+      sourceInstance: instanceOf(
+        context,
+        hostOfUrl(alert.url),
+        hostOfUrl(optionalText.safeParse(context.envelope?.kibana_base_url).data),
+      ),
       sourceAlertId: alertIdOf(alert.uuid),
       ruleId: clip(ruleId, 256) ?? 'unknown',
       ruleName: clip(rule.name ?? ruleId, 256) ?? 'unknown',
       severity:
-        severityFromWord(alert.severity ?? rule.severity) ?? severityFromRiskScore(alert.risk_score ?? rule.risk_score) ?? defaultSeverity,
+        severityFromWord(alert.severity ?? rule.severity) ??
+        severityFromRiskScore(alert.risk_score ?? rule.risk_score) ??
+        defaultSeverity,
       detectedAt: detectedAt ?? new Date(0).toISOString(),
       title: clip(rule.name ?? ruleId, 500) ?? 'Elastic Security alert',
       description: clip(alert.reason ?? rule.description, 4000) ?? '',
@@ -84,7 +102,12 @@ function normalizeElastic(raw: ElasticAlert, ctx: z.RefinementCtx, context: Norm
       }),
     },
     ctx,
-    { sourceAlertId: 'kibana.alert.uuid', ruleId: 'kibana.alert.rule.rule_id', ruleName: 'kibana.alert.rule.name', title: 'kibana.alert.rule.name' },
+    {
+      sourceAlertId: 'kibana.alert.uuid',
+      ruleId: 'kibana.alert.rule.rule_id',
+      ruleName: 'kibana.alert.rule.name',
+      title: 'kibana.alert.rule.name',
+    },
   );
 }
 

@@ -101,7 +101,11 @@ export const isGuid = (value: string | undefined): value is string => Boolean(va
  * An account as the SIEM names it → a user principal name. `jdoe@example.com` is kept; `CORP\jdoe` and `jdoe` get
  * the SIEM's own UPN suffix or else the configured one, or are kept as they are when none is configured (the analyst still sees who it was).
  */
-export function userPrincipalNameOf(account: string | undefined, upnSuffix: string | undefined, ownSuffix?: string): string | undefined {
+export function userPrincipalNameOf(
+  account: string | undefined,
+  upnSuffix: string | undefined,
+  ownSuffix?: string,
+): string | undefined {
   const value = account?.trim();
   if (!value) return undefined;
   if (value.includes('@')) return value;
@@ -143,7 +147,9 @@ export function entitiesOf(candidates: {
 
 /** The first of `values` that is a valid IP address. */
 export function firstIp(...values: (string | undefined)[]): string | undefined {
-  return values.find((value) => value !== undefined && alertEntitiesSchema.shape.sourceIp.safeParse(value).success && value !== '');
+  return values.find(
+    (value) => value !== undefined && alertEntitiesSchema.shape.sourceIp.safeParse(value).success && value !== '',
+  );
 }
 
 /** The host part of a URL, for a sending instance named by its links (`https://splunk.example.com:8000/…`). */

@@ -9,7 +9,10 @@ import { splitArrayEnvelope, type SourceAdapter } from './adapter';
  */
 
 const genericSchema = z.preprocess(
-  (value) => (value && typeof value === 'object' && !Array.isArray(value) && !('source' in value) ? { ...value, source: 'generic' } : value),
+  (value) =>
+    value && typeof value === 'object' && !Array.isArray(value) && !('source' in value)
+      ? { ...value, source: 'generic' }
+      : value,
   alertSchema.extend({ source: z.literal('generic', { error: 'must be "generic" on this route (or left out)' }) }),
 );
 

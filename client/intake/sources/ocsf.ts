@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { Severity } from '../../../common/alert';
-import { finishAlert, instanceOf, splitArrayEnvelope, type DeliveryKind, type NormalizeContext, type SourceAdapter } from './adapter';
+import {
+  finishAlert,
+  instanceOf,
+  splitArrayEnvelope,
+  type DeliveryKind,
+  type NormalizeContext,
+  type SourceAdapter,
+} from './adapter';
 import {
   alertIdOf,
   clip,
@@ -24,21 +31,35 @@ import {
 
 const DETECTION_FINDING = 2004;
 
-const user = z.object({ name: optionalText, email_addr: optionalText, uid: optionalText, domain: optionalText }).nullish();
+const user = z
+  .object({ name: optionalText, email_addr: optionalText, uid: optionalText, domain: optionalText })
+  .nullish();
 const endpoint = z.object({ ip: optionalText, hostname: optionalText }).nullish();
 
 const ocsfSchema = z.object({
-  class_uid: z.number({ error: requiredAs(`the number ${DETECTION_FINDING}`, `is required (${DETECTION_FINDING} for a Detection Finding)`) }).refine((uid) => uid === DETECTION_FINDING, {
-    message: `must be ${DETECTION_FINDING} (Detection Finding)`,
-  }),
+  class_uid: z
+    .number({
+      error: requiredAs(
+        `the number ${DETECTION_FINDING}`,
+        `is required (${DETECTION_FINDING} for a Detection Finding)`,
+      ),
+    })
+    .refine((uid) => uid === DETECTION_FINDING, {
+      message: `must be ${DETECTION_FINDING} (Detection Finding)`,
+    }),
   activity_id: z.number({ error: 'must be a number (1 Create, 2 Update, 3 Close)' }).int().optional(),
   severity_id: z.number({ error: 'must be a number from 0 to 6 or 99' }).int().optional(),
   severity: optionalText,
   time: z.number({ error: requiredAs('epoch milliseconds (a number)', 'is required, in epoch milliseconds') }),
   message: optionalText,
-  metadata: z.object({ tenant_uid: optionalText, product: z.object({ uid: optionalText, name: optionalText }).nullish() }).nullish(),
+  metadata: z
+    .object({ tenant_uid: optionalText, product: z.object({ uid: optionalText, name: optionalText }).nullish() })
+    .nullish(),
   finding_info: z.object({
-    uid: z.string({ error: requiredAs('a string', 'is required (the finding id)') }).trim().min(1, 'must not be empty'),
+    uid: z
+      .string({ error: requiredAs('a string', 'is required (the finding id)') })
+      .trim()
+      .min(1, 'must not be empty'),
     title: optionalText,
     desc: optionalText,
     analytic: z.object({ uid: optionalText, name: optionalText }).nullish(),
@@ -51,7 +72,14 @@ const ocsfSchema = z.object({
 
 type Finding = z.output<typeof ocsfSchema>;
 
-const severityById: Record<number, Severity> = { 1: 'informational', 2: 'low', 3: 'medium', 4: 'high', 5: 'critical', 6: 'critical' };
+const severityById: Record<number, Severity> = {
+  1: 'informational',
+  2: 'low',
+  3: 'medium',
+  4: 'high',
+  5: 'critical',
+  6: 'critical',
+};
 
 function kindOf(finding: Finding): DeliveryKind {
   if (finding.activity_id === 2) return 'update';
@@ -62,9 +90,15 @@ function kindOf(finding: Finding): DeliveryKind {
 function normalizeOcsf(finding: Finding, ctx: z.RefinementCtx, context: NormalizeContext) {
   const info = finding.finding_info;
   const detectedAt = fromEpochMillis(finding.time);
-  if (!detectedAt) ctx.addIssue({ code: 'custom', path: ['time'], message: 'must be epoch milliseconds between 1990 and 2200' });
+  if (!detectedAt)
+    ctx.addIssue({ code: 'custom', path: ['time'], message: 'must be epoch milliseconds between 1990 and 2200' });
   const ruleId = info.analytic?.uid ?? info.analytic?.name ?? info.title;
-  if (!ruleId) ctx.addIssue({ code: 'custom', path: ['finding_info', 'analytic', 'uid'], message: 'is required (or finding_info.analytic.name / finding_info.title)' });
+  if (!ruleId)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['finding_info', 'analytic', 'uid'],
+      message: 'is required (or finding_info.analytic.name / finding_info.title)',
+    });
   const evidences = (finding.evidences ?? []).filter((e) => e !== null && e !== undefined);
   const actor = finding.actor?.user ?? evidences.find((e) => e.user)?.user ?? undefined;
   const product = finding.metadata?.product;
@@ -96,6 +130,8 @@ export const ocsf: SourceAdapter = {
   source: 'ocsf',
   split: (documents) => splitArrayEnvelope(documents, 'findings'),
   normalize(item, context) {
-    return ocsfSchema.transform((finding, ctx) => ({ kind: kindOf(finding), alert: normalizeOcsf(finding, ctx, context) })).parse(item);
+    return ocsfSchema
+      .transform((finding, ctx) => ({ kind: kindOf(finding), alert: normalizeOcsf(finding, ctx, context) }))
+      .parse(item);
   },
 };

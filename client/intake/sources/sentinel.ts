@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { finishAlert, instanceOf, splitArrayEnvelope, type DeliveryKind, type NormalizeContext, type SourceAdapter } from './adapter';
+import {
+  finishAlert,
+  instanceOf,
+  splitArrayEnvelope,
+  type DeliveryKind,
+  type NormalizeContext,
+  type SourceAdapter,
+} from './adapter';
 import {
   alertIdOf,
   clip,
@@ -33,7 +40,10 @@ const sentinelSchema = z.object({
   workspaceId: optionalText,
   workspaceInfo: z.object({ WorkspaceName: optionalText }).nullish(),
   object: z.object({
-    name: z.string({ error: requiredAs('a string', 'is required (the incident id)') }).trim().min(1, 'must not be empty'),
+    name: z
+      .string({ error: requiredAs('a string', 'is required (the incident id)') })
+      .trim()
+      .min(1, 'must not be empty'),
     properties: z.object({
       title: optionalText,
       description: optionalText,
@@ -43,7 +53,13 @@ const sentinelSchema = z.object({
       firstActivityTimeUtc: optionalText,
       relatedAnalyticRuleIds: z.array(z.string()).nullish(),
       alerts: z
-        .array(z.object({ properties: z.object({ alertDisplayName: optionalText, alertType: optionalText, additionalData: record }).nullish() }))
+        .array(
+          z.object({
+            properties: z
+              .object({ alertDisplayName: optionalText, alertType: optionalText, additionalData: record })
+              .nullish(),
+          }),
+        )
         .nullish(),
       relatedEntities: z.array(z.object({ kind: optionalText, properties: record })).nullish(),
     }),
@@ -81,16 +97,30 @@ function normalizeSentinel(incident: Incident, ctx: z.RefinementCtx, context: No
   const props = incident.object.properties;
   const firstAlert = props.alerts?.[0]?.properties ?? undefined;
   const ruleId =
-    lastSegment(props.relatedAnalyticRuleIds?.[0]) ?? analyticRuleIdOf(firstAlert?.additionalData) ?? firstAlert?.alertType ?? props.title;
-  if (!ruleId) ctx.addIssue({ code: 'custom', path: ['object', 'properties', 'relatedAnalyticRuleIds'], message: 'is required (or a title)' });
+    lastSegment(props.relatedAnalyticRuleIds?.[0]) ??
+    analyticRuleIdOf(firstAlert?.additionalData) ??
+    firstAlert?.alertType ??
+    props.title;
+  if (!ruleId)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['object', 'properties', 'relatedAnalyticRuleIds'],
+      message: 'is required (or a title)',
+    });
   const detectedAt = fromIsoTime(props.createdTimeUtc) ?? fromIsoTime(props.firstActivityTimeUtc);
-  if (!detectedAt) ctx.addIssue({ code: 'custom', path: ['object', 'properties', 'createdTimeUtc'], message: 'is required as an ISO 8601 time' });
+  if (!detectedAt)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['object', 'properties', 'createdTimeUtc'],
+      message: 'is required as an ISO 8601 time',
+    });
 
   const entities = props.relatedEntities ?? [];
   const account = entity(entities, 'Account');
   const host = entity(entities, 'Host');
   const ips = entities.filter((e) => e.kind?.toLowerCase() === 'ip').map((e) => text(e.properties?.address));
-  const ruleName = firstAlert?.alertDisplayName ?? text(firstAlert?.additionalData?.['Analytic Rule Name']) ?? props.title ?? ruleId;
+  const ruleName =
+    firstAlert?.alertDisplayName ?? text(firstAlert?.additionalData?.['Analytic Rule Name']) ?? props.title ?? ruleId;
   return finishAlert(
     {
       source: 'sentinel',
@@ -110,7 +140,11 @@ function normalizeSentinel(incident: Incident, ctx: z.RefinementCtx, context: No
       }),
     },
     ctx,
-    { sourceAlertId: 'object.name', ruleId: 'object.properties.relatedAnalyticRuleIds', title: 'object.properties.title' },
+    {
+      sourceAlertId: 'object.name',
+      ruleId: 'object.properties.relatedAnalyticRuleIds',
+      title: 'object.properties.title',
+    },
   );
 }
 
@@ -118,7 +152,9 @@ export const sentinel: SourceAdapter = {
   source: 'sentinel',
   split: (documents) => splitArrayEnvelope(documents, 'incidents'),
   normalize(item, context) {
-    const parsed = sentinelSchema.transform((incident, ctx) => ({ kind: kindOf(incident), alert: normalizeSentinel(incident, ctx, context) })).parse(item);
+    const parsed = sentinelSchema
+      .transform((incident, ctx) => ({ kind: kindOf(incident), alert: normalizeSentinel(incident, ctx, context) }))
+      .parse(item);
     return parsed;
   },
 };

@@ -22,7 +22,13 @@ import {
  * - Core alerts have no row id: the identity is the `sid` plus a hash of the row.
  */
 
-const cell = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))]);
+const cell = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])),
+]);
 
 const splunkSchema = z.object({
   sid: z.string().trim().min(1, 'must not be empty').max(400),
@@ -47,13 +53,20 @@ function field(row: Row, ...names: string[]): string | undefined {
 
 /** Splunk's numeric alert severity (1 debug … 6 fatal) or a word. */
 function severityOf(value: string | undefined) {
-  if (value && /^[1-6]$/.test(value)) return (['informational', 'informational', 'low', 'medium', 'high', 'critical'] as const)[Number(value) - 1];
+  if (value && /^[1-6]$/.test(value))
+    return (['informational', 'informational', 'low', 'medium', 'high', 'critical'] as const)[Number(value) - 1];
   return severityFromWord(value);
 }
 
 /** Stable across redeliveries of the same row: keys sorted, values as sent. */
 function rowHash(row: Row): string {
-  return shortHash(JSON.stringify(Object.keys(row).sort().map((key) => [key, row[key]])));
+  return shortHash(
+    JSON.stringify(
+      Object.keys(row)
+        .sort()
+        .map((key) => [key, row[key]]),
+    ),
+  );
 }
 
 function normalizeSplunk(body: z.output<typeof splunkSchema>, ctx: z.RefinementCtx, context: NormalizeContext) {
@@ -64,15 +77,20 @@ function normalizeSplunk(body: z.output<typeof splunkSchema>, ctx: z.RefinementC
   const ruleId = notableId ? (searchName ?? field(row, 'rule_name', 'rule_title')) : searchName;
   const timeText = field(row, '_time');
   // Without _time, the scheduler's sid carries the trigger time (`…_at_<epoch>_…`).
-  const detectedAt = timeText !== undefined ? fromEpochSeconds(timeText) : fromEpochSeconds(/_at_(\d{9,11})_/.exec(body.sid)?.[1]);
+  const detectedAt =
+    timeText !== undefined ? fromEpochSeconds(timeText) : fromEpochSeconds(/_at_(\d{9,11})_/.exec(body.sid)?.[1]);
   if (!detectedAt) {
     ctx.addIssue({
       code: 'custom',
       path: ['result', '_time'],
-      message: timeText ? `"${timeText.slice(0, 40)}" is not epoch seconds` : 'is required (the sid carries no trigger time either)',
+      message: timeText
+        ? `"${timeText.slice(0, 40)}" is not epoch seconds`
+        : 'is required (the sid carries no trigger time either)',
     });
   }
-  const severityText = notableId ? field(row, 'urgency', 'severity') : field(row, 'urgency', 'severity', 'alert_severity');
+  const severityText = notableId
+    ? field(row, 'urgency', 'severity')
+    : field(row, 'urgency', 'severity', 'alert_severity');
   const title = notableId ? (field(row, 'rule_title', 'rule_name') ?? searchName) : searchName;
   return finishAlert(
     {
@@ -92,7 +110,12 @@ function normalizeSplunk(body: z.output<typeof splunkSchema>, ctx: z.RefinementC
       }),
     },
     ctx,
-    { sourceAlertId: notableId ? 'result.event_id' : 'sid', ruleId: 'search_name', ruleName: 'search_name', title: 'search_name' },
+    {
+      sourceAlertId: notableId ? 'result.event_id' : 'sid',
+      ruleId: 'search_name',
+      ruleName: 'search_name',
+      title: 'search_name',
+    },
   );
 }
 
