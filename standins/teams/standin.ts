@@ -295,6 +295,26 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
     }
   }
 
+  /** The checks every connector call meets first: the bot's token, then any fault injected for the operation. */
+  async function refuseConnectorCall(
+    request: import('fastify').FastifyRequest,
+    reply: import('fastify').FastifyReply,
+    operation: ConnectorOperationName,
+  ) {
+    if (!(await connectorCaller(request.headers.authorization)))
+      return fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
+    const fault = takeFault(operation);
+    if (fault)
+      return fail(
+        reply,
+        fault.status,
+        fault.code ?? 'ServiceError',
+        fault.message ?? 'injected fault',
+        fault.retryAfterSeconds,
+      );
+    return undefined;
+  }
+
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0]!;
     const operation: TeamsStandIn['requests'][number]['operation'] | undefined = path.endsWith('/oauth2/v2.0/token')
@@ -370,17 +390,8 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
   // ---- Bot Connector -------------------------------------------------------------------------------------------------
 
   app.post('/teams/v3/conversations', async (request, reply) => {
-    if (!(await connectorCaller(request.headers.authorization)))
-      return fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
-    const fault = takeFault('createConversation');
-    if (fault)
-      return fail(
-        reply,
-        fault.status,
-        fault.code ?? 'ServiceError',
-        fault.message ?? 'injected fault',
-        fault.retryAfterSeconds,
-      );
+    const refused = await refuseConnectorCall(request, reply, 'createConversation');
+    if (refused) return refused;
     const body = createConversationBody.safeParse(request.body);
     if (!body.success) return fail(reply, 400, 'BadSyntax', 'Incorrect conversation creation parameters');
     const tenant = body.data.channelData?.tenant.id ?? body.data.tenantId;
@@ -395,17 +406,8 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
   });
 
   app.post('/teams/v3/conversations/:conversationId/activities', async (request, reply) => {
-    if (!(await connectorCaller(request.headers.authorization)))
-      return fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
-    const fault = takeFault('sendActivity');
-    if (fault)
-      return fail(
-        reply,
-        fault.status,
-        fault.code ?? 'ServiceError',
-        fault.message ?? 'injected fault',
-        fault.retryAfterSeconds,
-      );
+    const refused = await refuseConnectorCall(request, reply, 'sendActivity');
+    if (refused) return refused;
     const { conversationId } = request.params as { conversationId: string };
     const conversation = conversations.get(conversationId);
     if (!conversation) return fail(reply, 404, 'ConversationNotFound', 'Conversation not found.');
@@ -431,17 +433,8 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
   });
 
   app.put('/teams/v3/conversations/:conversationId/activities/:activityId', async (request, reply) => {
-    if (!(await connectorCaller(request.headers.authorization)))
-      return fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
-    const fault = takeFault('updateActivity');
-    if (fault)
-      return fail(
-        reply,
-        fault.status,
-        fault.code ?? 'ServiceError',
-        fault.message ?? 'injected fault',
-        fault.retryAfterSeconds,
-      );
+    const refused = await refuseConnectorCall(request, reply, 'updateActivity');
+    if (refused) return refused;
     const { conversationId, activityId } = request.params as { conversationId: string; activityId: string };
     const base = conversationId.split(';')[0]!;
     const message = messages.find((m) => m.conversationId === base && m.activityId === activityId);
