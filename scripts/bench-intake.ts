@@ -18,15 +18,13 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseAlert, triageWorkflowId, type Alert } from '../common/alert';
 import { intakeConfig } from '../common/config/intake';
 import { defaultPolicy } from '../common/policy';
 import { staticCatalog } from '../common/rules';
-import { searchAttributeKeys } from '../common/search-attributes';
 import { startIntake } from '../client/intake/start';
 import { submitAlert } from '../client/triage-client';
-import { devServerMissingMessage, projectRoot, resolveDevServer } from './servers';
+import { projectRoot, startDevServer } from './servers';
 
 const N = Number(process.env.BENCH_ALERTS ?? 1500);
 /** Senders in flight. The intake's own limit to Temporal (SOC_INTAKE_MAX_IN_FLIGHT) stays at its default, 64. */
@@ -223,16 +221,8 @@ async function burst(url: string, client: Client, taskQueue: string) {
 }
 
 async function main(): Promise<void> {
-  const dev = resolveDevServer();
-  if (dev.type !== 'existing-path') throw new Error(devServerMissingMessage('no local temporal CLI'));
-  console.log(`Starting a Temporal dev server (${dev.path})…`);
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: dev.path },
-      searchAttributes: searchAttributeKeys,
-      extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
-    },
-  });
+  console.log('Starting a Temporal dev server…');
+  const env = await startDevServer();
   const taskQueue = `bench-intake-${randomUUID().slice(0, 8)}`;
   // Production-like logging (pino, info, one line per request and per alert) into a sink.
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });

@@ -13,7 +13,8 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestWorkflowEnvironment, type DevServerConfig } from '@temporalio/testing';
+import { searchAttributeKeys } from '../common/search-attributes';
 import { registerSearchAttributes } from '../workers/search-attributes';
 
 export const projectRoot = resolve(__dirname, '..');
@@ -238,6 +239,34 @@ export async function startTestServer(timeoutMs = 60_000): Promise<RunningTestSe
   } catch (err) {
     stop();
     throw new Error(`time-skipping test server did not start: ${(err as Error).message}\n${stderr}`);
+  }
+}
+
+/**
+ * Starts a Temporal dev server from the first source `resolveDevServer` finds, with the product's search attributes
+ * registered and update-with-start enabled. `server` adds the caller's settings (port, UI, SQLite file, namespace).
+ */
+export async function startDevServer(
+  server: Omit<DevServerConfig, 'type' | 'executable' | 'searchAttributes' | 'extraArgs'> = {},
+  log: Log = stderrLog,
+): Promise<TestWorkflowEnvironment> {
+  const dev = resolveDevServer(log);
+  try {
+    return await TestWorkflowEnvironment.createLocal({
+      server: {
+        ...server,
+        executable:
+          dev.type === 'existing-path'
+            ? { type: 'existing-path', path: dev.path }
+            : { type: 'cached-download', downloadDir: dev.downloadDir },
+        searchAttributes: searchAttributeKeys,
+        extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+      },
+    });
+  } catch (err) {
+    if (dev.type === 'cached-download') throw new MissingServerError(devServerMissingMessage(err));
+    const port = server.port ? ` on port ${server.port} (is another one running? set TEMPORAL_DEV_SERVER_PORT)` : '';
+    throw new Error(`the Temporal dev server ${dev.path} did not start${port}: ${(err as Error).message}`);
   }
 }
 

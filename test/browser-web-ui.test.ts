@@ -4,8 +4,7 @@ import { submitAlert } from '../client/triage-client';
 import type { PromotionLedgerView } from '../common/fidelity';
 import { parsePolicy } from '../common/policy';
 import { staticCatalog } from '../common/rules';
-import { searchAttributeKeys } from '../common/search-attributes';
-import { freePort, resolveDevServer } from '../scripts/servers';
+import { freePort, startDevServer } from '../scripts/servers';
 import { ANALYST, makeAlert } from './harness/alerts';
 import { waitForCase } from './harness/cases';
 import { frameShowing, openBrowser, type Browser } from './harness/chromium';
@@ -22,17 +21,8 @@ const taskQueue = uniqueTaskQueue('web-ui');
 
 beforeAll(async () => {
   quietRuntime();
-  const dev = resolveDevServer();
-  if (dev.type !== 'existing-path') throw new Error('the Web UI check needs the temporal CLI (see scripts/servers.ts)');
   const uiPort = await freePort();
-  env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: dev.path },
-      ui: true,
-      uiPort,
-      searchAttributes: searchAttributeKeys,
-    },
-  });
+  env = await startDevServer({ ui: true, uiPort });
   ui = `http://127.0.0.1:${uiPort}`;
   ({ worker } = await fidelityWorker({
     client: env.client,

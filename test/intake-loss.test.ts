@@ -6,8 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { signBody } from '../client/intake/auth';
 import { staticCatalog } from '../common/rules';
-import { searchAttributeKeys } from '../common/search-attributes';
-import { freePort, resolveDevServer } from '../scripts/servers';
+import { freePort, startDevServer } from '../scripts/servers';
 import { quietRuntime, uniqueTaskQueue } from './harness/temporal';
 import {
   deliver,
@@ -34,18 +33,8 @@ let client: Client;
 let intake: TestIntake;
 const taskQueue = uniqueTaskQueue('intake-loss');
 
-async function startServer(): Promise<TestWorkflowEnvironment> {
-  const dev = resolveDevServer();
-  if (dev.type !== 'existing-path')
-    throw new Error('the loss test needs a local temporal CLI (see scripts/servers.ts)');
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: dev.path },
-      port,
-      dbFilename: join(dir, 'temporal.db'),
-      searchAttributes: searchAttributeKeys,
-    },
-  });
+function startServer(): Promise<TestWorkflowEnvironment> {
+  return startDevServer({ port, dbFilename: join(dir, 'temporal.db') });
 }
 
 beforeAll(async () => {

@@ -1,11 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectionOptions, type TemporalConfig } from '../common/config';
-import { searchAttributeKeys } from '../common/search-attributes';
-import { devServerMissingMessage, resolveDevServer, temporalDir } from '../scripts/servers';
+import { startDevServer, temporalDir } from '../scripts/servers';
 import { registerSearchAttributes } from './search-attributes';
 
 export interface TemporalHandles {
@@ -45,34 +43,19 @@ export async function connectTemporal(
     };
   }
 
-  const dev = resolveDevServer(log);
   const dataDir = join(temporalDir, 'data');
   mkdirSync(dataDir, { recursive: true });
-  log(`Starting the embedded Temporal dev server (${dev.type === 'existing-path' ? dev.path : "the SDK's download"})…`);
-  let env: TestWorkflowEnvironment;
-  try {
-    env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable:
-          dev.type === 'existing-path'
-            ? { type: 'existing-path', path: dev.path }
-            : { type: 'cached-download', downloadDir: dev.downloadDir },
-        namespace: config.namespace,
-        port: config.devServerPort,
-        ui: true,
-        uiPort: config.devServerPort + 1000,
-        dbFilename: join(dataDir, 'temporal.sqlite'),
-        searchAttributes: searchAttributeKeys,
-        extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
-      },
-    });
-  } catch (err) {
-    throw new Error(
-      dev.type === 'cached-download'
-        ? devServerMissingMessage(err)
-        : `the Temporal dev server did not start on port ${config.devServerPort} (is another one running? set TEMPORAL_DEV_SERVER_PORT): ${(err as Error).message}`,
-    );
-  }
+  log('Starting the embedded Temporal dev server…');
+  const env = await startDevServer(
+    {
+      namespace: config.namespace,
+      port: config.devServerPort,
+      ui: true,
+      uiPort: config.devServerPort + 1000,
+      dbFilename: join(dataDir, 'temporal.sqlite'),
+    },
+    log,
+  );
   return {
     client: env.client,
     nativeConnection: env.nativeConnection,

@@ -2,10 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { searchAttributeKeys } from '../../common/search-attributes';
 import { ensureStandInTls } from '../../standins/tls';
 import { ensureDockerCompose } from '../../scripts/tools';
-import { devServerMissingMessage, resolveDevServer, resolveTestServer, temporalDir } from '../../scripts/servers';
+import { resolveTestServer, startDevServer, temporalDir } from '../../scripts/servers';
 
 /**
  * Runs once per `npm test`: supplies both Temporal servers, bundles the workflows once for every test file, and starts
@@ -18,7 +17,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.SOC_STANDIN_TLS_CERT = tls.certPath;
   process.env.SOC_STANDIN_TLS_KEY = tls.keyPath;
 
-  const dev = resolveDevServer();
   resolveTestServer();
   try {
     process.env.SOC_DOCKER_COMPOSE = ensureDockerCompose();
@@ -35,25 +33,7 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(bundlePath, code);
   process.env.SOC_TEST_WORKFLOW_BUNDLE = bundlePath;
 
-  let env: TestWorkflowEnvironment;
-  try {
-    env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable:
-          dev.type === 'existing-path'
-            ? { type: 'existing-path', path: dev.path }
-            : { type: 'cached-download', downloadDir: dev.downloadDir },
-        searchAttributes: searchAttributeKeys,
-        extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
-      },
-    });
-  } catch (err) {
-    throw new Error(
-      dev.type === 'cached-download'
-        ? devServerMissingMessage(err)
-        : `Temporal dev server ${dev.path} did not start: ${err}`,
-    );
-  }
+  const env = await startDevServer();
   (globalThis as { __socDevServer?: TestWorkflowEnvironment }).__socDevServer = env;
   process.env.SOC_TEST_TEMPORAL_ADDRESS = env.address;
 }
