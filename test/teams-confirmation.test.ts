@@ -10,7 +10,7 @@ import { cardButtons, type StandInMessage } from '../standins/teams/standin';
 import { startTeamsLoop, type TeamsLoop } from '../standins/teams/loop';
 import { caseStateQuery } from '../workflows/messages';
 import { ANALYST, JDOE, makeAlert, makeInput } from './harness/alerts';
-import { waitForCase } from './harness/cases';
+import { waitForCase, waitForSettledCase } from './harness/cases';
 import { startTimeSkipping, triageWorker, uniqueTaskQueue, type TimeSkippingHarness } from './harness/temporal';
 
 /**
@@ -267,7 +267,8 @@ test('a user who blocked the bot: Teams answers 403, the case escalates at once 
 test('a user Teams does not know (404) escalates at once; a throttled post (429) is retried after Retry-After and delivered', async () => {
   const ghost = makeAlert({ entities: { userPrincipalName: UNKNOWN.upn, userObjectId: UNKNOWN.id } });
   await runCase(makeInput(confirm, ghost), async ({ handle }) => {
-    const state = await waitForCase(handle, (s) => s.escalations.length === 1, 'the escalation');
+    // Settled: the SOC card is posted before the 429 below is injected, so only the next question meets it.
+    const state = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the escalation');
     expect(state.escalations[0]!.reason).toBe(
       'the question could not be delivered: Teams does not know ghost@contoso.example (404 NotFound)',
     );

@@ -295,24 +295,24 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
     }
   }
 
-  /** The checks every connector call meets first: the bot's token, then any fault injected for the operation. */
-  async function refuseConnectorCall(
+  /**
+   * The checks every connector call meets first: the bot's token, then any fault injected for the operation. Answers
+   * the refusal itself and returns true; it returns no reply because a Fastify reply is thenable and `await` would
+   * swallow it.
+   */
+  async function refusedConnectorCall(
     request: import('fastify').FastifyRequest,
     reply: import('fastify').FastifyReply,
     operation: ConnectorOperationName,
-  ) {
-    if (!(await connectorCaller(request.headers.authorization)))
-      return fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
+  ): Promise<boolean> {
+    if (!(await connectorCaller(request.headers.authorization))) {
+      fail(reply, 401, 'Unauthorized', 'Authorization has been denied for this request.');
+      return true;
+    }
     const fault = takeFault(operation);
-    if (fault)
-      return fail(
-        reply,
-        fault.status,
-        fault.code ?? 'ServiceError',
-        fault.message ?? 'injected fault',
-        fault.retryAfterSeconds,
-      );
-    return undefined;
+    if (!fault) return false;
+    fail(reply, fault.status, fault.code ?? 'ServiceError', fault.message ?? 'injected fault', fault.retryAfterSeconds);
+    return true;
   }
 
   app.addHook('onResponse', async (request, reply) => {
@@ -390,8 +390,7 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
   // ---- Bot Connector -------------------------------------------------------------------------------------------------
 
   app.post('/teams/v3/conversations', async (request, reply) => {
-    const refused = await refuseConnectorCall(request, reply, 'createConversation');
-    if (refused) return refused;
+    if (await refusedConnectorCall(request, reply, 'createConversation')) return reply;
     const body = createConversationBody.safeParse(request.body);
     if (!body.success) return fail(reply, 400, 'BadSyntax', 'Incorrect conversation creation parameters');
     const tenant = body.data.channelData?.tenant.id ?? body.data.tenantId;
@@ -406,8 +405,7 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
   });
 
   app.post('/teams/v3/conversations/:conversationId/activities', async (request, reply) => {
-    const refused = await refuseConnectorCall(request, reply, 'sendActivity');
-    if (refused) return refused;
+    if (await refusedConnectorCall(request, reply, 'sendActivity')) return reply;
     const { conversationId } = request.params as { conversationId: string };
     const conversation = conversations.get(conversationId);
     if (!conversation) return fail(reply, 404, 'ConversationNotFound', 'Conversation not found.');
@@ -433,8 +431,7 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
   });
 
   app.put('/teams/v3/conversations/:conversationId/activities/:activityId', async (request, reply) => {
-    const refused = await refuseConnectorCall(request, reply, 'updateActivity');
-    if (refused) return refused;
+    if (await refusedConnectorCall(request, reply, 'updateActivity')) return reply;
     const { conversationId, activityId } = request.params as { conversationId: string; activityId: string };
     const base = conversationId.split(';')[0]!;
     const message = messages.find((m) => m.conversationId === base && m.activityId === activityId);
