@@ -83,21 +83,3 @@ export function createDefenderFeedActivities({ feed, dispatcher, upnSuffix }: De
 }
 
 export type DefenderFeedActivities = ReturnType<typeof createDefenderFeedActivities>;
-
-/** A feed held in memory, for tests and the demo: `publish` alerts, and the poller picks them up in order. */
-export class InMemoryDefenderFeed implements DefenderAlertFeed {
-  private readonly alerts: unknown[] = [];
-
-  constructor(private readonly pageSize = 50) {}
-
-  publish(...alerts: unknown[]): void {
-    this.alerts.push(...alerts);
-  }
-
-  async listSince(cursor: string | undefined): Promise<DefenderAlertPage> {
-    const start = cursor ? Number(cursor) : 0;
-    const alerts = this.alerts.slice(start, start + this.pageSize);
-    const next = start + alerts.length;
-    return { alerts, cursor: String(next), more: next < this.alerts.length };
-  }
-}

@@ -4,8 +4,10 @@
  *     intake uses), N new alerts with C starts in flight;
  *  2. the intake: N new alerts over HTTP (`POST /v1/alerts/generic`, one alert per request) with C requests in flight:
  *     alerts/s and per-request p50/p99; and 100 alerts per request.
- *     Both sides run at each C in BENCH_CONCURRENCY (default 8, 64 and 256), in alternating order, twice; a side's rate
- *     is the mean of its best C (the intake itself never has more than SOC_INTAKE_MAX_IN_FLIGHT = 64 starts in flight);
+ *     Throughput is compared in PAIRED_ROUNDS back-to-back pairs at C = 64 (the intake's own limit to Temporal,
+ *     SOC_INTAKE_MAX_IN_FLIGHT), raw and intake in alternating order; the ratio is the median of the pairs' ratios, so
+ *     the server's drift as it fills and a busy moment on the machine fall on both sides of a pair. Latency is shown at
+ *     each C in BENCH_CONCURRENCY (default 8, 64 and 256);
  *  3. a burst of 5,000 alerts sent at once: every one must end acknowledged (429 is retried after Retry-After, as a
  *     SIEM does), no 5xx, and exactly one workflow per alert.
  * Prints a table and writes bench-results/intake.json. No worker runs: only start throughput is measured. The load
@@ -30,8 +32,9 @@ const N = Number(process.env.BENCH_ALERTS ?? 1500);
 /** Senders in flight. The intake's own limit to Temporal (SOC_INTAKE_MAX_IN_FLIGHT) stays at its default, 64. */
 const CONCURRENCY_LEVELS = (process.env.BENCH_CONCURRENCY ?? '8,64,256').split(',').map(Number);
 const CONCURRENCY = CONCURRENCY_LEVELS[0]!;
+const PAIRED_CONCURRENCY = 64;
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 5);
 const BURST = Number(process.env.BENCH_BURST ?? 5000);
-const ROUNDS = 2;
 const TOKEN = randomUUID();
 
 function alertFor(run: string, i: number): Alert {
@@ -242,62 +245,46 @@ async function main(): Promise<void> {
 
     type Row = Measurement & { side: 'raw' | 'intake'; concurrency: number; round: number };
     const rows: Row[] = [];
-    // Alternating order (raw first, then intake first): the server slows as it fills, and neither side may profit
-    // from going first. Each side is measured at every concurrency level; its rate is its best level's mean.
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const concurrency of CONCURRENCY_LEVELS) {
-        console.log(
-          `Round ${round}/${ROUNDS}, ${concurrency} in flight: ${N} raw starts and ${N} alerts through the intake…`,
-        );
-        const measureRaw = async () =>
-          rows.push({
-            side: 'raw',
-            concurrency,
-            round,
-            ...(await rawStarts(
-              env.client,
-              taskQueue,
-              `raw-${round}-${concurrency}-${randomUUID().slice(0, 8)}`,
-              concurrency,
-            )),
-          });
-        const measureIntake = async () =>
-          rows.push({
-            side: 'intake',
-            concurrency,
-            round,
-            ...(await intakeRequests(
-              intake.url,
-              agent,
-              `intake-${round}-${concurrency}-${randomUUID().slice(0, 8)}`,
-              1,
-              concurrency,
-            )),
-          });
-        for (const measure of round % 2 === 1 ? [measureRaw, measureIntake] : [measureIntake, measureRaw])
-          await measure();
-      }
+    const measure = async (side: Row['side'], concurrency: number, round: number) => {
+      const run = `${side}-${round}-${concurrency}-${randomUUID().slice(0, 8)}`;
+      const result =
+        side === 'raw'
+          ? await rawStarts(env.client, taskQueue, run, concurrency)
+          : await intakeRequests(intake.url, agent, run, 1, concurrency);
+      rows.push({ side, concurrency, round, ...result });
+      return result.alertsPerSecond;
+    };
+    for (const concurrency of CONCURRENCY_LEVELS) {
+      console.log(`Latency, ${concurrency} in flight: ${N} raw starts and ${N} alerts through the intake…`);
+      await measure('raw', concurrency, 0);
+      await measure('intake', concurrency, 0);
+    }
+    const pairs: { raw: number; intake: number; ratio: number }[] = [];
+    for (let round = 1; round <= PAIRED_ROUNDS; round++) {
+      console.log(`Throughput pair ${round}/${PAIRED_ROUNDS}, ${PAIRED_CONCURRENCY} in flight…`);
+      const order: Row['side'][] = round % 2 === 1 ? ['raw', 'intake'] : ['intake', 'raw'];
+      const rate: Record<string, number> = {};
+      for (const side of order) rate[side] = await measure(side, PAIRED_CONCURRENCY, round);
+      pairs.push({ raw: rate.raw!, intake: rate.intake!, ratio: +(rate.intake! / rate.raw!).toFixed(3) });
     }
     console.log(`${N} alerts through the intake, 100 per request…`);
     const batched = await intakeRequests(intake.url, agent, `batch-${randomUUID().slice(0, 8)}`, 100, 4);
     console.log(`Burst: ${BURST} alerts at once…`);
     const burstResult = await burst(intake.url, env.client, taskQueue);
 
-    const mean = (values: number[]) => Math.round(values.reduce((a, b) => a + b, 0) / values.length);
-    const rateOf = (side: Row['side']) =>
-      Math.max(
-        ...CONCURRENCY_LEVELS.map((c) =>
-          mean(rows.filter((r) => r.side === side && r.concurrency === c).map((r) => r.alertsPerSecond)),
-        ),
-      );
-    const rawRate = rateOf('raw');
-    const intakeRate = rateOf('intake');
-    const ratio = +(intakeRate / rawRate).toFixed(2);
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    };
+    const rawRate = Math.round(median(pairs.map((p) => p.raw)));
+    const intakeRate = Math.round(median(pairs.map((p) => p.intake)));
+    const ratio = +median(pairs.map((p) => p.ratio)).toFixed(2);
     const table = [
       ...rows
         .sort((a, b) => a.side.localeCompare(b.side) || a.concurrency - b.concurrency || a.round - b.round)
         .map((r) => ({
-          measurement: `${r.side === 'raw' ? 'raw workflow.start' : 'intake, 1 alert/request'}, ${r.concurrency} in flight, round ${r.round}`,
+          measurement: `${r.side === 'raw' ? 'raw workflow.start' : 'intake, 1 alert/request'}, ${r.concurrency} in flight${r.round ? `, pair ${r.round}` : ''}`,
           ...r,
         })),
       { measurement: 'intake, 100 alerts/request, 4 in flight', ...batched },
@@ -315,7 +302,9 @@ async function main(): Promise<void> {
         'node CPU ms/alert': nodeCpuMsPerAlert,
       })),
     );
-    console.log(`Intake / raw start rate: ${intakeRate} / ${rawRate} alerts/s = ${ratio} (goal ≥ 0.9)`);
+    console.log(
+      `Intake / raw start rate, ${PAIRED_CONCURRENCY} in flight: pairs ${pairs.map((p) => `${p.intake}/${p.raw}`).join(', ')} alerts/s; median ratio ${ratio} (goal ≥ 0.9)`,
+    );
     console.log(
       `Burst: ${burstResult.workflows} workflows for ${BURST} alerts, lost ${burstResult.lost}, 5xx ${burstResult.fivexx}, statuses ${JSON.stringify(burstResult.statuses)}, retries after 429 ${burstResult.retries}`,
     );
@@ -331,18 +320,21 @@ async function main(): Promise<void> {
       settings: {
         alerts: N,
         concurrencyLevels: CONCURRENCY_LEVELS,
-        rounds: ROUNDS,
+        pairedConcurrency: PAIRED_CONCURRENCY,
+        pairedRounds: PAIRED_ROUNDS,
         burst: BURST,
         intakeMaxInFlight: intakeConfig().maxInFlight,
         intakeMaxQueued: intakeConfig().maxQueued,
       },
       runs: rows,
+      pairs,
       batched,
       burst: burstResult,
       summary: {
         rawAlertsPerSecond: rawRate,
         intakeAlertsPerSecond: intakeRate,
         ratio,
+        ratioStatistic: 'median of paired ratios',
         goal: 0.9,
         burstLost: burstResult.lost,
         burst5xx: burstResult.fivexx,

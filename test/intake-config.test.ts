@@ -45,6 +45,12 @@ test('each method is inferred from the variables that are set; Splunk tokens go 
     generic: { method: 'bearer', token: `${secret}-shared` },
   });
   expect(config.upnSuffix).toBe('example.com');
+  // The shared token alone: a header for everyone but Splunk, whose webhook can only put it in the URL.
+  const shared = loadIntakeConfig({ SOC_INTAKE_TOKEN: secret }).auth;
+  expect([shared.splunk, shared.elastic]).toEqual([
+    { method: 'url-token', token: secret },
+    { method: 'bearer', token: secret },
+  ]);
 });
 
 test('invalid values stop start-up with an error naming the variable', () => {
@@ -63,4 +69,13 @@ test('invalid values stop start-up with an error naming the variable', () => {
   );
   expect(configError({ SOC_INTAKE_BODY_LIMIT_BYTES: '12' }).variable).toBe('SOC_INTAKE_BODY_LIMIT_BYTES');
   expect(configError({ SOC_INTAKE_UPN_SUFFIX: '@example.com' }).variable).toBe('SOC_INTAKE_UPN_SUFFIX');
+});
+
+test('Defender XDR polling: every 60 s by default, 0 turns it off, faster than every 10 s is refused', () => {
+  expect(loadIntakeConfig({}).defenderPollIntervalMs).toBe(60_000);
+  expect(loadIntakeConfig({ SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS: '300' }).defenderPollIntervalMs).toBe(300_000);
+  expect(loadIntakeConfig({ SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS: '0' }).defenderPollIntervalMs).toBeUndefined();
+  const tooFast = configError({ SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS: '5' });
+  expect(tooFast.message).toContain('SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS');
+  expect(tooFast.message).toContain('0 (off) or between 10 and 86400');
 });

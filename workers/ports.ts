@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { createGraphPorts } from '../activities/graph';
+import type { DefenderAlertFeed } from '../activities/defender-feed';
+import { createDefenderAlertFeed, createGraphPorts } from '../activities/graph';
 import type { Ports } from '../activities/ports';
 import { createTeamsMessenger } from '../activities/teams';
 import { loadGraphConfig, loadTeamsConfig } from '../common/config';
@@ -12,6 +13,8 @@ export interface SelectedPorts {
   description: string;
   /** True when no Microsoft tenant is configured and a seeded demo tenant stands in for it. */
   demo: boolean;
+  /** Where Defender XDR alerts are pulled from (Graph, or the stand-in in demo mode); none in the in-memory demo. */
+  defenderAlerts?: { feed: DefenderAlertFeed; tenantId: string };
   close(): Promise<void>;
 }
 
@@ -31,6 +34,7 @@ export async function selectPorts(options: { log: (line: string) => void }): Pro
       ports: { ...createGraphPorts(graph), messenger: printed.messenger },
       description: `Microsoft Graph and Defender for Endpoint, tenant ${graph.tenantId}`,
       demo: false,
+      defenderAlerts: { feed: createDefenderAlertFeed(graph), tenantId: graph.tenantId },
       close: async () => undefined,
     };
   } else {
@@ -41,6 +45,10 @@ export async function selectPorts(options: { log: (line: string) => void }): Pro
         ports: { ...standIn.ports, messenger: printed.messenger },
         description: `demo mode: no GRAPH_TENANT_ID, so Graph, Defender and Entra ID are a local stand-in at ${standIn.standIn.url}`,
         demo: true,
+        defenderAlerts: {
+          feed: createDefenderAlertFeed(standIn.config, { settleMs: 1_000 }),
+          tenantId: standIn.config.tenantId,
+        },
         close: () => standIn.stop(),
       };
     } else {

@@ -1,8 +1,12 @@
 import { DefaultLogger, type Worker } from '@temporalio/worker';
+import { createDefenderFeedActivities } from '../activities/defender-feed';
 import { createFidelityActivities } from '../activities/fidelity';
 import { createPromotionAwareCatalog, ensureFidelitySchedule, type PromotionAwareCatalog } from '../client/fidelity';
+import { startDefenderPolling } from '../client/intake/defender-polling';
+import { AlertDispatcher } from '../client/intake/dispatch';
 import {
   ConfigError,
+  loadIntakeConfig,
   loadMetricsConfig,
   loadTemporalConfig,
   loadTriageConfig,
@@ -43,6 +47,7 @@ export async function startProduct(options: {
   const config = loadTemporalConfig();
   const triage = loadTriageConfig();
   const metrics = loadMetricsConfig();
+  const intake = loadIntakeConfig();
   const catalog = loadRuleCatalog(triage.rulesFile);
   if (options.requireAddress && !config.address) {
     throw new ConfigError(
@@ -66,15 +71,47 @@ export async function startProduct(options: {
       description += '; Microsoft Teams played by a local stand-in';
       teamsDemo.instructions.forEach(log);
     }
+    // Set once the promotion-aware catalog exists (after the worker is created, before it runs any activity).
+    const promoted: { rules?: PromotionAwareCatalog } = {};
+    const defender = selected.defenderAlerts && intake.defenderPollIntervalMs ? selected.defenderAlerts : undefined;
+    const defenderActivities = defender
+      ? createDefenderFeedActivities({
+          feed: defender.feed,
+          // Pulled alerts take the intake's path: same identity, dedupe, correlation and promoted policies.
+          dispatcher: new AlertDispatcher({
+            client: temporal.client,
+            taskQueue: config.taskQueue,
+            rules: { policyFor: (ruleId) => (promoted.rules ?? catalog).policyFor(ruleId) },
+            analysts,
+            timeoutMs: intake.temporalTimeoutMs,
+            maxInFlight: intake.maxInFlight,
+            maxQueued: intake.maxQueued,
+            warn: log,
+          }),
+          upnSuffix: intake.upnSuffix,
+        })
+      : {};
     const worker = await createTriageWorker({
       connection: temporal.nativeConnection,
       namespace: temporal.namespace,
       taskQueue: config.taskQueue,
       ports,
-      extraActivities: createFidelityActivities({ client: temporal.client, catalog, taskQueue: config.taskQueue }),
+      extraActivities: {
+        ...createFidelityActivities({ client: temporal.client, catalog, taskQueue: config.taskQueue }),
+        ...defenderActivities,
+      },
     });
     await ensureFidelitySchedule(temporal.client, config.taskQueue, { every: '1h' });
     const rules = await createPromotionAwareCatalog(temporal.client, catalog, { log });
+    promoted.rules = rules;
+    if (defender) {
+      await startDefenderPolling(temporal.client, {
+        taskQueue: config.taskQueue,
+        intervalMs: intake.defenderPollIntervalMs!,
+        tenant: defender.tenantId,
+      });
+      description += `; Defender XDR alerts polled every ${intake.defenderPollIntervalMs! / 1000} s`;
+    }
     return {
       config,
       temporal,

@@ -13,6 +13,8 @@ export interface DefenderPollTotals {
   duplicates: number;
   rejected: number;
   lastPolledAt?: string;
+  /** Why the last poll failed (a missing permission, an unexpected answer); cleared by the next good poll. */
+  lastError?: string;
 }
 
 export interface DefenderPollInput {
@@ -49,10 +51,22 @@ export async function defenderPollWorkflow(input: DefenderPollInput): Promise<vo
   });
 
   for (let poll = 0; poll < (input.pollsPerRun ?? 500); poll++) {
-    const page = await pollDefenderAlerts.executeWithOptions(
-      { summary: `Poll Defender XDR alerts since ${cursor ?? 'the start'}` },
-      [{ cursor }],
-    );
+    let page;
+    try {
+      page = await pollDefenderAlerts.executeWithOptions(
+        { summary: `Poll Defender XDR alerts since ${cursor ?? 'the start'}` },
+        [{ cursor }],
+      );
+    } catch (err) {
+      // A permanent failure (say, a missing permission) must not end the poller: report it and try again later.
+      if (!(err instanceof wf.ActivityFailure)) throw err;
+      totals.lastError = err.cause?.message ?? err.message;
+      wf.log.warn('Defender poll failed; trying again after the interval', { error: totals.lastError });
+      pollNow = false;
+      await wf.condition(() => pollNow, input.intervalMs, { summary: 'Wait before polling Defender again' });
+      continue;
+    }
+    delete totals.lastError;
     cursor = page.cursor;
     totals.polls++;
     totals.accepted += page.accepted;

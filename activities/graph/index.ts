@@ -1,5 +1,8 @@
 import type { GraphConfig } from '../../common/config/graph';
 import type { Ports } from '../ports';
+import type { DefenderAlertFeed } from '../defender-feed';
+import { GraphDefenderAlertFeed, type DefenderAlertFeedOptions } from './alerts';
+import type { TokenCredential } from '@azure/identity';
 import { CachedToken, createCredential } from './auth';
 import { GraphContainment } from './containment';
 import { DefenderClient } from './defender';
@@ -27,13 +30,7 @@ export type GraphPorts = Pick<Ports, 'identity' | 'endpoints' | 'containment'>;
 export function createGraphPorts(config: GraphConfig, tuning: Partial<GraphTuning> = {}): GraphPorts {
   const { pollIntervalMs, isolationWaitMs, maxPages } = { ...defaultGraphTuning, ...tuning };
   const credential = createCredential(config);
-  const graph = new ApiClient({
-    service: 'Microsoft Graph',
-    baseUrl: config.graphBaseUrl,
-    version: 'v1.0',
-    token: new CachedToken(credential, config.graphScope, 'Microsoft Graph'),
-    timeoutMs: config.requestTimeoutMs,
-  });
+  const graph = graphApi(config, credential);
   const defenderApi = new ApiClient({
     service: 'Defender for Endpoint',
     baseUrl: config.defenderBaseUrl,
@@ -50,4 +47,22 @@ export function createGraphPorts(config: GraphConfig, tuning: Partial<GraphTunin
     isolationWaitMs,
   });
   return { identity, endpoints: defender, containment };
+}
+
+/** Defender XDR alerts from Graph `alerts_v2`, for the Defender poll workflow (activities/defender-feed.ts). */
+export function createDefenderAlertFeed(
+  config: GraphConfig,
+  options: DefenderAlertFeedOptions = {},
+): DefenderAlertFeed {
+  return new GraphDefenderAlertFeed(graphApi(config, createCredential(config)), options);
+}
+
+function graphApi(config: GraphConfig, credential: TokenCredential): ApiClient {
+  return new ApiClient({
+    service: 'Microsoft Graph',
+    baseUrl: config.graphBaseUrl,
+    version: 'v1.0',
+    token: new CachedToken(credential, config.graphScope, 'Microsoft Graph'),
+    timeoutMs: config.requestTimeoutMs,
+  });
 }

@@ -16,6 +16,17 @@ export const acceptedMediaTypes = [...jsonMediaTypes, ...ndjsonMediaTypes];
 
 const MAX_DEPTH = 64;
 
+/** True when `text` holds fewer than `limit` `{` and `[` in all (it cannot then nest `limit` deep). */
+function fewerOpenersThan(text: string, limit: number): boolean {
+  let count = 0;
+  for (const opener of ['{', '[']) {
+    for (let at = text.indexOf(opener); at !== -1; at = text.indexOf(opener, at + 1)) {
+      if (++count >= limit) return false;
+    }
+  }
+  return true;
+}
+
 /** The deepest nesting of objects and arrays in a JSON text, counted without parsing it. */
 export function nestingDepth(text: string): number {
   let depth = 0;
@@ -53,7 +64,7 @@ export function parseDocuments(raw: Buffer, contentType: string | undefined): un
   const text = raw.toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim() === '')
     throw new IntakeHttpError(400, 'empty_body', 'the request body is empty; send the alert as JSON');
-  if (nestingDepth(text) > MAX_DEPTH) {
+  if (!fewerOpenersThan(text, MAX_DEPTH + 1) && nestingDepth(text) > MAX_DEPTH) {
     throw new IntakeHttpError(400, 'invalid_json', `the body is nested more than ${MAX_DEPTH} levels deep`);
   }
   const lines = () =>

@@ -15,8 +15,8 @@ import { ConfigError, parseVar, type Env } from './env';
  * | SOC_INTAKE_MAX_IN_FLIGHT | 64 | alerts handed to Temporal at the same time |
  * | SOC_INTAKE_MAX_QUEUED | 5000 | alerts waiting for a slot; beyond it the sender gets 429 |
  * | SOC_INTAKE_RETRY_AFTER_SECONDS | 5 | `Retry-After` on 429 and 503 |
- * | SOC_INTAKE_TOKEN | — | bearer token for every source that has no authentication of its own |
- * | SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS | 60 | how often the Defender XDR feed is polled |
+ * | SOC_INTAKE_TOKEN | — | token for every source that has no authentication of its own (bearer; Splunk: `?token=`) |
+ * | SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS | 60 | how often the worker polls Defender XDR alerts (Graph `alerts_v2`); 0 turns polling off |
  *
  * Per source (`<SRC>` = SPLUNK, ELASTIC, SENTINEL, OCSF, GENERIC):
  *
@@ -56,7 +56,8 @@ export interface IntakeConfig {
   maxInFlight: number;
   maxQueued: number;
   retryAfterSeconds: number;
-  defenderPollIntervalMs: number;
+  /** `undefined`: Defender XDR alerts are not polled. */
+  defenderPollIntervalMs: number | undefined;
   /** `undefined`: the source is disabled. */
   auth: Record<IntakeSource, SourceAuth | undefined>;
 }
@@ -74,6 +75,12 @@ const domain = z
   .string()
   .regex(/^(?=.{1,200}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'must be a domain such as example.com (without "@")')
   .transform((d) => d.toLowerCase());
+
+const pollSeconds = int(0, 86_400).refine(
+  (seconds) => seconds === 0 || seconds >= 10,
+  'must be 0 (off) or between 10 and 86400 seconds (Graph throttles faster polling)',
+);
+const pollInterval = (seconds: number) => (seconds === 0 ? undefined : seconds * 1000);
 
 function sourceAuth(env: Env, source: IntakeSource): SourceAuth | undefined {
   const prefix = `SOC_INTAKE_${source.toUpperCase()}`;
@@ -109,7 +116,8 @@ function sourceAuth(env: Env, source: IntakeSource): SourceAuth | undefined {
     else if (username || password) method = 'basic';
     else {
       const shared = parseVar(env, 'SOC_INTAKE_TOKEN', secret);
-      return shared ? { method: 'bearer', token: shared } : undefined;
+      if (!shared) return undefined;
+      return source === 'splunk' ? { method: 'url-token', token: shared } : { method: 'bearer', token: shared };
     }
   }
   const needed = <T>(value: T | undefined, variable: string): T => {
@@ -155,7 +163,7 @@ export function loadIntakeConfig(env: Env = process.env): IntakeConfig {
     maxInFlight: parseVar(env, 'SOC_INTAKE_MAX_IN_FLIGHT', int(1, 4096), 64)!,
     maxQueued: parseVar(env, 'SOC_INTAKE_MAX_QUEUED', int(0, 1_000_000), 5_000)!,
     retryAfterSeconds: parseVar(env, 'SOC_INTAKE_RETRY_AFTER_SECONDS', int(1, 3600), 5)!,
-    defenderPollIntervalMs: parseVar(env, 'SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS', int(10, 86_400), 60)! * 1000,
+    defenderPollIntervalMs: pollInterval(parseVar(env, 'SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS', pollSeconds, 60)!),
     auth,
   };
 }

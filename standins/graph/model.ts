@@ -9,6 +9,7 @@ import type {
   ManagedDevice,
   RiskyUser,
   SignIn,
+  SecurityNamespace,
   User,
 } from '@microsoft/microsoft-graph-types';
 
@@ -42,6 +43,21 @@ export type StandInDevice = With<Device, 'id' | 'deviceId' | 'displayName'>;
 export type StandInManagedDevice = With<ManagedDevice, 'id' | 'userId' | 'deviceName'>;
 export type StandInSignIn = With<SignIn, 'id' | 'userId' | 'createdDateTime' | 'ipAddress'>;
 export type StandInRiskyUser = With<RiskyUser, 'id' | 'riskLevel' | 'riskState'>;
+
+/** A Defender XDR alert as Graph `GET /security/alerts_v2` returns it. */
+export type StandInSecurityAlert = With<
+  Omit<SecurityNamespace.Alert, 'evidence'>,
+  'id' | 'createdDateTime' | 'lastUpdateDateTime'
+> & {
+  '@odata.type': '#microsoft.graph.security.alert';
+  /** Each item is one evidence subtype, told apart by `@odata.type` (`#microsoft.graph.security.userEvidence`, …). */
+  evidence?: ((
+    | SecurityNamespace.UserEvidence
+    | SecurityNamespace.DeviceEvidence
+    | SecurityNamespace.IpEvidence
+    | SecurityNamespace.AlertEvidence
+  ) & { '@odata.type': string })[];
+};
 
 export type CidrRange =
   | (IPv4CidrRange & { '@odata.type': '#microsoft.graph.iPv4CidrRange'; cidrAddress: string })
@@ -119,6 +135,8 @@ export interface GraphSeed {
   namedLocations: StandInNamedLocation[];
   machines: (DefenderMachine & { isolated?: boolean })[];
   machineActions: DefenderMachineAction[];
+  /** Defender XDR alerts (`/security/alerts_v2`). */
+  securityAlerts: StandInSecurityAlert[];
 }
 
 /** Every application permission the adapters use, least privileged (see the README's permission table). */
@@ -135,4 +153,5 @@ export const leastPrivilegePermissions = [
   'Policy.ReadWrite.ConditionalAccess',
   'Machine.Read.All',
   'Machine.Isolate',
+  'SecurityAlert.Read.All',
 ] as const;

@@ -1,6 +1,12 @@
 import { demoSeed } from '../../activities/in-memory/seed';
 import type { WorldUser } from '../../activities/in-memory/world';
-import { leastPrivilegePermissions, type DirectoryEntry, type GraphSeed, type StandInSignIn } from './model';
+import {
+  leastPrivilegePermissions,
+  type DirectoryEntry,
+  type GraphSeed,
+  type StandInSecurityAlert,
+  type StandInSignIn,
+} from './model';
 
 export const STANDIN_TENANT_ID = '7f3c2a10-5b7e-4d8a-9c1e-0a1b2c3d4e5f';
 export const STANDIN_CLIENT_ID = '5e1f9b2c-3d4a-4b6c-8d7e-9f0a1b2c3d4e';
@@ -54,6 +60,7 @@ export function graphDemoSeed(now = new Date()): GraphSeed {
     ],
     machines: [],
     machineActions: [],
+    securityAlerts: [],
   };
 
   for (const user of users) {
@@ -176,5 +183,51 @@ export function graphDemoSeed(now = new Date()): GraphSeed {
       isolated: host.isolated,
     });
   }
+  seed.securityAlerts.push(demoDefenderAlert(now));
   return seed;
+}
+
+/** One Defender XDR alert on Jane Doe's laptop, which the worker's Defender poll picks up in demo mode. */
+function demoDefenderAlert(now: Date): StandInSecurityAlert {
+  const created = new Date(now.getTime() - 3 * 60_000).toISOString();
+  const jane = demoSeed(now).users.find((u) => u.userPrincipalName.startsWith('jdoe@'))!;
+  return {
+    '@odata.type': '#microsoft.graph.security.alert',
+    id: 'da638700000000000000_demo0001',
+    providerAlertId: 'da638700000000000000_demo0001',
+    incidentId: '1001',
+    status: 'new',
+    severity: 'medium',
+    serviceSource: 'microsoftDefenderForEndpoint',
+    detectionSource: 'microsoftDefenderForEndpoint',
+    detectorId: 'b3c6a1f2-0d4e-4f7a-9c2b-5e8d1a7f3c90',
+    tenantId: STANDIN_TENANT_ID,
+    title: 'Suspicious PowerShell command line',
+    description: 'PowerShell was started with an encoded command line on LAPTOP-JDOE.',
+    category: 'Execution',
+    mitreTechniques: ['T1059.001'],
+    createdDateTime: created,
+    lastUpdateDateTime: created,
+    firstActivityDateTime: new Date(now.getTime() - 4 * 60_000).toISOString(),
+    evidence: [
+      {
+        '@odata.type': '#microsoft.graph.security.userEvidence',
+        createdDateTime: created,
+        roles: [],
+        userAccount: {
+          accountName: 'jdoe',
+          domainName: 'CONTOSO',
+          azureAdUserId: jane.id,
+          userPrincipalName: jane.userPrincipalName,
+          displayName: jane.displayName,
+        },
+      },
+      {
+        '@odata.type': '#microsoft.graph.security.deviceEvidence',
+        createdDateTime: created,
+        roles: ['compromised'],
+        deviceDnsName: 'laptop-jdoe.contoso.example',
+      },
+    ],
+  };
 }

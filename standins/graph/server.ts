@@ -11,6 +11,7 @@ import type {
   GraphSeed,
   MachineActionStatus,
   StandInNamedLocation,
+  StandInSecurityAlert,
   StandInSignIn,
   StandInUser,
 } from './model';
@@ -47,6 +48,7 @@ export const routeNames = [
   'unisolateMachine',
   'getMachineAction',
   'listMachineActions',
+  'listSecurityAlerts',
 ] as const;
 export type RouteName = (typeof routeNames)[number];
 
@@ -1011,6 +1013,48 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       throw new HttpError(400, 'BadRequest', `Invalid $top value: ${query.$top}`);
     return page(path, items, top, `${url}${v1}/$metadata#auditLogs/signIns`);
   });
+
+  // Defender XDR alerts: newest first, like Graph; $filter on the documented properties (times and equality).
+  route(
+    'GET',
+    `${v1}/security/alerts_v2`,
+    'listSecurityAlerts',
+    GRAPH_RESOURCE,
+    [['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All']],
+    ({ query, path }) => {
+      const next = nextPage(path, query);
+      if (next) return next;
+      let items: StandInSecurityAlert[] = [...state.securityAlerts];
+      for (const clause of query.$filter ? query.$filter.split(/\s+and\s+/i) : []) {
+        const byTime =
+          /^\(?\s*(createdDateTime|lastUpdateDateTime) (ge|gt|le|lt) (\d{4}-\d{2}-\d{2}T[\d:.]+Z)\s*\)?$/.exec(
+            clause.trim(),
+          );
+        const byValue = /^\(?\s*(status|severity|serviceSource|classification|determination) eq '([^']*)'\s*\)?$/.exec(
+          clause.trim(),
+        );
+        if (byTime) {
+          const [, field, op, iso] = byTime;
+          const bound = Date.parse(iso!);
+          if (Number.isNaN(bound)) throw new HttpError(400, 'BadRequest', `Invalid filter clause: ${clause}`);
+          items = items.filter((a) => {
+            const t = Date.parse(a[field as 'createdDateTime' | 'lastUpdateDateTime']);
+            return op === 'ge' ? t >= bound : op === 'gt' ? t > bound : op === 'le' ? t <= bound : t < bound;
+          });
+        } else if (byValue) {
+          const [, field, value] = byValue;
+          items = items.filter((a) => String(a[field as 'status'] ?? '') === value);
+        } else {
+          throw new HttpError(400, 'BadRequest', `Invalid filter clause: ${clause}`);
+        }
+      }
+      items.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
+      const top = query.$top ? Number(query.$top) : 2000;
+      if (!Number.isInteger(top) || top < 1 || top > 2000)
+        throw new HttpError(400, 'BadRequest', `Invalid $top value: ${query.$top}`);
+      return page(path, items, top, `${url}${v1}/$metadata#security/alerts_v2`);
+    },
+  );
 
   route(
     'GET',

@@ -7,6 +7,7 @@ import { processDelivery } from '../delivery';
 import type { AlertDispatcher } from '../dispatch';
 import { IntakeHttpError } from '../errors';
 import type { IntakeMetrics } from '../metrics';
+import { redactUrl } from '../redact';
 import { pushSources } from '../sources';
 
 /** `POST /v1/alerts/{source}`: authenticate, read, normalize, hand to Temporal, answer per alert. */
@@ -25,6 +26,8 @@ const querySchema = z.object({
     .optional(),
   token: z.string().optional(),
 });
+
+export const ALERT_ROUTE = '/v1/alerts/:source';
 
 type AlertRequest = FastifyRequest<{ Params: { source: string }; Querystring: Record<string, unknown> }>;
 
@@ -62,7 +65,7 @@ export async function alertRoutes(
     ),
   );
 
-  app.post<{ Params: { source: string }; Querystring: Record<string, unknown> }>('/v1/alerts/:source', {
+  app.post<{ Params: { source: string }; Querystring: Record<string, unknown> }>(ALERT_ROUTE, {
     // Credentials are checked before the body is read, so an unauthenticated sender cannot make the intake parse it.
     onRequest: async (request) => {
       auth.beforeBody(sourceOf(request), { headers: request.headers, query: request.query });
@@ -103,12 +106,20 @@ export async function alertRoutes(
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    const source = (request.params as { source?: string } | undefined)?.source;
-    if (request.routeOptions.url === '/v1/alerts/:source') {
-      metrics.observe(
-        intakeSources.includes(source as IntakeSource) ? source! : 'unknown',
-        reply.statusCode,
-        reply.elapsedTime / 1000,
+    const named = (request.params as { source?: string } | undefined)?.source;
+    if (request.routeOptions.url === ALERT_ROUTE) {
+      const source = intakeSources.includes(named as IntakeSource) ? named! : 'unknown';
+      metrics.observe(source, reply.statusCode, reply.elapsedTime / 1000);
+      request.log.info(
+        {
+          method: request.method,
+          url: redactUrl(request.url),
+          source,
+          statusCode: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+          remoteAddress: request.ip,
+        },
+        'delivery answered',
       );
     }
   });
