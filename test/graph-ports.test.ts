@@ -1,14 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { generate } from 'selfsigned';
 import type { GraphPorts } from '../activities/graph';
 import { enrichmentLimits } from '../common/triage';
 import { standInCertificate, startGraphDemo } from '../standins/graph/demo';
 import { BLOCKED_IPS_LOCATION_ID, DEFENDER_RESOURCE, GRAPH_RESOURCE, type GraphStandIn } from '../standins/graph';
 import { JDOE } from './harness/alerts';
-import { attemptContext, graphPortsFor, shape, startStandIn, until } from './harness/graph';
+import { attemptContext, failureOf, graphPortsFor, shape, startStandIn, until } from './harness/graph';
 
 /**
  * The Graph and Defender ports called directly, through the real `@microsoft/microsoft-graph-client` and
@@ -33,16 +32,6 @@ beforeEach(() => standIn.reset());
 afterAll(async () => {
   await standIn?.stop();
 });
-
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    return err as ApplicationFailure;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const serviceRequests = () => standIn.log.filter((e) => e.route !== 'token' && e.route !== 'openidConfiguration');
 
@@ -166,7 +155,7 @@ test('collections are followed through their absolute nextLink only as far as th
 
 test('permanent failures carry a reason an analyst can act on', async () => {
   standIn.state.app.permissions = standIn.state.app.permissions.filter((p) => p !== 'AuditLog.Read.All');
-  const denied = await failure(ports.identity.signIns(jdoe, new Date(Date.now() - 3_600_000).toISOString(), 10));
+  const denied = await failureOf(ports.identity.signIns(jdoe, new Date(Date.now() - 3_600_000).toISOString(), 10));
   expect(denied.nonRetryable).toBe(true);
   expect(denied.message).toBe(
     "Microsoft Graph denied reading jdoe@contoso.example's sign-ins: the app registration needs the application permission AuditLog.Read.All, with admin consent (403 Authorization_RequestDenied)",
@@ -179,13 +168,13 @@ test('permanent failures carry a reason an analyst can act on', async () => {
     message: 'Tenant does not have a SKU required to access sign-ins.',
   });
   standIn.state.app.permissions.push('AuditLog.Read.All');
-  const unlicensed = await failure(ports.identity.signIns(jdoe, new Date().toISOString(), 10));
+  const unlicensed = await failureOf(ports.identity.signIns(jdoe, new Date().toISOString(), 10));
   expect(unlicensed.message).toMatch(/needs a Microsoft Entra ID P1 or P2 licence/);
   expect(unlicensed.nonRetryable).toBe(true);
 
-  const unknown = await failure(ports.identity.userProfile({ userPrincipalName: 'nobody@contoso.example' }));
+  const unknown = await failureOf(ports.identity.userProfile({ userPrincipalName: 'nobody@contoso.example' }));
   expect([unknown.message, unknown.nonRetryable]).toEqual(['user not found: nobody@contoso.example', true]);
-  const noMachine = await failure(ports.endpoints.hostDetails('nowhere.contoso.example'));
+  const noMachine = await failureOf(ports.endpoints.hostDetails('nowhere.contoso.example'));
   expect([noMachine.message, noMachine.nonRetryable]).toEqual([
     'machine not found in Defender for Endpoint: nowhere.contoso.example',
     true,
@@ -194,7 +183,7 @@ test('permanent failures carry a reason an analyst can act on', async () => {
   // 404 from Identity Protection: never flagged, which is an answer, not a failure.
   await expect(ports.identity.riskState({ userPrincipalName: 'mlee@contoso.example' })).resolves.toBeUndefined();
 
-  const onPrem = await failure(
+  const onPrem = await failureOf(
     ports.containment.apply(
       { workflowId: 'wf-onprem', action: 'disable-account', user: { userPrincipalName: 'asmith@contoso.example' } },
       attemptContext(),
@@ -213,7 +202,7 @@ test('permanent failures carry a reason an analyst can act on', async () => {
     message:
       'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.',
   });
-  const raced = await failure(
+  const raced = await failureOf(
     ports.containment.apply({ workflowId: 'wf-onprem', action: 'disable-account', user: jdoe }, attemptContext()),
   );
   expect([raced.message, raced.nonRetryable]).toEqual([
@@ -222,7 +211,7 @@ test('permanent failures carry a reason an analyst can act on', async () => {
   ]);
 
   const wrongSecret = graphPortsFor(standIn, { env: { GRAPH_CLIENT_SECRET: 'not-the-secret' } });
-  const refused = await failure(wrongSecret.identity.userProfile(jdoe));
+  const refused = await failureOf(wrongSecret.identity.userProfile(jdoe));
   expect(refused.nonRetryable).toBe(true);
   expect(refused.message).toBe(
     'Entra ID refused a token for Microsoft Graph (invalid_client: AADSTS7000215: Invalid client secret provided.): check GRAPH_CLIENT_SECRET / GRAPH_CLIENT_CERTIFICATE (expired or wrong credential)',
@@ -231,7 +220,7 @@ test('permanent failures carry a reason an analyst can act on', async () => {
 
 test('429, 503 and 504 are retried by Temporal no earlier than Retry-After; other 5xx plainly; the client never retries by itself', async () => {
   standIn.inject('getUser', { kind: 'error', status: 429, retryAfterSeconds: 7, times: 1 });
-  const throttled = await failure(ports.identity.userProfile(jdoe));
+  const throttled = await failureOf(ports.identity.userProfile(jdoe));
   expect([throttled.nonRetryable, throttled.nextRetryDelay, throttled.type]).toEqual([false, 7_000, 'GraphThrottled']);
   expect(throttled.message).toMatch(
     /^Microsoft Graph is throttling reading jdoe@contoso.example's profile \(429 TooManyRequests: Too many requests.\); retrying after 7 s/,
@@ -239,20 +228,20 @@ test('429, 503 and 504 are retried by Temporal no earlier than Retry-After; othe
   expect(standIn.requests('getUser')).toHaveLength(1);
 
   standIn.inject('transitiveMemberOf', { kind: 'error', status: 503, retryAfterSeconds: 3, times: 1 });
-  const unavailable = await failure(ports.identity.groupMemberships(jdoe, 10));
+  const unavailable = await failureOf(ports.identity.groupMemberships(jdoe, 10));
   expect([unavailable.nonRetryable, unavailable.nextRetryDelay]).toEqual([false, 3_000]);
 
   standIn.inject('riskyUser', { kind: 'error', status: 504, times: 1 });
-  const gateway = await failure(ports.identity.riskState(jdoe));
+  const gateway = await failureOf(ports.identity.riskState(jdoe));
   expect([gateway.nonRetryable, gateway.nextRetryDelay]).toEqual([false, undefined]);
 
   standIn.inject('getMachine', { kind: 'error', status: 500, times: 1 });
-  const broken = await failure(ports.endpoints.hostDetails(HOST));
+  const broken = await failureOf(ports.endpoints.hostDetails(HOST));
   expect([broken.nonRetryable, broken.nextRetryDelay, broken.type]).toEqual([false, undefined, 'GraphServerError']);
 
   // A PATCH is never repeated by the client either.
   standIn.inject('updateUser', { kind: 'error', status: 429, retryAfterSeconds: 5, times: 1 });
-  const patch = await failure(
+  const patch = await failureOf(
     ports.containment.apply({ workflowId: 'wf-429', action: 'disable-account', user: jdoe }, attemptContext()),
   );
   expect([patch.nonRetryable, patch.nextRetryDelay]).toEqual([false, 5_000]);
@@ -269,7 +258,7 @@ test('429, 503 and 504 are retried by Temporal no earlier than Retry-After; othe
 
   const impatient = graphPortsFor(standIn, { env: { GRAPH_TIMEOUT_SECONDS: '1' } });
   standIn.inject('riskyUser', { kind: 'hang', times: 1 });
-  const hung = await failure(impatient.identity.riskState(jdoe));
+  const hung = await failureOf(impatient.identity.riskState(jdoe));
   expect([hung.message, hung.nonRetryable]).toEqual([
     "Microsoft Graph did not answer reading jdoe@contoso.example's risk state within 1 s",
     false,
@@ -431,7 +420,7 @@ test("someone else's pending isolation is waited for, not repeated; a failed one
   );
   await until('our isolation request', () => standIn.requests('isolateMachine').length === 1);
   standIn.releaseMachineActions('Failed');
-  const failed = await failure(attempt);
+  const failed = await failureOf(attempt);
   expect(failed.nonRetryable).toBe(true);
   expect(failed.message).toMatch(
     /^Defender for Endpoint could not finish the isolation of laptop-jdoe.contoso.example: machine action [\w-]+ ended Failed$/,

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { createDefenderFeedActivities, type DefenderAlertFeed } from '../activities/defender-feed';
 import { createActivities } from '../activities';
@@ -16,8 +15,14 @@ import { graphDemoSeed, standInGraphEnv, type GraphStandIn, type StandInSecurity
 import { defenderPollStatusQuery, pollDefenderNowSignal } from '../workflows/defender-poll';
 import { waitForCase } from './harness/cases';
 import { ANALYST } from './harness/alerts';
-import { shape, startStandIn } from './harness/graph';
-import { connectDevServer, uniqueTaskQueue, workflowBundle, type DevServerHarness } from './harness/temporal';
+import { failureOf, shape, startStandIn } from './harness/graph';
+import {
+  connectDevServer,
+  uniqueTaskQueue,
+  workflowBundle,
+  type DevServerHarness,
+  terminateRunning,
+} from './harness/temporal';
 import { fixtureJson, fixtures } from './intake-support';
 
 /**
@@ -157,14 +162,7 @@ describe('the poll workflow', () => {
   });
 
   afterAll(async () => {
-    for await (const execution of temporal.client.workflow.list({
-      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
-    })) {
-      await temporal.client.workflow
-        .getHandle(execution.workflowId)
-        .terminate('test finished')
-        .catch(() => undefined);
-    }
+    await terminateRunning(temporal.client, taskQueue);
     worker?.shutdown();
     await running;
     await temporal?.teardown();
@@ -229,13 +227,3 @@ describe('the poll workflow', () => {
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    return err as ApplicationFailure;
-  }
-  throw new Error('expected the call to fail');
-}

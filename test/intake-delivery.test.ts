@@ -4,7 +4,13 @@ import { createInMemoryPorts } from '../activities/in-memory/ports';
 import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
 import type { CaseState } from '../common/triage';
-import { connectDevServer, triageWorker, uniqueTaskQueue, type DevServerHarness } from './harness/temporal';
+import {
+  connectDevServer,
+  triageWorker,
+  uniqueTaskQueue,
+  type DevServerHarness,
+  terminateRunning,
+} from './harness/temporal';
 import { waitForCase } from './harness/cases';
 import {
   captureLogs,
@@ -50,15 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await intake?.close();
-  // Cases that wait for a user would otherwise stay open on the shared dev server.
-  for await (const execution of temporal.client.workflow.list({
-    query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
-  })) {
-    await temporal.client.workflow
-      .getHandle(execution.workflowId)
-      .terminate('test finished')
-      .catch(() => undefined);
-  }
+  await terminateRunning(temporal.client, taskQueue);
   worker?.shutdown();
   await running;
   await temporal?.teardown();

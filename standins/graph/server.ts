@@ -146,6 +146,30 @@ export interface GraphStandIn {
 
 // ---- helpers -------------------------------------------------------------------------------------------------------
 
+/** An OData clause `<field> ge|gt|le|lt <ISO time>` on one of `fields`, as a predicate; undefined if it is not one. */
+function timeClause(clause: string, fields: string[]): { field: string; matches(time: string): boolean } | undefined {
+  const match = /^\(?\s*(\w+) (ge|gt|le|lt) (\d{4}-\d{2}-\d{2}T[\d:.]+Z)\s*\)?$/.exec(clause.trim());
+  if (!match || !fields.includes(match[1]!)) return undefined;
+  const [, field, op, iso] = match;
+  const bound = Date.parse(iso!);
+  if (Number.isNaN(bound)) throw new HttpError(400, 'BadRequest', `Invalid filter clause: ${clause}`);
+  return {
+    field: field!,
+    matches(time) {
+      const t = Date.parse(time);
+      return op === 'ge' ? t >= bound : op === 'gt' ? t > bound : op === 'le' ? t <= bound : t < bound;
+    },
+  };
+}
+
+/** `$top` between 1 and `max` (default `max`), else 400 as Graph answers. */
+function topOf(query: Record<string, string>, max: number): number {
+  const top = query.$top ? Number(query.$top) : max;
+  if (!Number.isInteger(top) || top < 1 || top > max)
+    throw new HttpError(400, 'BadRequest', `Invalid $top value: ${query.$top}`);
+  return top;
+}
+
 interface Result {
   status: number;
   body?: unknown;
@@ -988,30 +1012,21 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     if (query.$filter) {
       for (const clause of query.$filter.split(/\s+and\s+/i)) {
         const byUser = /^\(?\s*(userId|userPrincipalName) eq '([^']+)'\s*\)?$/.exec(clause.trim());
-        const byTime = /^\(?\s*createdDateTime (ge|gt|le|lt) (\d{4}-\d{2}-\d{2}T[\d:.]+Z)\s*\)?$/.exec(clause.trim());
+        const byTime = timeClause(clause, ['createdDateTime']);
         if (byUser) {
           const [, field, value] = byUser;
           items = items.filter(
             (s) => String(s[field as 'userId' | 'userPrincipalName'] ?? '').toLowerCase() === value!.toLowerCase(),
           );
         } else if (byTime) {
-          const [, op, iso] = byTime;
-          const bound = Date.parse(iso!);
-          if (Number.isNaN(bound)) throw new HttpError(400, 'BadRequest', `Invalid filter clause: ${clause}`);
-          items = items.filter((s) => {
-            const t = Date.parse(s.createdDateTime);
-            return op === 'ge' ? t >= bound : op === 'gt' ? t > bound : op === 'le' ? t <= bound : t < bound;
-          });
+          items = items.filter((s) => byTime.matches(s.createdDateTime));
         } else {
           throw new HttpError(400, 'BadRequest', `Invalid filter clause: ${clause}`);
         }
       }
     }
     items.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
-    const top = query.$top ? Number(query.$top) : 1000;
-    if (!Number.isInteger(top) || top < 1 || top > 1000)
-      throw new HttpError(400, 'BadRequest', `Invalid $top value: ${query.$top}`);
-    return page(path, items, top, `${url}${v1}/$metadata#auditLogs/signIns`);
+    return page(path, items, topOf(query, 1000), `${url}${v1}/$metadata#auditLogs/signIns`);
   });
 
   // Defender XDR alerts: newest first, like Graph; $filter on the documented properties (times and equality).
@@ -1026,21 +1041,12 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       if (next) return next;
       let items: StandInSecurityAlert[] = [...state.securityAlerts];
       for (const clause of query.$filter ? query.$filter.split(/\s+and\s+/i) : []) {
-        const byTime =
-          /^\(?\s*(createdDateTime|lastUpdateDateTime) (ge|gt|le|lt) (\d{4}-\d{2}-\d{2}T[\d:.]+Z)\s*\)?$/.exec(
-            clause.trim(),
-          );
+        const byTime = timeClause(clause, ['createdDateTime', 'lastUpdateDateTime']);
         const byValue = /^\(?\s*(status|severity|serviceSource|classification|determination) eq '([^']*)'\s*\)?$/.exec(
           clause.trim(),
         );
         if (byTime) {
-          const [, field, op, iso] = byTime;
-          const bound = Date.parse(iso!);
-          if (Number.isNaN(bound)) throw new HttpError(400, 'BadRequest', `Invalid filter clause: ${clause}`);
-          items = items.filter((a) => {
-            const t = Date.parse(a[field as 'createdDateTime' | 'lastUpdateDateTime']);
-            return op === 'ge' ? t >= bound : op === 'gt' ? t > bound : op === 'le' ? t <= bound : t < bound;
-          });
+          items = items.filter((a) => byTime.matches(a[byTime.field as 'createdDateTime' | 'lastUpdateDateTime']));
         } else if (byValue) {
           const [, field, value] = byValue;
           items = items.filter((a) => String(a[field as 'status'] ?? '') === value);
@@ -1049,10 +1055,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
         }
       }
       items.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
-      const top = query.$top ? Number(query.$top) : 2000;
-      if (!Number.isInteger(top) || top < 1 || top > 2000)
-        throw new HttpError(400, 'BadRequest', `Invalid $top value: ${query.$top}`);
-      return page(path, items, top, `${url}${v1}/$metadata#security/alerts_v2`);
+      return page(path, items, topOf(query, 2000), `${url}${v1}/$metadata#security/alerts_v2`);
     },
   );
 

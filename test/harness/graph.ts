@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { readFileSync } from 'node:fs';
 import { createInMemoryPorts } from '../../activities/in-memory/ports';
 import { demoSeed } from '../../activities/in-memory/seed';
@@ -63,4 +64,15 @@ export async function until(what: string, predicate: () => boolean, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The ApplicationFailure a port call rejects with (the activity error contract); fails the test if it resolves. */
+export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    return err as ApplicationFailure;
+  }
+  throw new Error('expected the call to fail');
 }

@@ -76,3 +76,15 @@ export function triageWorker(
 ): Promise<Worker> {
   return createTriageWorker({ connection, namespace, taskQueue, ports, workflowBundle: workflowBundle() });
 }
+
+/** Terminates what is still running on a test's task queue (cases waiting for a user would stay open on the server). */
+export async function terminateRunning(client: Client, taskQueue: string): Promise<void> {
+  for await (const execution of client.workflow.list({
+    query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+  })) {
+    await client.workflow
+      .getHandle(execution.workflowId)
+      .terminate('test finished')
+      .catch(() => undefined);
+  }
+}
