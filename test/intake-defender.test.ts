@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createDefenderFeedActivities, type DefenderAlertFeed } from '../activities/defender-feed';
 import { createActivities } from '../activities';
@@ -7,7 +8,7 @@ import { createInMemoryPorts } from '../activities/in-memory/ports';
 import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
 import { AlertDispatcher } from '../client/intake/dispatch';
-import { startDefenderPolling } from '../client/intake/defender-polling';
+import { startDefenderPolling, stopDefenderPolling } from '../client/intake/defender-polling';
 import { triageWorkflowId } from '../common/alert';
 import { loadGraphConfig, type GraphConfig } from '../common/config/graph';
 import { staticCatalog } from '../common/rules';
@@ -168,7 +169,7 @@ describe('the poll workflow', () => {
     await temporal?.teardown();
   });
 
-  test('starts one case per Defender alert, closes a resolved one, and outlives a revoked permission', async () => {
+  test('starts one case per Defender alert, closes a resolved one, outlives a revoked permission, takes a new interval, stops when turned off', async () => {
     const now = Date.now();
     const alert = graphAlert(now - 5 * MINUTE);
     const withoutEvidence = graphAlert(now - 4 * MINUTE, { evidence: [] });
@@ -177,10 +178,9 @@ describe('the poll workflow', () => {
 
     const tenant = `tenant-${randomUUID()}`;
     const poller = await startDefenderPolling(temporal.client, { taskQueue, intervalMs: 10 * MINUTE, tenant });
-    // Starting again (a restarted worker) keeps the one running poller.
-    expect(
-      (await startDefenderPolling(temporal.client, { taskQueue, intervalMs: 10 * MINUTE, tenant })).firstExecutionRunId,
-    ).toBe(poller.firstExecutionRunId);
+    // Starting again (a restarted worker, here with another interval) keeps the one running poller.
+    const restarted = await startDefenderPolling(temporal.client, { taskQueue, intervalMs: 20 * MINUTE, tenant });
+    expect(restarted.signaledRunId).toBe(poller.signaledRunId);
 
     const caseOf = (a: StandInSecurityAlert) =>
       temporal.client.workflow.getHandle(
@@ -223,6 +223,13 @@ describe('the poll workflow', () => {
     });
     const closed = await waitForCase(caseOf(alert), (s) => s.relatedAlerts.length === 1, 'the close');
     expect(closed.relatedAlerts.map((r) => r.kind)).toEqual(['close']);
+    expect((await status()).intervalMs).toBe(20 * MINUTE);
+
+    // Polling turned off: the poller is cancelled; stopping again finds nothing to stop.
+    expect(await stopDefenderPolling(temporal.client, tenant)).toBe(true);
+    await expect(poller.result()).rejects.toThrow(WorkflowFailedError);
+    expect((await poller.describe()).status.name).toBe('CANCELLED');
+    expect(await stopDefenderPolling(temporal.client, tenant)).toBe(false);
   });
 });
 

@@ -2,7 +2,7 @@ import { DefaultLogger, type Worker } from '@temporalio/worker';
 import { createDefenderFeedActivities } from '../activities/defender-feed';
 import { createFidelityActivities } from '../activities/fidelity';
 import { createPromotionAwareCatalog, ensureFidelitySchedule, type PromotionAwareCatalog } from '../client/fidelity';
-import { startDefenderPolling } from '../client/intake/defender-polling';
+import { startDefenderPolling, stopDefenderPolling } from '../client/intake/defender-polling';
 import { AlertDispatcher } from '../client/intake/dispatch';
 import {
   ConfigError,
@@ -111,6 +111,9 @@ export async function startProduct(options: {
         tenant: defender.tenantId,
       });
       description += `; Defender XDR alerts polled every ${intake.defenderPollIntervalMs! / 1000} s`;
+    } else if (selected.defenderAlerts) {
+      if (await stopDefenderPolling(temporal.client, selected.defenderAlerts.tenantId))
+        log('Defender XDR polling is off (SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS=0): stopped the running poller');
     }
     return {
       config,

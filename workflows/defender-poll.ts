@@ -28,11 +28,14 @@ export interface DefenderPollInput {
 
 export interface DefenderPollStatus extends DefenderPollTotals {
   cursor?: string;
+  intervalMs: number;
 }
 
 export const defenderPollStatusQuery = wf.defineQuery<DefenderPollStatus>('defenderPollStatus');
 /** Polls at once instead of waiting for the interval (after an incident, or from the CLI). */
 export const pollDefenderNowSignal = wf.defineSignal('pollDefenderNow');
+/** New settings from a (re)started worker: the running poller adopts them at once. */
+export const defenderPollSettingsSignal = wf.defineSignal<[{ intervalMs: number }]>('defenderPollSettings');
 
 const { pollDefenderAlerts } = wf.proxyActivities<DefenderFeedActivities>({
   startToCloseTimeout: '5 minutes',
@@ -45,7 +48,12 @@ export async function defenderPollWorkflow(input: DefenderPollInput): Promise<vo
   let cursor = input.cursor;
   const totals: DefenderPollTotals = { polls: 0, accepted: 0, duplicates: 0, rejected: 0, ...input.totals };
   let pollNow = false;
-  wf.setHandler(defenderPollStatusQuery, () => ({ ...totals, cursor }));
+  let intervalMs = input.intervalMs;
+  wf.setHandler(defenderPollStatusQuery, () => ({ ...totals, cursor, intervalMs }));
+  wf.setHandler(defenderPollSettingsSignal, (settings) => {
+    intervalMs = settings.intervalMs;
+    pollNow = true; // the wait under way was timed with the old interval
+  });
   wf.setHandler(pollDefenderNowSignal, () => {
     pollNow = true;
   });
@@ -63,7 +71,7 @@ export async function defenderPollWorkflow(input: DefenderPollInput): Promise<vo
       totals.lastError = err.cause?.message ?? err.message;
       wf.log.warn('Defender poll failed; trying again after the interval', { error: totals.lastError });
       pollNow = false;
-      await wf.condition(() => pollNow, input.intervalMs, { summary: 'Wait before polling Defender again' });
+      await wf.condition(() => pollNow, intervalMs, { summary: 'Wait before polling Defender again' });
       continue;
     }
     delete totals.lastError;
@@ -75,9 +83,9 @@ export async function defenderPollWorkflow(input: DefenderPollInput): Promise<vo
     totals.lastPolledAt = new Date().toISOString();
     if (!page.more) {
       pollNow = false;
-      await wf.condition(() => pollNow, input.intervalMs, { summary: 'Wait for the next Defender poll' });
+      await wf.condition(() => pollNow, intervalMs, { summary: 'Wait for the next Defender poll' });
     }
   }
   await wf.condition(wf.allHandlersFinished);
-  await wf.continueAsNew<typeof defenderPollWorkflow>({ ...input, cursor, totals });
+  await wf.continueAsNew<typeof defenderPollWorkflow>({ ...input, intervalMs, cursor, totals });
 }

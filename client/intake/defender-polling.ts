@@ -1,5 +1,5 @@
-import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { defenderPollWorkflow } from '../../workflows/defender-poll';
+import { WorkflowNotFoundError, type Client, type WorkflowHandleWithSignaledRunId } from '@temporalio/client';
+import { defenderPollSettingsSignal, defenderPollWorkflow } from '../../workflows/defender-poll';
 
 export interface DefenderPollingOptions {
   taskQueue: string;
@@ -13,18 +13,34 @@ export function defenderPollWorkflowId(tenant = 'default'): string {
 }
 
 /**
- * Starts the Defender XDR poll workflow, or returns the one already running (safe to call at every start-up). The
- * worker on `taskQueue` must register the activities from `activities/defender-feed.ts`.
+ * Starts the Defender XDR poll workflow, or hands the running one this start's settings (safe to call at every
+ * start-up: a changed interval takes effect at once). The worker on `taskQueue` must register the activities from
+ * `activities/defender-feed.ts`.
  */
 export function startDefenderPolling(
   client: Client,
   options: DefenderPollingOptions,
-): Promise<WorkflowHandleWithFirstExecutionRunId<typeof defenderPollWorkflow>> {
-  return client.workflow.start(defenderPollWorkflow, {
+): Promise<WorkflowHandleWithSignaledRunId<typeof defenderPollWorkflow>> {
+  return client.workflow.signalWithStart(defenderPollWorkflow, {
     workflowId: defenderPollWorkflowId(options.tenant),
     taskQueue: options.taskQueue,
     args: [{ intervalMs: options.intervalMs }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    staticSummary: `Poll Defender XDR alerts every ${Math.round(options.intervalMs / 1000)} s`,
+    signal: defenderPollSettingsSignal,
+    signalArgs: [{ intervalMs: options.intervalMs }],
+    staticSummary: `Poll Defender XDR alerts (tenant ${options.tenant ?? 'default'})`,
   });
+}
+
+/** Cancels the tenant's poll workflow if one runs (polling turned off); true if there was one. */
+export async function stopDefenderPolling(client: Client, tenant?: string): Promise<boolean> {
+  const handle = client.workflow.getHandle(defenderPollWorkflowId(tenant));
+  try {
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') return false;
+    await handle.cancel();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }

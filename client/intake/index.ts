@@ -2,5 +2,10 @@
 export { buildIntakeServer, type IntakeServer, type IntakeServerOptions } from './server';
 export { startIntake, sampleCurl, withDemoToken, type RunningIntake, type StartIntakeOptions } from './start';
 export { AlertDispatcher, type AlertOutcome, type DispatchResult, type DispatcherOptions } from './dispatch';
-export { startDefenderPolling, defenderPollWorkflowId, type DefenderPollingOptions } from './defender-polling';
+export {
+  startDefenderPolling,
+  stopDefenderPolling,
+  defenderPollWorkflowId,
+  type DefenderPollingOptions,
+} from './defender-polling';
 export { signBody } from './auth';
