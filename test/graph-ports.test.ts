@@ -329,6 +329,42 @@ test('IP blocks keep the other ranges, a wider range counts as in place, and the
   expect(standIn.effects['198.51.100.7']).toBeUndefined();
 });
 
+test('a host named by its short name is found by its FQDN; an ambiguous or unknown short name fails for good, naming why', async () => {
+  await expect(ports.endpoints.hostDetails('LAPTOP-JDOE')).resolves.toMatchObject({ name: HOST });
+  expect(standIn.log.filter((e) => e.route === 'getMachine' || e.route === 'listMachines').map(shape)).toEqual([
+    'GET /api/machines/LAPTOP-JDOE',
+    `GET /api/machines ${JSON.stringify({ $filter: "startswith(computerDnsName,'laptop-jdoe.')" })}`,
+  ]);
+
+  // A re-onboarded computer has two records with one name: the one seen last is used.
+  const [seeded] = standIn.state.machines.filter((m) => m.computerDnsName === HOST);
+  standIn.state.machines.push({ ...seeded!, id: 'f'.repeat(40), lastSeen: '2020-01-01T00:00:00Z' });
+  await expect(ports.endpoints.hostDetails('laptop-jdoe')).resolves.toMatchObject({ id: seeded!.id });
+
+  // Isolation by the short name isolates that machine.
+  const isolated = await ports.containment.apply(
+    { workflowId: 'wf-short', action: 'isolate-host', host: 'LAPTOP-JDOE' },
+    attemptContext(),
+  );
+  expect(isolated.status).toBe('applied');
+  expect(standIn.state.machines.map((m) => [m.id, Boolean(m.isolated)])).toEqual([
+    [seeded!.id, true],
+    ['f'.repeat(40), false],
+  ]);
+
+  standIn.state.machines.push({ ...seeded!, id: 'e'.repeat(40), computerDnsName: 'laptop-jdoe.fabrikam.example' });
+  const ambiguous = await failureOf(ports.endpoints.hostDetails('LAPTOP-JDOE'));
+  expect(ambiguous.nonRetryable).toBe(true);
+  expect(ambiguous.message).toBe(
+    `LAPTOP-JDOE is ambiguous in Defender for Endpoint: ${HOST}, laptop-jdoe.fabrikam.example; the alert must name the host by its FQDN`,
+  );
+  const unknown = await failureOf(ports.endpoints.hostDetails('NOWHERE'));
+  expect([unknown.message, unknown.nonRetryable]).toEqual([
+    'machine not found in Defender for Endpoint: NOWHERE',
+    true,
+  ]);
+});
+
 test('isolation checks the newest machine actions first and never posts a second request for the same case', async () => {
   const isolate = { workflowId: 'wf-iso', action: 'isolate-host' as const, host: HOST };
   standIn.holdMachineActions();

@@ -14,6 +14,7 @@ export type Machine = z.infer<typeof machineSchema>;
 
 const machineIdPattern = z.string().regex(/^[A-Za-z0-9-]{1,64}$/);
 const actionListSchema = z.object({ value: z.array(machineActionSchema) });
+const machineListSchema = z.object({ value: z.array(machineSchema) });
 
 export const activeStatuses = new Set(['Pending', 'InProgress']);
 
@@ -24,17 +25,35 @@ export class DefenderClient implements EndpointDirectory {
     return { service: 'Defender for Endpoint', what, permission, notFound };
   }
 
-  /** A machine by its Defender id or its computer DNS name. */
+  /**
+   * A machine by its Defender id or its computer DNS name. SIEMs often name a host by its short name (`LAPTOP-JDOE`)
+   * while Defender knows it by its FQDN: a short name that is not found directly is looked up as `<name>.*`, and used
+   * when it names exactly one computer (re-onboarded duplicates of it: the one seen last).
+   */
   async machine(host: string): Promise<Machine> {
-    return this.api.get(
-      `/machines/${segment(host)}`,
-      machineSchema,
-      this.call(
-        `looking up machine ${host}`,
-        defenderPermissions.read,
-        `machine not found in Defender for Endpoint: ${host}`,
-      ),
+    const notFound = `machine not found in Defender for Endpoint: ${host}`;
+    const call = this.call(`looking up machine ${host}`, defenderPermissions.read, notFound);
+    const shortName = !host.includes('.') && /^[A-Za-z0-9-]{1,63}$/.test(host);
+    if (!shortName) return this.api.get(`/machines/${segment(host)}`, machineSchema, call);
+    const direct = await this.api.find(`/machines/${segment(host)}`, machineSchema, call);
+    if (direct) return direct;
+    const prefix = `${host.toLowerCase()}.`;
+    const { value } = await this.api.get(
+      '/machines',
+      machineListSchema,
+      this.call(`looking up machine ${host} by its short name`, defenderPermissions.read),
+      (r) => r.filter(`startswith(computerDnsName,'${prefix}')`),
     );
+    const matches = value.filter((m) => m.computerDnsName.toLowerCase().startsWith(prefix));
+    const names = [...new Set(matches.map((m) => m.computerDnsName.toLowerCase()))];
+    if (names.length === 0) throw ApplicationFailure.nonRetryable(notFound, 'GraphNotFound');
+    if (names.length > 1) {
+      throw ApplicationFailure.nonRetryable(
+        `${host} is ambiguous in Defender for Endpoint: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}; the alert must name the host by its FQDN`,
+        'DefenderAmbiguousHost',
+      );
+    }
+    return matches.sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))[0]!;
   }
 
   async hostDetails(host: string): Promise<HostDetails> {

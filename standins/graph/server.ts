@@ -44,6 +44,7 @@ export const routeNames = [
   'getNamedLocation',
   'updateNamedLocation',
   'getMachine',
+  'listMachines',
   'isolateMachine',
   'unisolateMachine',
   'getMachineAction',
@@ -1132,6 +1133,24 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     return {
       status: 200,
       body: { '@odata.context': `${url}/api/$metadata#Machines/$entity`, ...machineView(findMachine(params.id!)) },
+    };
+  });
+
+  // Defender for Endpoint's machine list: $filter on computerDnsName (eq, startswith), as the adapters use it.
+  route('GET', '/api/machines', 'listMachines', DEFENDER_RESOURCE, [machineRead], ({ query }) => {
+    let machines = state.machines;
+    if (query.$filter) {
+      const eq = /^computerDnsName eq '([^']*)'$/i.exec(query.$filter.trim());
+      const startsWith = /^startswith\(computerDnsName,\s*'([^']*)'\)$/i.exec(query.$filter.trim());
+      if (!eq && !startsWith) throw new HttpError(400, 'InvalidRequestBody', `Invalid filter: ${query.$filter}`);
+      const wanted = (eq ?? startsWith)![1]!.toLowerCase();
+      machines = machines.filter((m) =>
+        eq ? m.computerDnsName.toLowerCase() === wanted : m.computerDnsName.toLowerCase().startsWith(wanted),
+      );
+    }
+    return {
+      status: 200,
+      body: { '@odata.context': `${url}/api/$metadata#Machines`, value: machines.map(machineView) },
     };
   });
 
