@@ -34,8 +34,9 @@ import { BotAuthError, createBotTokenVerifier, type BotTokenVerifier } from './a
  * a Workflow Update, and the workflow's own validator still has the last word (one answer only, before the deadline).
  *
  * Answers: 200 with `{statusCode:200, type:'application/vnd.microsoft.card.adaptive', value:<card>}` (Teams replaces
- * the card with it); 401 when the request is not from the Bot Framework for this bot; 403 with a Universal Actions
- * error body (`application/vnd.microsoft.error`) when it is, but the click is not allowed; 400 for a malformed body.
+ * the card with it); 401 when the request is not from the Bot Framework for this bot; when it is, but the click is not
+ * allowed, HTTP 200 with a Universal Actions error body (`application/vnd.microsoft.error`, statusCode 403): Teams
+ * shows its message only for an invoke answered 200, and a generic error otherwise; 400 for a malformed body.
  */
 
 export interface TeamsBotOptions {
@@ -292,8 +293,8 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
         if (err instanceof Rejection) {
           request.log.warn({ reason: err.message, status: err.status }, 'Teams activity refused');
           if (err.status === 401) return reply.code(401).send({ error: 'unauthorized', message: err.message });
-          const code = err.status === 403 ? 'Forbidden' : 'BadRequest';
-          return reply.code(err.status).send(errorResponse(err.status, code, err.message));
+          if (err.status === 403) return reply.code(200).send(errorResponse(403, 'Forbidden', err.message));
+          return reply.code(err.status).send(errorResponse(err.status, 'BadRequest', err.message));
         }
         // Temporal unreachable or too slow: nothing was decided; say so in the card's own error format.
         request.log.error({ err }, 'Teams click could not reach the workflow');

@@ -42,7 +42,7 @@ export async function listStandInCards(
   return options.pendingOnly ? cards.filter((c) => c.buttons.length > 0) : cards;
 }
 
-/** Clicks a button as a person (Entra object id); answers with the bot's HTTP status and the card it returned. */
+/** Clicks a button as a person (Entra object id); answers with the status Teams acts on (the invoke response's statusCode, else HTTP) and the card it returned. */
 export async function clickStandInCard(
   standInUrl: string,
   click: { as: string; activityId?: string; button: string },

@@ -99,7 +99,10 @@ export interface SentRequest {
 }
 
 export interface ClickResult {
+  /** The HTTP status of the bot's answer. */
   status: number;
+  /** The invoke response's own `statusCode` (what Teams acts on), when the body has one. */
+  statusCode?: number;
   body: unknown;
   /** The card Teams would now show (the invoke response's card), if any. */
   card?: unknown;
@@ -462,10 +465,12 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
     } catch {
       /* not JSON */
     }
-    const parsed = body as { type?: string; value?: { message?: string }; message?: string } | undefined;
+    const parsed = body as
+      { statusCode?: number; type?: string; value?: { message?: string }; message?: string } | undefined;
     const card = parsed?.type === 'application/vnd.microsoft.card.adaptive' ? parsed.value : undefined;
     const message = parsed?.type === 'application/vnd.microsoft.error' ? parsed.value?.message : parsed?.message;
-    return { status: response.status, body, card, message, request, ...meta };
+    const statusCode = typeof parsed?.statusCode === 'number' ? parsed.statusCode : undefined;
+    return { status: response.status, statusCode, body, card, message, request, ...meta };
   }
 
   async function clickCard(click: ClickOptions): Promise<ClickResult> {
@@ -616,7 +621,11 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
     if (!body.success) return reply.code(400).send({ message: 'expected { as, activityId?, button? | verb? }' });
     try {
       const result = await clickCard(body.data);
-      return { status: result.status, message: result.message, text: result.card ? cardText(result.card) : undefined };
+      return {
+        status: result.statusCode ?? result.status,
+        message: result.message,
+        text: result.card ? cardText(result.card) : undefined,
+      };
     } catch (err) {
       return reply.code(404).send({ message: err instanceof Error ? err.message : String(err) });
     }
