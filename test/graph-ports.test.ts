@@ -411,6 +411,34 @@ test('isolation checks the newest machine actions first and never posts a second
   expect(standIn.snapshot().machines[HOST]).toEqual({ isolated: false });
 });
 
+test('undoing an isolation still pending (the machine is offline) cancels it, so it never takes effect later', async () => {
+  const isolate = { workflowId: 'wf-offline', action: 'isolate-host' as const, host: HOST };
+  standIn.holdMachineActions();
+  const quick = graphPortsFor(standIn, { tuning: { pollIntervalMs: 20, isolationWaitMs: 200 } });
+  const applied = await quick.containment.apply(isolate, attemptContext());
+  expect(applied.detail).toMatch(/is still Pending/);
+
+  const undone = await quick.containment.undo(isolate, attemptContext());
+  expect(undone).toEqual({
+    status: 'undone',
+    detail: expect.stringMatching(/^pending isolation cancelled before it took effect \(machine action [\w-]+\)$/),
+  });
+  const [action] = standIn.state.machineActions;
+  expect(action).toMatchObject({
+    type: 'Isolate',
+    status: 'Cancelled',
+    cancellationComment: expect.stringContaining('wf-offline'),
+  });
+  expect(standIn.requests('unisolateMachine')).toHaveLength(0);
+
+  // The machine connects: nothing is left to run, and it stays free.
+  standIn.releaseMachineActions();
+  expect(standIn.snapshot().machines[HOST]).toEqual({ isolated: false });
+  // A retry of the undo (the first attempt's result was lost) recognises its own cancellation.
+  await expect(quick.containment.undo(isolate, attemptContext())).resolves.toEqual(undone);
+  expect(standIn.requests('cancelMachineAction')).toHaveLength(1);
+});
+
 test("someone else's pending isolation is waited for, not repeated; a failed one is reported", async () => {
   standIn.holdMachineActions();
   const now = new Date().toISOString();

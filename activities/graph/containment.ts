@@ -464,6 +464,22 @@ export class GraphContainment implements ContainmentExecutor {
     const tag = this.tag(request.workflowId);
     const ours = (a?: MachineAction) => Boolean(a?.requestorComment?.includes(tag));
 
+    // Our own isolation that never ran (the machine has not connected since): cancel it, or Defender isolates the
+    // machine when it next connects, after the case was closed.
+    const ownIsolation = (await this.defender.isolationActions(machine)).find((a) => a.type === 'Isolate' && ours(a));
+    const cancelledNote = (id: string) => `pending isolation cancelled before it took effect (machine action ${id})`;
+    if (ownIsolation?.status === 'Cancelled') {
+      // An earlier attempt of this undo cancelled it.
+      return { status: 'undone', detail: cancelledNote(ownIsolation.id) };
+    }
+    const ownPending = ownIsolation && activeStatuses.has(ownIsolation.status) ? ownIsolation : undefined;
+    if (ownPending) {
+      const cancelled = await this.defender
+        .cancel(ownPending, machine, `${tag} isolation cancelled by SOC triage: ${request.workflowId}`.slice(0, 1000))
+        .catch(() => undefined); // it may have run meanwhile: then it is released below
+      if (cancelled?.status === 'Cancelled') return { status: 'undone', detail: cancelledNote(ownPending.id) };
+    }
+
     const deadline = Date.now() + this.settings.isolationWaitMs;
     const state = await this.settle(machine, context, deadline);
     const pendingRelease = state.active.find((a) => a.type === 'Unisolate');

@@ -108,6 +108,16 @@ export class DefenderClient implements EndpointDirectory {
     );
   }
 
+  /** Cancels a machine action that has not run yet (`POST /machineactions/{id}/cancel`). */
+  async cancel(action: MachineAction, machine: Machine, comment: string): Promise<MachineAction> {
+    return this.api.post(
+      `/machineactions/${segment(action.id)}/cancel`,
+      { Comment: comment },
+      machineActionSchema,
+      this.call(`cancelling the pending ${action.type} of ${machine.computerDnsName}`, defenderPermissions.isolate),
+    );
+  }
+
   async release(machine: Machine, comment: string): Promise<MachineAction> {
     return this.api.post(
       `/machines/${segment(machine.id)}/unisolate`,

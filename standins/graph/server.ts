@@ -48,6 +48,7 @@ export const routeNames = [
   'isolateMachine',
   'unisolateMachine',
   'getMachineAction',
+  'cancelMachineAction',
   'listMachineActions',
   'listSecurityAlerts',
 ] as const;
@@ -1187,6 +1188,41 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
           `Request body is incorrect: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
         );
       return requestAction(params.id!, 'Unisolate', parsed.data.Comment, null);
+    },
+  );
+
+  route(
+    'POST',
+    '/api/machineactions/:id/cancel',
+    'cancelMachineAction',
+    DEFENDER_RESOURCE,
+    [['Machine.Isolate']],
+    ({ params, body }) => {
+      const parsed = unisolateBody.safeParse(body);
+      if (!parsed.success)
+        throw new HttpError(
+          400,
+          'InvalidRequestBody',
+          `Request body is incorrect: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+        );
+      const action = state.machineActions.find((a) => a.id === params.id);
+      if (!action) throw new HttpError(404, 'ResourceNotFound', `Machine action ${params.id} was not found`);
+      if (action.status !== 'Pending' && action.status !== 'InProgress')
+        throw new HttpError(
+          400,
+          'InvalidRequest',
+          `Machine action ${action.id} is ${action.status} and cannot be cancelled`,
+        );
+      const now = new Date().toISOString();
+      Object.assign(action, {
+        status: 'Cancelled',
+        lastUpdateDateTimeUtc: now,
+        cancellationRequestor: state.app.clientId,
+        cancellationComment: parsed.data.Comment,
+        cancellationDateTimeUtc: now,
+      });
+      countEffect(action.computerDnsName, 'cancel-isolate');
+      return { status: 200, body: { '@odata.context': `${url}/api/$metadata#MachineActions/$entity`, ...action } };
     },
   );
 
