@@ -16,6 +16,7 @@ import { graphDemoSeed, standInGraphEnv, type GraphStandIn, type StandInSecurity
 import { defenderPollStatusQuery, pollDefenderNowSignal } from '../workflows/defender-poll';
 import { waitForCase } from './harness/cases';
 import { ANALYST } from './harness/alerts';
+import { recordHistory } from './harness/histories';
 import { failureOf, shape, startStandIn } from './harness/graph';
 import {
   connectDevServer,
@@ -230,6 +231,7 @@ describe('the poll workflow', () => {
     await expect(poller.result()).rejects.toThrow(WorkflowFailedError);
     expect((await poller.describe()).status.name).toBe('CANCELLED');
     expect(await stopDefenderPolling(temporal.client, tenant)).toBe(false);
+    await recordHistory('defender poller', poller);
   });
 });
 

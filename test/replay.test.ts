@@ -5,15 +5,17 @@ import { join } from 'node:path';
 import { quietRuntime, workflowBundle } from './harness/temporal';
 
 /**
- * Replays a recorded history of every triage path against today's workflow code. A change that is not deterministic
- * (reordered commands, a removed activity, a new timer without a patch) fails here before it breaks running cases.
- * Refresh the recordings with `RECORD_HISTORIES=1 npx jest test/triage-workflow.test.ts`.
+ * Replays a recorded history of every triage path, and of the Defender poller, against today's workflow code. A change
+ * that is not deterministic (reordered commands, a removed activity, a new timer without a patch) fails here before it
+ * breaks running workflows. Refresh the recordings with
+ * `RECORD_HISTORIES=1 npx jest test/triage-workflow.test.ts test/intake-defender.test.ts`.
  */
 const dir = join(__dirname, 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
-test('a recorded history exists for every triage path', () => {
-  expect(files.length).toBeGreaterThanOrEqual(12);
+test('a recorded history exists for every triage path and the Defender poller', () => {
+  expect(files.length).toBeGreaterThanOrEqual(13);
+  expect(files).toContain('defender-poller.json');
 });
 
 test.each(files)('replays %s deterministically', async (file) => {

@@ -1,7 +1,4 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { createInMemoryPorts } from '../activities/in-memory/ports';
 import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
@@ -11,25 +8,11 @@ import type { CaseState, TriageInput } from '../common/triage';
 import { analystDecisionUpdate, answerQuestionUpdate, relatedAlertSignal } from '../workflows/messages';
 import { ANALYST, JDOE, makeAlert, makeInput } from './harness/alerts';
 import { waitForCase, waitForSettledCase } from './harness/cases';
+import { recordHistory } from './harness/histories';
 import { startTimeSkipping, triageWorker, uniqueTaskQueue, type TimeSkippingHarness } from './harness/temporal';
 
 const MINUTE = 60_000;
 
-/** `RECORD_HISTORIES=1 npx jest test/triage-workflow.test.ts` refreshes test/histories/ for the replay test. */
-async function recordHistory(testName: string, handle: { fetchHistory(): Promise<unknown> }): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
-  const file = join(
-    __dirname,
-    'histories',
-    `${testName
-      .replace(/[^a-z0-9]+/gi, '-')
-      .replace(/^-|-$/g, '')
-      .toLowerCase()
-      .slice(0, 80)}.json`,
-  );
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, historyToJSON((await handle.fetchHistory()) as Parameters<typeof historyToJSON>[0]));
-}
 let harness: TimeSkippingHarness;
 
 beforeAll(async () => {
