@@ -5,7 +5,13 @@ import { generate } from 'selfsigned';
 import type { GraphPorts } from '../activities/graph';
 import { enrichmentLimits } from '../common/triage';
 import { standInCertificate, startGraphDemo } from '../standins/graph/demo';
-import { BLOCKED_IPS_LOCATION_ID, DEFENDER_RESOURCE, GRAPH_RESOURCE, type GraphStandIn } from '../standins/graph';
+import {
+  BLOCKED_IPS_LOCATION_ID,
+  DEFENDER_RESOURCE,
+  GRAPH_RESOURCE,
+  newMachineAction,
+  type GraphStandIn,
+} from '../standins/graph';
 import { JDOE } from './harness/alerts';
 import { attemptContext, failureOf, graphPortsFor, shape, startStandIn, until } from './harness/graph';
 
@@ -441,29 +447,17 @@ test('undoing an isolation still pending (the machine is offline) cancels it, so
 
 test("someone else's pending isolation is waited for, not repeated; a failed one is reported", async () => {
   standIn.holdMachineActions();
-  const now = new Date().toISOString();
-  standIn.state.machineActions.push({
-    id: 'their-action',
-    type: 'Isolate',
-    title: null,
-    requestor: 'analyst@contoso.example',
-    requestorComment: 'isolating by hand',
-    status: 'Pending',
-    machineId: standIn.state.machines[0]!.id,
-    computerDnsName: HOST,
-    creationDateTimeUtc: now,
-    lastUpdateDateTimeUtc: now,
-    cancellationRequestor: null,
-    cancellationComment: null,
-    cancellationDateTimeUtc: null,
-    errorHResult: 0,
-    scope: 'Full',
-    externalId: null,
-    requestSource: 'PublicApi',
-    relatedFileInfo: null,
-    commands: [],
-    troubleshootInfo: null,
-  });
+  standIn.state.machineActions.push(
+    newMachineAction({
+      id: 'their-action',
+      type: 'Isolate',
+      requestor: 'analyst@contoso.example',
+      requestorComment: 'isolating by hand',
+      machineId: standIn.state.machines[0]!.id,
+      computerDnsName: HOST,
+      scope: 'Full',
+    }),
+  );
   const quick = graphPortsFor(standIn, { tuning: { pollIntervalMs: 20, isolationWaitMs: 200 } });
   const outcome = await quick.containment.apply(
     { workflowId: 'wf-wait', action: 'isolate-host', host: HOST },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type {
   AdministrativeUnit,
   Device,
@@ -111,6 +112,32 @@ export interface DefenderMachineAction {
   relatedFileInfo: null;
   commands: unknown[];
   troubleshootInfo: null;
+}
+
+/** A Pending machine action as Defender records a new request (tests also use it for someone else's action). */
+export function newMachineAction(
+  fields: Pick<DefenderMachineAction, 'type' | 'requestor' | 'requestorComment' | 'machineId' | 'computerDnsName'> &
+    Partial<DefenderMachineAction>,
+): DefenderMachineAction {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    title: null,
+    status: 'Pending',
+    creationDateTimeUtc: now,
+    lastUpdateDateTimeUtc: now,
+    cancellationRequestor: null,
+    cancellationComment: null,
+    cancellationDateTimeUtc: null,
+    errorHResult: 0,
+    scope: null,
+    externalId: null,
+    requestSource: 'PublicApi',
+    relatedFileInfo: null,
+    commands: [],
+    troubleshootInfo: null,
+    ...fields,
+  };
 }
 
 /** The application registration the stand-in issues tokens to, and the application permissions it was granted. */

@@ -11,10 +11,9 @@ import type {
   GraphSeed,
   MachineActionStatus,
   StandInNamedLocation,
-  StandInSecurityAlert,
-  StandInSignIn,
   StandInUser,
 } from './model';
+import { newMachineAction } from './model';
 import { graphDemoSeed } from './seed';
 
 /**
@@ -148,20 +147,37 @@ export interface GraphStandIn {
 
 // ---- helpers -------------------------------------------------------------------------------------------------------
 
-/** An OData clause `<field> ge|gt|le|lt <ISO time>` on one of `fields`, as a predicate; undefined if it is not one. */
-function timeClause(clause: string, fields: string[]): { field: string; matches(time: string): boolean } | undefined {
-  const match = /^\(?\s*(\w+) (ge|gt|le|lt) (\d{4}-\d{2}-\d{2}T[\d:.]+Z)\s*\)?$/.exec(clause.trim());
-  if (!match || !fields.includes(match[1]!)) return undefined;
-  const [, field, op, iso] = match;
-  const bound = Date.parse(iso!);
-  if (Number.isNaN(bound)) throw new HttpError(400, 'BadRequest', `Invalid filter clause: ${clause}`);
-  return {
-    field: field!,
-    matches(time) {
-      const t = Date.parse(time);
-      return op === 'ge' ? t >= bound : op === 'gt' ? t > bound : op === 'le' ? t <= bound : t < bound;
-    },
-  };
+/**
+ * Applies an OData `$filter` of `and`-joined clauses: `<time field> ge|gt|le|lt <ISO time>` and `<field> eq '<value>'`
+ * on the fields given; any other clause is a 400, as Graph answers.
+ */
+function filterItems<T>(
+  items: T[],
+  filter: string | undefined,
+  fields: { times: string[]; equals: string[]; ignoreCase?: boolean },
+): T[] {
+  const read = (item: T, field: string) => String((item as Record<string, unknown>)[field] ?? '');
+  const fold = (value: string) => (fields.ignoreCase ? value.toLowerCase() : value);
+  let result = [...items];
+  for (const clause of filter ? filter.split(/\s+and\s+/i) : []) {
+    const byTime = /^\(?\s*(\w+) (ge|gt|le|lt) (\d{4}-\d{2}-\d{2}T[\d:.]+Z)\s*\)?$/.exec(clause.trim());
+    const byValue = /^\(?\s*(\w+) eq '([^']*)'\s*\)?$/.exec(clause.trim());
+    if (byTime && fields.times.includes(byTime[1]!)) {
+      const [, field, op, iso] = byTime;
+      const bound = Date.parse(iso!);
+      if (Number.isNaN(bound)) throw new HttpError(400, 'BadRequest', `Invalid filter clause: ${clause}`);
+      result = result.filter((item) => {
+        const t = Date.parse(read(item, field!));
+        return op === 'ge' ? t >= bound : op === 'gt' ? t > bound : op === 'le' ? t <= bound : t < bound;
+      });
+    } else if (byValue && fields.equals.includes(byValue[1]!)) {
+      const [, field, value] = byValue;
+      result = result.filter((item) => fold(read(item, field!)) === fold(value!));
+    } else {
+      throw new HttpError(400, 'BadRequest', `Invalid filter clause: ${clause}`);
+    }
+  }
+  return result;
 }
 
 /** `$top` between 1 and `max` (default `max`), else 400 as Graph answers. */
@@ -555,29 +571,14 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       (a) => a.machineId === machine.id && a.type === type && (a.status === 'Pending' || a.status === 'InProgress'),
     );
     if (active) throw new HttpError(400, 'ActiveRequestAlreadyExists', `Action is already in progress (${active.id})`);
-    const now = new Date().toISOString();
-    const action: DefenderMachineAction = {
-      id: randomUUID(),
+    const action = newMachineAction({
       type,
-      title: null,
       requestor: state.app.clientId,
       requestorComment: comment,
-      status: 'Pending',
       machineId: machine.id,
       computerDnsName: machine.computerDnsName,
-      creationDateTimeUtc: now,
-      lastUpdateDateTimeUtc: now,
-      cancellationRequestor: null,
-      cancellationComment: null,
-      cancellationDateTimeUtc: null,
-      errorHResult: 0,
       scope,
-      externalId: null,
-      requestSource: 'PublicApi',
-      relatedFileInfo: null,
-      commands: [],
-      troubleshootInfo: null,
-    };
+    });
     state.machineActions.push(action);
     countEffect(machine.computerDnsName, type === 'Isolate' ? 'isolate-host' : 'release-host');
     if (!holdActions) progress(action);
@@ -1010,23 +1011,11 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
   route('GET', `${v1}/auditLogs/signIns`, 'signIns', GRAPH_RESOURCE, [['AuditLog.Read.All']], ({ query, path }) => {
     const next = nextPage(path, query);
     if (next) return next;
-    let items: StandInSignIn[] = [...state.signIns];
-    if (query.$filter) {
-      for (const clause of query.$filter.split(/\s+and\s+/i)) {
-        const byUser = /^\(?\s*(userId|userPrincipalName) eq '([^']+)'\s*\)?$/.exec(clause.trim());
-        const byTime = timeClause(clause, ['createdDateTime']);
-        if (byUser) {
-          const [, field, value] = byUser;
-          items = items.filter(
-            (s) => String(s[field as 'userId' | 'userPrincipalName'] ?? '').toLowerCase() === value!.toLowerCase(),
-          );
-        } else if (byTime) {
-          items = items.filter((s) => byTime.matches(s.createdDateTime));
-        } else {
-          throw new HttpError(400, 'BadRequest', `Invalid filter clause: ${clause}`);
-        }
-      }
-    }
+    const items = filterItems(state.signIns, query.$filter, {
+      times: ['createdDateTime'],
+      equals: ['userId', 'userPrincipalName'],
+      ignoreCase: true,
+    });
     items.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
     return page(path, items, topOf(query, 1000), `${url}${v1}/$metadata#auditLogs/signIns`);
   });
@@ -1041,21 +1030,10 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     ({ query, path }) => {
       const next = nextPage(path, query);
       if (next) return next;
-      let items: StandInSecurityAlert[] = [...state.securityAlerts];
-      for (const clause of query.$filter ? query.$filter.split(/\s+and\s+/i) : []) {
-        const byTime = timeClause(clause, ['createdDateTime', 'lastUpdateDateTime']);
-        const byValue = /^\(?\s*(status|severity|serviceSource|classification|determination) eq '([^']*)'\s*\)?$/.exec(
-          clause.trim(),
-        );
-        if (byTime) {
-          items = items.filter((a) => byTime.matches(a[byTime.field as 'createdDateTime' | 'lastUpdateDateTime']));
-        } else if (byValue) {
-          const [, field, value] = byValue;
-          items = items.filter((a) => String(a[field as 'status'] ?? '') === value);
-        } else {
-          throw new HttpError(400, 'BadRequest', `Invalid filter clause: ${clause}`);
-        }
-      }
+      const items = filterItems(state.securityAlerts, query.$filter, {
+        times: ['createdDateTime', 'lastUpdateDateTime'],
+        equals: ['status', 'severity', 'serviceSource', 'classification', 'determination'],
+      });
       items.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
       return page(path, items, topOf(query, 2000), `${url}${v1}/$metadata#security/alerts_v2`);
     },
