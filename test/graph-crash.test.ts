@@ -35,7 +35,7 @@ afterAll(async () => {
 function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
   // `--import tsx` keeps the worker in this one process, so SIGKILL reaches the worker itself. The child inherits
   // NODE_EXTRA_CA_CERTS from global setup, so it trusts the stand-in from its start.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'harness', 'graph-worker-process.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'harness', 'worker-process.ts')], {
     env: { ...process.env, ...standInGraphEnv(standIn), TASK_QUEUE: taskQueue },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { finishAlert, instanceOf, type DeliveryKind, type NormalizeContext, type SourceAdapter } from './adapter';
+import {
+  finishAlert,
+  instanceOf,
+  splitArrayEnvelope,
+  type DeliveryKind,
+  type NormalizeContext,
+  type SourceAdapter,
+} from './adapter';
 import {
   alertIdOf,
   clip,
@@ -98,14 +105,7 @@ function kindOf(alert: GraphAlert): DeliveryKind {
 
 export const defender: SourceAdapter = {
   source: 'defender',
-  split: (documents) => {
-    const [document] = documents;
-    const value =
-      documents.length === 1 && document && typeof document === 'object'
-        ? (document as { value?: unknown }).value
-        : undefined;
-    return { items: Array.isArray(value) ? value : documents.flatMap((d) => (Array.isArray(d) ? d : [d])) };
-  },
+  split: (documents) => splitArrayEnvelope(documents, 'value'),
   normalize(item, context) {
     return graphAlertSchema
       .transform((alert, ctx) => ({ kind: kindOf(alert), alert: normalizeDefender(alert, ctx, context) }))
