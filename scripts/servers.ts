@@ -251,8 +251,9 @@ export async function startDevServer(
   log: Log = stderrLog,
 ): Promise<TestWorkflowEnvironment> {
   const dev = resolveDevServer(log);
+  let env: TestWorkflowEnvironment;
   try {
-    return await TestWorkflowEnvironment.createLocal({
+    env = await TestWorkflowEnvironment.createLocal({
       server: {
         ...server,
         executable:
@@ -268,6 +269,16 @@ export async function startDevServer(
     const port = server.port ? ` on port ${server.port} (is another one running? set TEMPORAL_DEV_SERVER_PORT)` : '';
     throw new Error(`the Temporal dev server ${dev.path} did not start${port}: ${(err as Error).message}`);
   }
+  if (server.dbFilename) {
+    // The server registers attributes only when it creates its database: one kept from an older version lacks the
+    // ones added since.
+    const added = await registerSearchAttributes(env.connection, server.namespace).catch(async (err: unknown) => {
+      await env.teardown();
+      throw err;
+    });
+    if (added.length) log(`Registered search attributes missing from ${server.dbFilename}: ${added.join(', ')}`);
+  }
+  return env;
 }
 
 /**

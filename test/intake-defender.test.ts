@@ -3,7 +3,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createDefenderFeedActivities, type DefenderAlertFeed } from '../activities/defender-feed';
 import { createActivities } from '../activities';
-import { createDefenderAlertFeed } from '../activities/graph';
+import { createGraphPorts } from '../activities/graph';
+import type { DefenderAlertFeedOptions } from '../activities/graph/alerts';
 import { createInMemoryPorts } from '../activities/in-memory/ports';
 import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
@@ -60,6 +61,10 @@ function graphAlert(lastUpdate: number, overrides: Partial<StandInSecurityAlert>
     ...overrides,
   };
 }
+
+/** The production feed, configured like a deployment, reading the stand-in. */
+const createDefenderAlertFeed = (config: GraphConfig, options: DefenderAlertFeedOptions = {}) =>
+  createGraphPorts(config, { defenderAlerts: options }).defenderAlerts;
 
 const ids = (alerts: unknown[]) => alerts.map((a) => (a as { id: string }).id);
 

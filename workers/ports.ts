@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { DefenderAlertFeed } from '../activities/defender-feed';
-import { createDefenderAlertFeed, createGraphPorts } from '../activities/graph';
+import { createGraphPorts } from '../activities/graph';
 import type { Ports } from '../activities/ports';
 import { createTeamsMessenger } from '../activities/teams';
 import { loadGraphConfig, loadTeamsConfig } from '../common/config';
@@ -30,25 +30,24 @@ export async function selectPorts(options: { log: (line: string) => void }): Pro
   const teams = loadTeamsConfig();
   let selected: SelectedPorts;
   if (graph) {
+    const { defenderAlerts, ...graphPorts } = createGraphPorts(graph);
     selected = {
-      ports: { ...createGraphPorts(graph), messenger: printed.messenger },
+      ports: { ...graphPorts, messenger: printed.messenger },
       description: `Microsoft Graph and Defender for Endpoint, tenant ${graph.tenantId}`,
       demo: false,
-      defenderAlerts: { feed: createDefenderAlertFeed(graph), tenantId: graph.tenantId },
+      defenderAlerts: { feed: defenderAlerts, tenantId: graph.tenantId },
       close: async () => undefined,
     };
   } else {
     const tls = await standInCertificate(join(temporalDir, 'tls'));
     if (trustsStandIn(tls.certPath)) {
       const standIn = await startGraphDemo({ tls });
+      const { defenderAlerts, ...standInPorts } = standIn.ports;
       selected = {
-        ports: { ...standIn.ports, messenger: printed.messenger },
+        ports: { ...standInPorts, messenger: printed.messenger },
         description: `demo mode: no GRAPH_TENANT_ID, so Graph, Defender and Entra ID are a local stand-in at ${standIn.standIn.url}`,
         demo: true,
-        defenderAlerts: {
-          feed: createDefenderAlertFeed(standIn.config, { settleMs: 1_000 }),
-          tenantId: standIn.config.tenantId,
-        },
+        defenderAlerts: { feed: defenderAlerts, tenantId: standIn.config.tenantId },
         close: () => standIn.stop(),
       };
     } else {

@@ -58,6 +58,8 @@ export async function startProduct(options: {
   installWorkerTelemetry({ prometheusBind: metrics.prometheusBind, logger: new DefaultLogger(options.logLevel) });
 
   const temporal = await connectTemporal(config, log);
+  // What new alerts are triaged by; it reads the fidelity ledger and never throws (an unreadable ledger promotes nothing).
+  const rules = await createPromotionAwareCatalog(temporal.client, catalog, { log });
   let teamsDemo: Awaited<ReturnType<typeof startTeamsDemo>> | undefined;
   let selected: SelectedPorts | undefined;
   try {
@@ -71,9 +73,8 @@ export async function startProduct(options: {
       description += '; Microsoft Teams played by a local stand-in';
       teamsDemo.instructions.forEach(log);
     }
-    // Set once the promotion-aware catalog exists (after the worker is created, before it runs any activity).
-    const promoted: { rules?: PromotionAwareCatalog } = {};
-    const defender = selected.defenderAlerts && intake.defenderPollIntervalMs ? selected.defenderAlerts : undefined;
+    const pollIntervalMs = intake.defenderPollIntervalMs;
+    const defender = pollIntervalMs ? selected.defenderAlerts : undefined;
     const defenderActivities = defender
       ? createDefenderFeedActivities({
           feed: defender.feed,
@@ -81,7 +82,7 @@ export async function startProduct(options: {
           dispatcher: new AlertDispatcher({
             client: temporal.client,
             taskQueue: config.taskQueue,
-            rules: { policyFor: (ruleId) => (promoted.rules ?? catalog).policyFor(ruleId) },
+            rules,
             analysts,
             timeoutMs: intake.temporalTimeoutMs,
             maxInFlight: intake.maxInFlight,
@@ -102,15 +103,13 @@ export async function startProduct(options: {
       },
     });
     await ensureFidelitySchedule(temporal.client, config.taskQueue, { every: '1h' });
-    const rules = await createPromotionAwareCatalog(temporal.client, catalog, { log });
-    promoted.rules = rules;
-    if (defender) {
+    if (defender && pollIntervalMs) {
       await startDefenderPolling(temporal.client, {
         taskQueue: config.taskQueue,
-        intervalMs: intake.defenderPollIntervalMs!,
+        intervalMs: pollIntervalMs,
         tenant: defender.tenantId,
       });
-      description += `; Defender XDR alerts polled every ${intake.defenderPollIntervalMs! / 1000} s`;
+      description += `; Defender XDR alerts polled every ${pollIntervalMs / 1000} s`;
     } else if (selected.defenderAlerts) {
       if (await stopDefenderPolling(temporal.client, selected.defenderAlerts.tenantId))
         log('Defender XDR polling is off (SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS=0): stopped the running poller');
@@ -132,6 +131,7 @@ export async function startProduct(options: {
       },
     };
   } catch (err) {
+    rules.stop();
     await teamsDemo?.close().catch(() => undefined);
     await selected?.close().catch(() => undefined);
     await temporal.close().catch(() => undefined);

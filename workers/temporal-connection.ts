@@ -56,10 +56,6 @@ export async function connectTemporal(
     },
     log,
   );
-  // The dev server registers attributes only when it creates its database: a data directory kept from an older
-  // version lacks the ones added since.
-  const added = await registerSearchAttributes(env.connection, config.namespace);
-  if (added.length) log(`Registered search attributes missing from ${dataDir}: ${added.join(', ')}`);
   return {
     client: env.client,
     nativeConnection: env.nativeConnection,

@@ -358,9 +358,10 @@ export class GraphContainment implements ContainmentExecutor {
     machine: Machine,
     context: ContainmentContext,
     deadline: number,
+    firstRead?: MachineAction[],
   ): Promise<{ actions: MachineAction[]; active: MachineAction[]; lastSucceeded?: MachineAction }> {
-    for (;;) {
-      const actions = await this.defender.isolationActions(machine);
+    for (let read = firstRead; ; read = undefined) {
+      const actions = read ?? (await this.defender.isolationActions(machine));
       const active = actions.filter((a) => activeStatuses.has(a.status));
       if (active.length === 0 || Date.now() >= deadline)
         return { actions, active, lastSucceeded: actions.find((a) => a.status === 'Succeeded') };
@@ -466,7 +467,8 @@ export class GraphContainment implements ContainmentExecutor {
 
     // Our own isolation that never ran (the machine has not connected since): cancel it, or Defender isolates the
     // machine when it next connects, after the case was closed.
-    const ownIsolation = (await this.defender.isolationActions(machine)).find((a) => a.type === 'Isolate' && ours(a));
+    const actions = await this.defender.isolationActions(machine);
+    const ownIsolation = actions.find((a) => a.type === 'Isolate' && ours(a));
     const cancelledNote = (id: string) => `pending isolation cancelled before it took effect (machine action ${id})`;
     if (ownIsolation?.status === 'Cancelled') {
       // An earlier attempt of this undo cancelled it.
@@ -481,7 +483,8 @@ export class GraphContainment implements ContainmentExecutor {
     }
 
     const deadline = Date.now() + this.settings.isolationWaitMs;
-    const state = await this.settle(machine, context, deadline);
+    // After a failed cancel the actions have changed; otherwise the first read stands.
+    const state = await this.settle(machine, context, deadline, ownPending ? undefined : actions);
     const pendingRelease = state.active.find((a) => a.type === 'Unisolate');
     if (pendingRelease && ours(pendingRelease)) {
       return {

@@ -11,7 +11,8 @@ import { GraphDirectory } from './identity';
 
 /**
  * The production implementation of the identity, endpoint and containment ports: Microsoft Graph for Entra ID, Intune
- * and Conditional Access, Defender for Endpoint for machines. One credential, one cached token per resource.
+ * and Conditional Access, Defender for Endpoint for machines; and the Defender XDR alert feed the poll workflow reads.
+ * One credential, one cached token per resource.
  */
 
 export interface GraphTuning {
@@ -21,14 +22,24 @@ export interface GraphTuning {
   isolationWaitMs: number;
   /** Upper bound on pages followed for one collection. */
   maxPages: number;
+  /** How the Defender XDR alert feed reads `alerts_v2`. */
+  defenderAlerts: DefenderAlertFeedOptions;
 }
 
-export const defaultGraphTuning: GraphTuning = { pollIntervalMs: 5_000, isolationWaitMs: 10 * 60_000, maxPages: 10 };
+export const defaultGraphTuning: GraphTuning = {
+  pollIntervalMs: 5_000,
+  isolationWaitMs: 10 * 60_000,
+  maxPages: 10,
+  defenderAlerts: {},
+};
 
-export type GraphPorts = Pick<Ports, 'identity' | 'endpoints' | 'containment'>;
+export type GraphPorts = Pick<Ports, 'identity' | 'endpoints' | 'containment'> & {
+  /** Not a triage port: the source of the Defender poll workflow (activities/defender-feed.ts). */
+  defenderAlerts: DefenderAlertFeed;
+};
 
 export function createGraphPorts(config: GraphConfig, tuning: Partial<GraphTuning> = {}): GraphPorts {
-  const { pollIntervalMs, isolationWaitMs, maxPages } = { ...defaultGraphTuning, ...tuning };
+  const { pollIntervalMs, isolationWaitMs, maxPages, defenderAlerts } = { ...defaultGraphTuning, ...tuning };
   const credential = createCredential(config);
   const graph = graphApi(config, credential);
   const defenderApi = new ApiClient({
@@ -46,15 +57,12 @@ export function createGraphPorts(config: GraphConfig, tuning: Partial<GraphTunin
     pollIntervalMs,
     isolationWaitMs,
   });
-  return { identity, endpoints: defender, containment };
-}
-
-/** Defender XDR alerts from Graph `alerts_v2`, for the Defender poll workflow (activities/defender-feed.ts). */
-export function createDefenderAlertFeed(
-  config: GraphConfig,
-  options: DefenderAlertFeedOptions = {},
-): DefenderAlertFeed {
-  return new GraphDefenderAlertFeed(graphApi(config, createCredential(config)), options);
+  return {
+    identity,
+    endpoints: defender,
+    containment,
+    defenderAlerts: new GraphDefenderAlertFeed(graph, defenderAlerts),
+  };
 }
 
 function graphApi(config: GraphConfig, credential: TokenCredential): ApiClient {

@@ -33,8 +33,6 @@ export interface IntakeServer extends FastifyInstance {
   intake: { metrics: IntakeMetrics; dispatcher: AlertDispatcher };
 }
 
-export { redactUrl };
-
 const serializers = {
   req: (request: { method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }) => ({
     method: request.method,

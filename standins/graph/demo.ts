@@ -70,7 +70,8 @@ export async function startGraphDemo(options: {
   return {
     standIn,
     config,
-    ports: createGraphPorts(config, { pollIntervalMs: 1_000, ...options.tuning }),
+    // The stand-in lists an alert as soon as it exists: no need to wait long for it to settle.
+    ports: createGraphPorts(config, { pollIntervalMs: 1_000, defenderAlerts: { settleMs: 1_000 }, ...options.tuning }),
     stop: () => standIn.stop(),
   };
 }

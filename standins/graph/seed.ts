@@ -183,14 +183,18 @@ export function graphDemoSeed(now = new Date()): GraphSeed {
       isolated: host.isolated,
     });
   }
-  seed.securityAlerts.push(demoDefenderAlert(now));
+  seed.securityAlerts.push(
+    demoDefenderAlert(
+      now,
+      users.find((u) => u.userPrincipalName.startsWith('jdoe@'))!,
+    ),
+  );
   return seed;
 }
 
 /** One Defender XDR alert on Jane Doe's laptop, which the worker's Defender poll picks up in demo mode. */
-function demoDefenderAlert(now: Date): StandInSecurityAlert {
+function demoDefenderAlert(now: Date, jane: WorldUser): StandInSecurityAlert {
   const created = new Date(now.getTime() - 3 * 60_000).toISOString();
-  const jane = demoSeed(now).users.find((u) => u.userPrincipalName.startsWith('jdoe@'))!;
   return {
     '@odata.type': '#microsoft.graph.security.alert',
     id: 'da638700000000000000_demo0001',
