@@ -282,7 +282,19 @@ const namedLocationPatch = z.object({
 
 const userPatch = z.object({ accountEnabled: z.boolean() }).strict();
 const isolateBody = z.object({ Comment: z.string().min(1), IsolationType: z.enum(['Full', 'Selective']) }).strict();
-const unisolateBody = z.object({ Comment: z.string().min(1) }).strict();
+const commentBody = z.object({ Comment: z.string().min(1) }).strict();
+
+/** A Defender request body checked against `schema`, or Defender's 400. */
+function defenderBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new HttpError(
+    400,
+    'InvalidRequestBody',
+    `Request body is incorrect: ${issue?.path.join('.')} ${issue?.message}`,
+  );
+}
 
 function validCidr(range: CidrRange): boolean {
   const [address, bits, extra] = range.cidrAddress.split('/');
@@ -1140,14 +1152,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     DEFENDER_RESOURCE,
     [['Machine.Isolate']],
     ({ params, body }) => {
-      const parsed = isolateBody.safeParse(body);
-      if (!parsed.success)
-        throw new HttpError(
-          400,
-          'InvalidRequestBody',
-          `Request body is incorrect: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
-        );
-      return requestAction(params.id!, 'Isolate', parsed.data.Comment, parsed.data.IsolationType);
+      const request = defenderBody(isolateBody, body);
+      return requestAction(params.id!, 'Isolate', request.Comment, request.IsolationType);
     },
   );
 
@@ -1158,14 +1164,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     DEFENDER_RESOURCE,
     [['Machine.Isolate']],
     ({ params, body }) => {
-      const parsed = unisolateBody.safeParse(body);
-      if (!parsed.success)
-        throw new HttpError(
-          400,
-          'InvalidRequestBody',
-          `Request body is incorrect: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
-        );
-      return requestAction(params.id!, 'Unisolate', parsed.data.Comment, null);
+      const request = defenderBody(commentBody, body);
+      return requestAction(params.id!, 'Unisolate', request.Comment, null);
     },
   );
 
@@ -1176,13 +1176,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     DEFENDER_RESOURCE,
     [['Machine.Isolate']],
     ({ params, body }) => {
-      const parsed = unisolateBody.safeParse(body);
-      if (!parsed.success)
-        throw new HttpError(
-          400,
-          'InvalidRequestBody',
-          `Request body is incorrect: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
-        );
+      const request = defenderBody(commentBody, body);
       const action = state.machineActions.find((a) => a.id === params.id);
       if (!action) throw new HttpError(404, 'ResourceNotFound', `Machine action ${params.id} was not found`);
       if (action.status !== 'Pending' && action.status !== 'InProgress')
@@ -1196,7 +1190,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
         status: 'Cancelled',
         lastUpdateDateTimeUtc: now,
         cancellationRequestor: state.app.clientId,
-        cancellationComment: parsed.data.Comment,
+        cancellationComment: request.Comment,
         cancellationDateTimeUtc: now,
       });
       countEffect(action.computerDnsName, 'cancel-isolate');
