@@ -1,28 +1,23 @@
-import type { ContainmentOutcome, UndoOutcome } from '../common/triage';
-import type { ContainmentContext } from './ports';
-
-interface PreState {
-  inPlaceBefore: boolean;
-}
+import type { ContainmentOutcome, ContainmentRequest, UndoOutcome } from '../common/triage';
 
 /**
- * The exactly-once protocol every containment adapter follows: read the current state, remember (in the activity's
- * heartbeat, which survives a crashed worker) whether the effect was in place before this case touched it, then act
- * only if it is not in place. A retry after a crash finds the effect in place and, from the remembered pre-state,
- * still reports it as applied by this case, so the undo of a false positive restores what was there before.
+ * The exactly-once protocol every containment adapter follows. Before any action runs, the workflow reads whether
+ * each effect is in place, in a step of its own whose result is in its history (`request.inPlaceBefore`). Then an
+ * action acts only if its effect is not in place now, and reports `applied` whenever this case changed the world:
+ * a retry after a crash finds the effect in place and, from the recorded prior state, still reports it as applied by
+ * this case, so the undo of a false positive restores what was there before.
  */
 export async function checkThenAct(options: {
-  context: ContainmentContext;
+  request: Pick<ContainmentRequest, 'inPlaceBefore'>;
   target: string;
   isInPlace: () => Promise<boolean>;
   act: () => Promise<void>;
   describe: { applied: string; alreadyInPlace: string };
 }): Promise<ContainmentOutcome> {
-  const { context, target, isInPlace, act, describe } = options;
-  const prior = context.priorDetails as PreState | undefined;
+  const { request, target, isInPlace, act, describe } = options;
   const inPlaceNow = await isInPlace();
-  const inPlaceBefore = prior?.inPlaceBefore ?? inPlaceNow;
-  if (!prior) context.heartbeat({ inPlaceBefore } satisfies PreState);
+  // Cases started before the prior-state step existed carry none: the state now stands in for it.
+  const inPlaceBefore = request.inPlaceBefore ?? inPlaceNow;
   if (inPlaceNow) {
     return inPlaceBefore
       ? { status: 'already-in-place', target, detail: describe.alreadyInPlace }

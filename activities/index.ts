@@ -1,22 +1,30 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { RangeEdit, RangeEditResult } from '../common/named-location';
 import {
   containmentTarget,
   enrichmentLimits,
   enrichmentParts,
-  type ContainmentRequest,
   type ContainmentResult,
   type Enrichment,
   type EnrichmentPart,
+  type CaseCardUpdate,
+  type DeliveredQuestion,
   type EscalationNotice,
+  type PostedEscalation,
+  type PriorState,
+  type QuestionReminder,
   type QuestionUpdate,
   type Section,
   type UndoResult,
   type UserQuestion,
   type UserRef,
 } from '../common/triage';
-import type { ContainmentContext, Ports } from './ports';
+import { isPermanent, longerWait, reasonOf, retryDelayOf, runBatch, type Batch } from './batch';
+import type { Ports } from './ports';
 import { summariseSignIns } from './sign-ins';
+
+export type ContainmentBatch = Batch;
 
 export interface GatherContextRequest {
   workflowId: string;
@@ -28,111 +36,6 @@ export interface GatherContextRequest {
 }
 
 type PartialEnrichment = Partial<Enrichment>;
-
-function reasonOf(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
-
-function isPermanent(err: unknown): boolean {
-  return err instanceof ApplicationFailure && err.nonRetryable === true;
-}
-
-function retryDelayOf(err: unknown): number | undefined {
-  if (err instanceof ApplicationFailure && err.nextRetryDelay !== undefined) {
-    const delay = err.nextRetryDelay;
-    return typeof delay === 'number' ? delay : undefined;
-  }
-  return undefined;
-}
-
-export interface ContainmentBatch {
-  requests: ContainmentRequest[];
-  /** The attempt on which transient failures stop being retried and are recorded as failed. */
-  finalAttempt: number;
-}
-
-/** What an attempt has achieved so far; kept in the heartbeat so a retry (or a new worker) resumes from it. */
-interface BatchProgress<R> {
-  preState: Record<string, unknown>;
-  done: Record<string, R>;
-}
-
-/**
- * Runs one containment step per request, each through its own `ContainmentContext`, heartbeating the combined progress
- * every 2 s and after every change. A permanent failure is recorded for its action and the others go on; a transient
- * one makes the activity retry, and the retry skips what is already done.
- */
-async function runBatch<R>(
-  batch: ContainmentBatch,
-  options: { parallel: boolean; recordPreStates?: (request: ContainmentRequest) => Promise<boolean> },
-  step: (request: ContainmentRequest, context: ContainmentContext) => Promise<R>,
-  failed: (request: ContainmentRequest, reason: string) => R,
-): Promise<R[]> {
-  const ctx = Context.current();
-  const progress = (ctx.info.heartbeatDetails as BatchProgress<R> | undefined) ?? { preState: {}, done: {} };
-  const finalAttempt = ctx.info.attempt >= batch.finalAttempt;
-  const send = () => ctx.heartbeat(progress);
-  const timer = setInterval(send, 2_000);
-  let transient: unknown;
-
-  if (options.recordPreStates) {
-    const missing = batch.requests.filter(
-      (r) => progress.preState[r.action] === undefined && progress.done[r.action] === undefined,
-    );
-    await Promise.all(
-      missing.map(async (request) => {
-        try {
-          progress.preState[request.action] = { inPlaceBefore: await options.recordPreStates!(request) };
-        } catch {
-          /* the action itself will meet and report the same failure */
-        }
-      }),
-    );
-    // The first heartbeat of an attempt is sent at once: every pre-state is on the server before any action runs.
-    if (missing.length) send();
-  }
-
-  const runOne = async (request: ContainmentRequest) => {
-    if (progress.done[request.action] !== undefined) return;
-    const context: ContainmentContext = {
-      heartbeat: (details) => {
-        progress.preState[request.action] = details;
-        send();
-      },
-      signal: ctx.cancellationSignal,
-      attempt: ctx.info.attempt,
-      priorDetails: progress.preState[request.action],
-    };
-    try {
-      progress.done[request.action] = await step(request, context);
-      send();
-    } catch (err) {
-      if (isPermanent(err) || finalAttempt) {
-        progress.done[request.action] = failed(request, reasonOf(err));
-        send();
-      } else if (transient === undefined || (retryDelayOf(err) ?? 0) > (retryDelayOf(transient) ?? 0)) {
-        transient = err;
-      }
-    }
-  };
-
-  try {
-    if (options.parallel) await Promise.all(batch.requests.map(runOne));
-    else for (const request of batch.requests) if (transient === undefined) await runOne(request);
-  } finally {
-    clearInterval(timer);
-  }
-  if (transient !== undefined) {
-    send();
-    throw ApplicationFailure.create({
-      message: `will retry: ${reasonOf(transient)}`,
-      type: 'ContainmentIncomplete',
-      nextRetryDelay: retryDelayOf(transient),
-    });
-  }
-  return batch.requests.map((request) => progress.done[request.action]!);
-}
 
 export function createActivities(ports: Ports) {
   const { identity, endpoints, containment, messenger } = ports;
@@ -186,7 +89,7 @@ export function createActivities(ports: Ports) {
             } catch (err) {
               if (isPermanent(err) || finalAttempt) {
                 (gathered as Record<string, Section<unknown>>)[part] = { status: 'unavailable', reason: reasonOf(err) };
-              } else if (!transient || (retryDelayOf(err) ?? 0) > (retryDelayOf(transient.err) ?? 0)) {
+              } else if (longerWait(transient?.err, err) === err) {
                 transient = { part, err };
               }
             }
@@ -204,11 +107,21 @@ export function createActivities(ports: Ports) {
       return gathered as Enrichment;
     },
 
+    /** Reads whether each planned action's effect is in place, before any acts: the result goes into history. */
+    async readContainmentState(batch: ContainmentBatch): Promise<PriorState[]> {
+      return runBatch<PriorState>(
+        batch,
+        { parallel: true, type: 'PriorStateIncomplete' },
+        async (request) => ({ action: request.action, inPlace: await containment.isInPlace(request) }),
+        (request, reason) => ({ action: request.action, failed: reason }),
+      );
+    },
+
     /** Applies every action of a batch in parallel; each checks the world first, so a retry never applies twice. */
     async applyContainment(batch: ContainmentBatch): Promise<ContainmentResult[]> {
       return runBatch<ContainmentResult>(
         batch,
-        { parallel: true, recordPreStates: containment.isInPlace?.bind(containment) },
+        { parallel: true, type: 'ContainmentIncomplete' },
         async (request, context) => ({ action: request.action, ...(await containment.apply(request, context)) }),
         (request, reason) => ({
           action: request.action,
@@ -223,24 +136,44 @@ export function createActivities(ports: Ports) {
     async undoContainment(batch: ContainmentBatch): Promise<UndoResult[]> {
       return runBatch<UndoResult>(
         batch,
-        { parallel: false },
+        { parallel: false, type: 'UndoIncomplete' },
         async (request, context) => ({ action: request.action, ...(await containment.undo(request, context)) }),
         (request, reason) => ({ action: request.action, status: 'failed', detail: reason }),
       );
     },
 
-    async askUser(question: UserQuestion): Promise<{ messageRef: string }> {
+    async askUser(question: UserQuestion): Promise<DeliveredQuestion> {
       return messenger.askUser(question);
+    },
+
+    async remindUser(reminder: QuestionReminder): Promise<void> {
+      await messenger.remindUser(reminder);
     },
 
     async updateQuestion(update: QuestionUpdate): Promise<void> {
       await messenger.updateQuestion(update);
     },
 
-    async escalate(notice: EscalationNotice): Promise<void> {
-      await messenger.escalate(notice);
+    async escalate(notice: EscalationNotice): Promise<PostedEscalation> {
+      return (await messenger.escalate(notice)) ?? {};
+    },
+
+    async updateCaseCard(update: CaseCardUpdate): Promise<void> {
+      await messenger.updateCaseCard(update);
+    },
+
+    /** The named-location writer's one read-modify-write (see workflows/named-location). */
+    async applyNamedLocationEdits(locationId: string, edits: RangeEdit[]): Promise<RangeEditResult[]> {
+      if (!ports.namedLocations) {
+        throw ApplicationFailure.nonRetryable(
+          `no named location can be edited here (${locationId}): the worker has no Microsoft Graph containment`,
+          'NotConfigured',
+        );
+      }
+      return ports.namedLocations.applyEdits(edits);
     },
   };
 }
 
 export type TriageActivities = ReturnType<typeof createActivities>;
+export type NamedLocationActivities = Pick<TriageActivities, 'applyNamedLocationEdits'>;

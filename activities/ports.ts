@@ -1,10 +1,15 @@
+import type { RangeEdit, RangeEditResult } from '../common/named-location';
 import type {
+  CaseCardUpdate,
   ContainmentOutcome,
   ContainmentRequest,
   EscalationNotice,
   GroupMemberships,
   HostDetails,
+  DeliveredQuestion,
   LinkedDevices,
+  PostedEscalation,
+  QuestionReminder,
   QuestionUpdate,
   RiskState,
   SignInEvent,
@@ -42,7 +47,7 @@ export interface ContainmentContext {
   heartbeat(details?: unknown): void;
   /** 1 on the first try; higher after a retry or a crashed worker. */
   attempt: number;
-  /** The details last heartbeated by an earlier attempt of this same action (see `checkThenAct`). */
+  /** The details last heartbeated by an earlier attempt of this same action (for example a machine action id). */
   priorDetails: unknown;
   /** Aborted when the activity is cancelled or its worker shuts down. */
   signal: AbortSignal;
@@ -51,21 +56,35 @@ export interface ContainmentContext {
 /** Each action checks the current state before acting, so repeating it (retries, crashed workers) is harmless. */
 export interface ContainmentExecutor {
   /**
-   * Whether the action's effect is in place right now. When provided, the activity reads it for every action of a
-   * batch and records all pre-states in one heartbeat before any action runs, so a crash mid-batch cannot lose them.
+   * Whether the action's effect is in place right now. The workflow reads it for every planned action in a step of
+   * its own, before any action runs, and hands it to `apply` as `request.inPlaceBefore`: the record of what this case
+   * changed never depends on a heartbeat reaching the server.
    */
-  isInPlace?(request: ContainmentRequest): Promise<boolean>;
+  isInPlace(request: ContainmentRequest): Promise<boolean>;
   apply(request: ContainmentRequest, context: ContainmentContext): Promise<ContainmentOutcome>;
   undo(request: ContainmentRequest, context: ContainmentContext): Promise<UndoOutcome>;
 }
 
 export interface Messenger {
-  /** Delivers "was this you?"; throws non-retryable when it cannot reach the user (blocked bot, unknown user). */
-  askUser(question: UserQuestion): Promise<{ messageRef: string }>;
+  /**
+   * Delivers "was this you?"; throws non-retryable when it cannot reach the user (blocked bot, unknown user). Asking
+   * again for the same workflow must not ask twice. The deadline shown counts from delivery (`timeoutMs`).
+   */
+  askUser(question: UserQuestion): Promise<DeliveredQuestion>;
+  /** Reminds the user, before the deadline, that the question is still open. */
+  remindUser(reminder: QuestionReminder): Promise<void>;
   /** Replaces the question with its outcome (answered, expired, withdrawn). */
   updateQuestion(update: QuestionUpdate): Promise<void>;
-  /** Hands the case to analysts. */
-  escalate(notice: EscalationNotice): Promise<void>;
+  /** Hands the case to analysts; says where the SOC card went, when it can be replaced later. */
+  escalate(notice: EscalationNotice): Promise<PostedEscalation | void>;
+  /** Replaces a posted SOC card with the case as it now stands. */
+  updateCaseCard(update: CaseCardUpdate): Promise<void>;
+}
+
+/** The blocked-IP named location, edited only by its writer workflow (see common/named-location.ts). */
+export interface NamedLocationEditor {
+  /** Applies the edits in one read-modify-write and verifies them; one result per edit, in order. */
+  applyEdits(edits: RangeEdit[]): Promise<RangeEditResult[]>;
 }
 
 export interface Ports {
@@ -73,4 +92,6 @@ export interface Ports {
   endpoints: EndpointDirectory;
   containment: ContainmentExecutor;
   messenger: Messenger;
+  /** Present where containment blocks IPs in a named location (Graph); its writer workflow's activity uses it. */
+  namedLocations?: NamedLocationEditor;
 }

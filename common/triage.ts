@@ -102,8 +102,21 @@ export type SettledBy = 'user' | 'automation' | 'analyst';
 
 export type UserAnswer = 'it-was-me' | 'it-was-not-me';
 
-export type AnalystDecisionKind =
-  'contain' | 'close-true-positive' | 'close-benign' | 'close-false-positive' | 'release-containment';
+export const analystDecisionKinds = [
+  'contain',
+  'close-true-positive',
+  'close-benign',
+  'close-false-positive',
+  'release-containment',
+] as const;
+export type AnalystDecisionKind = (typeof analystDecisionKinds)[number];
+export const analystDecisionLabels: Record<AnalystDecisionKind, string> = {
+  contain: 'Contain',
+  'close-true-positive': 'Close as true positive',
+  'close-benign': 'Close as benign',
+  'close-false-positive': 'Close as false positive',
+  'release-containment': 'Release containment',
+};
 
 export interface AnalystDecision {
   analystId: string;
@@ -140,6 +153,8 @@ export interface QuestionState {
   messageRef?: string;
   answer?: { answer: UserAnswer; at: string };
   outcome?: 'answered' | 'expired' | 'withdrawn' | 'undeliverable';
+  /** When the reminder before the deadline was sent. */
+  remindedAt?: string;
 }
 
 export interface CaseState {
@@ -163,6 +178,8 @@ export interface CaseState {
   closeReason?: string;
   /** Shadow mode: what automatic containment would have done when the case was routed (it did not). */
   wouldHaveContained?: { at: string; actions: ContainmentAction[] };
+  /** The SOC card of the latest escalation, replaced with the case as it ends after each decision. */
+  socCardRef?: string;
 }
 
 // ---- workflow input -----------------------------------------------------------------------------------------------
@@ -193,7 +210,15 @@ export interface ContainmentRequest {
   user?: UserRef;
   host?: string;
   ip?: string;
+  /**
+   * Whether the effect was in place before this case acted, read in its own step whose result is in the workflow's
+   * history (so no crash can lose it). Absent only for cases started before that step existed.
+   */
+  inPlaceBefore?: boolean;
 }
+
+/** The state of one planned action before containment acts, or why it could not be read. */
+export type PriorState = { action: ContainmentAction } & ({ inPlace: boolean } | { failed: string });
 
 export interface ContainmentOutcome {
   status: 'applied' | 'already-in-place';
@@ -221,9 +246,16 @@ export interface UserQuestion {
   workflowId: string;
   alert: Alert;
   user: UserRef;
+  /** The deadline if the question were delivered now; with `timeoutMs` the card counts it from its delivery. */
   deadline: string;
+  /** How long the user has from delivery: the workflow's deadline counts from the moment the question is delivered. */
+  timeoutMs?: number;
   /** Facts that let a person recognise the event: time, IP and its location, host, application. */
   facts: { label: string; value: string }[];
+}
+
+export interface DeliveredQuestion {
+  messageRef: string;
 }
 
 export interface QuestionUpdate {
@@ -232,6 +264,14 @@ export interface QuestionUpdate {
   messageRef: string;
   outcome: 'answered' | 'expired' | 'withdrawn';
   answer?: UserAnswer;
+}
+
+export interface QuestionReminder {
+  workflowId: string;
+  user: UserRef;
+  messageRef: string;
+  alert: Alert;
+  deadline: string;
 }
 
 export interface EscalationNotice {
@@ -243,4 +283,16 @@ export interface EscalationNotice {
   summary: string;
   containment: ContainmentRecord[];
   attempt: number;
+}
+
+/** Where the SOC card of an escalation was posted, so the case can replace it as it moves on. */
+export interface PostedEscalation {
+  messageRef?: string;
+}
+
+/** The SOC card replaced with the case as it now stands (after a decision: disposition, state, what was undone). */
+export interface CaseCardUpdate extends EscalationNotice {
+  messageRef: string;
+  closed: boolean;
+  decided?: { decision: AnalystDecisionKind; by: string; at: string; result: string };
 }

@@ -107,3 +107,44 @@ test('a worker killed mid-action: the next worker finishes without applying anyt
   expect(standIn.effects[HOST]).toEqual({ 'isolate-host': 1, 'release-host': 1 });
   expect(standIn.snapshot()).toEqual(seeded);
 });
+
+test('two worker processes blocking two IPs at once: both stay blocked, and each undo removes only its own', async () => {
+  const seeded = standIn.snapshot();
+  const locationId = Object.keys(seeded.namedLocations)[0]!;
+  // Each write of the list is slow, so two unserialised read-modify-writes would overlap and one would drop the other.
+  standIn.inject('updateNamedLocation', { kind: 'latency', ms: 1_500, times: 2 });
+
+  const taskQueue = uniqueTaskQueue('graph-ip-writers');
+  const workers = await Promise.all([startWorkerProcess(taskQueue), startWorkerProcess(taskQueue)]);
+  const policy = parsePolicy({ mode: 'auto-contain', containmentActions: ['block-ip'] });
+  const ips = ['198.51.100.21', '198.51.100.22'];
+  const cases = await Promise.all(
+    ips.map((sourceIp) =>
+      submitAlert(dev.client, {
+        alert: makeAlert({ entities: { userPrincipalName: JDOE.upn, sourceIp } }),
+        policy,
+        analysts: [ANALYST],
+        taskQueue,
+      }),
+    ),
+  );
+  const handles = cases.map((c) => dev.client.workflow.getHandle(c.workflowId));
+  const contained = await Promise.all(
+    handles.map((h) => waitForCase(h, (s) => s.escalations.length === 1, 'the IP blocked', 60_000)),
+  );
+  for (const [i, state] of contained.entries()) {
+    expect(state.containment.map((c) => [c.action, c.target, c.status])).toEqual([['block-ip', ips[i], 'applied']]);
+  }
+  expect(standIn.snapshot().namedLocations[locationId]).toEqual(expect.arrayContaining(ips.map((ip) => `${ip}/32`)));
+  for (const ip of ips) expect(standIn.effectCount(ip, 'block-ip')).toBe(1);
+
+  await Promise.all(
+    handles.map((h) =>
+      h.executeUpdate(analystDecisionUpdate, { args: [{ analystId: ANALYST, decision: 'close-false-positive' }] }),
+    ),
+  );
+  await Promise.all(handles.map((h) => h.result()));
+  for (const ip of ips) expect(standIn.effects[ip]).toEqual({ 'block-ip': 1, 'unblock-ip': 1 });
+  expect(standIn.snapshot().namedLocations[locationId]).toEqual(seeded.namedLocations[locationId]);
+  for (const worker of workers) worker.kill('SIGKILL');
+});

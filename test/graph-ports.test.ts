@@ -32,7 +32,9 @@ let ports: GraphPorts;
 
 beforeAll(async () => {
   standIn = await startStandIn({ maxPageSize: 2, machineActionDelayMs: 100 });
-  ports = graphPortsFor(standIn, { tuning: { pollIntervalMs: 20, isolationWaitMs: 2_000 } });
+  ports = graphPortsFor(standIn, {
+    tuning: { pollIntervalMs: 20, isolationWaitMs: 2_000, locationWrites: 'in-process' },
+  });
 });
 beforeEach(() => standIn.reset());
 afterAll(async () => {
@@ -386,7 +388,7 @@ test('isolation checks the newest machine actions first and never posts a second
     Comment: '[soc-triage wf-iso] isolated by SOC triage: wf-iso',
     IsolationType: 'Full',
   });
-  expect(first.beats).toContainEqual({ inPlaceBefore: false, machineActionId: expect.any(String) });
+  expect(first.beats).toContainEqual({ machineActionId: expect.any(String) });
 
   // A retry that lost every heartbeat still finds its own tagged request: no second POST, and still "applied".
   standIn.releaseMachineActions();

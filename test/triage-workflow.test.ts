@@ -1,4 +1,5 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { createInMemoryPorts } from '../activities/in-memory/ports';
 import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
@@ -9,7 +10,14 @@ import { analystDecisionUpdate, answerQuestionUpdate, relatedAlertSignal } from 
 import { ANALYST, JDOE, makeAlert, makeInput } from './harness/alerts';
 import { waitForCase, waitForSettledCase } from './harness/cases';
 import { recordHistory } from './harness/histories';
-import { startTimeSkipping, triageWorker, uniqueTaskQueue, type TimeSkippingHarness } from './harness/temporal';
+import {
+  startTimeSkipping,
+  triageWorker,
+  uniqueTaskQueue,
+  workflowBundle,
+  type TimeSkippingHarness,
+} from './harness/temporal';
+import { createTriageWorker } from '../workers/worker';
 
 const MINUTE = 60_000;
 
@@ -374,5 +382,95 @@ test('a redelivered alert starts no second workflow and is recorded once; the us
     expect(world.data.questions).toHaveLength(1);
     await recordHistory('redelivered alert', handle);
     await finishCase(handle);
+  });
+});
+
+test('context lost on every attempt (crashed workers, timeouts) reads "unavailable" with the reason, and the case goes on to ask the user', async () => {
+  const world = World.create(demoSeed());
+  const taskQueue = uniqueTaskQueue('triage-lost-context');
+  let attempts = 0;
+  const worker = await createTriageWorker({
+    connection: harness.env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    ports: createInMemoryPorts(world),
+    workflowBundle: workflowBundle(),
+    // Every attempt dies the way a killed worker's does: retryable, never completing.
+    extraActivities: {
+      async gatherContext() {
+        attempts += 1;
+        throw ApplicationFailure.create({ message: 'worker lost mid-attempt', type: 'WorkerLost' });
+      },
+    },
+  });
+  const handle = await start(makeInput(confirm), taskQueue);
+  try {
+    const state = await worker.runUntil(
+      waitForSettledCase(handle, askedUser, 'the question despite no context', 60_000),
+    );
+    expect(attempts).toBe(5);
+    expect(state.enrichment?.profile).toEqual({
+      status: 'unavailable',
+      reason: expect.stringContaining('worker lost mid-attempt'),
+    });
+    expect(world.data.questions).toHaveLength(1);
+    await recordHistory(expect.getState().currentTestName ?? 'lost context', handle);
+  } finally {
+    await finishCase(handle);
+  }
+});
+
+test('the reminder is sent before the deadline, and the deadline counts from the moment the question was delivered', async () => {
+  const policy: RulePolicyInput = {
+    ...confirm,
+    confirmationTimeoutMs: 30 * MINUTE,
+    reminderBeforeDeadlineMs: 10 * MINUTE,
+  };
+  await runCase(makeInput(policy), async ({ handle, world }) => {
+    const asked = await waitForSettledCase(handle, askedUser, 'the question');
+    expect(Date.parse(asked.question!.deadline) - Date.parse(asked.question!.askedAt)).toBeGreaterThanOrEqual(
+      30 * MINUTE,
+    );
+    await harness.env.sleep(19 * MINUTE);
+    expect(world.data.reminders).toHaveLength(0);
+    await harness.env.sleep(2 * MINUTE);
+    const reminded = await waitForSettledCase(handle, (s) => Boolean(s.question?.remindedAt), 'the reminder');
+    expect(world.data.reminders).toEqual([
+      expect.objectContaining({
+        workflowId: handle.workflowId,
+        messageRef: asked.question!.messageRef,
+        deadline: asked.question!.deadline,
+      }),
+    ]);
+    expect(Date.parse(reminded.question!.remindedAt!)).toBeLessThan(Date.parse(asked.question!.deadline));
+    await harness.env.sleep(10 * MINUTE);
+    const expired = await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'the escalation');
+    expect(expired.escalations[0]!.reason).toBe('no response');
+    expect(world.data.reminders).toHaveLength(1);
+  });
+});
+
+test('after a false-positive close the SOC card shows the case as it ends: disposition, state and what was undone', async () => {
+  const input = makeInput({ mode: 'auto-contain', containmentActions: ['disable-account', 'block-ip'] });
+  await runCase(input, async ({ handle, world }) => {
+    await waitForSettledCase(handle, (s) => s.escalations.length === 1, 'auto-containment');
+    expect(world.data.caseCards).toHaveLength(0);
+    await handle.executeUpdate(analystDecisionUpdate, {
+      args: [{ analystId: ANALYST, decision: 'close-false-positive' }],
+    });
+    await handle.result();
+    const [card] = world.data.caseCards;
+    expect(card).toMatchObject({
+      workflowId: handle.workflowId,
+      messageRef: 'soc-card-1',
+      disposition: 'false-positive',
+      closed: true,
+      decided: { decision: 'close-false-positive', by: ANALYST },
+    });
+    expect(card!.containment.map((c) => [c.action, c.status])).toEqual([
+      ['disable-account', 'undone'],
+      ['block-ip', 'undone'],
+    ]);
+    expect(card!.summary).toMatch(/false-positive/);
   });
 });

@@ -15,6 +15,7 @@ import {
 import type {
   AnalystDecision,
   CaseState,
+  Enrichment,
   ContainmentRecord,
   ContainmentRequest,
   ContainmentResult,
@@ -24,7 +25,7 @@ import type {
   UndoResult,
   UserAnswer,
 } from '../common/triage';
-import { containmentTarget } from '../common/triage';
+import { analystDecisionLabels, containmentTarget, enrichmentParts } from '../common/triage';
 import { recordCaseMetrics } from './case-metrics';
 import { renderCase } from './details';
 import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery, relatedAlertSignal } from './messages';
@@ -45,6 +46,16 @@ const { gatherContext } = wf.proxyActivities<TriageActivities>({
 });
 
 const CONTAINMENT_ATTEMPTS = 10;
+const { readContainmentState } = wf.proxyActivities<TriageActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: CONTAINMENT_ATTEMPTS,
+  },
+});
 const { applyContainment, undoContainment } = wf.proxyActivities<TriageActivities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '10 seconds',
@@ -56,10 +67,18 @@ const { applyContainment, undoContainment } = wf.proxyActivities<TriageActivitie
   },
 });
 
-const { askUser, updateQuestion, escalate } = wf.proxyActivities<TriageActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+// One message each: a crashed worker costs a retry within seconds, not minutes.
+const { askUser, remindUser, updateQuestion, escalate, updateCaseCard } = wf.proxyActivities<TriageActivities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
+
+/**
+ * Cases started from this version on: prior states read in a step of their own before containment acts, the
+ * deadline counted from delivery, the reminder sent, escalation on expiry not waiting for the card, and the SOC card
+ * replaced after each decision. Older recorded histories replay without it.
+ */
+const CRASH_SAFE_TRIAGE = 'crash-safe-triage';
 
 const actionLabels: Record<ContainmentAction, string> = {
   'disable-account': 'Disable account',
@@ -74,6 +93,21 @@ function failureReason(err: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
+/** Context that could not be gathered at all (every attempt lost, to errors or timeouts): each part says why. */
+function unavailableContext(err: unknown): Enrichment {
+  let cause: unknown = err;
+  while (cause instanceof wf.ActivityFailure && cause.cause) cause = cause.cause;
+  // A timed-out attempt keeps the parts it had gathered in its last heartbeat.
+  const gathered =
+    cause instanceof wf.TimeoutFailure && cause.lastHeartbeatDetails && typeof cause.lastHeartbeatDetails === 'object'
+      ? (cause.lastHeartbeatDetails as Partial<Enrichment>)
+      : {};
+  const reason = `context could not be gathered: ${failureReason(err)}`;
+  return Object.fromEntries(
+    enrichmentParts.map((part) => [part, gathered[part] ?? { status: 'unavailable', reason }]),
+  ) as unknown as Enrichment;
+}
+
 function formatDuration(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
@@ -82,6 +116,7 @@ function formatDuration(ms: number): string {
 /** One workflow per alert: enrich, route by the rule's policy, ask the user or escalate, contain, undo, close. */
 export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
   const { alert, policy, analysts } = input;
+  const crashSafe = wf.patched(CRASH_SAFE_TRIAGE);
   const now = () => new Date().toISOString();
   const state: CaseState = input.carriedState ?? {
     workflowId: wf.workflowInfo().workflowId,
@@ -247,30 +282,78 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
   }
 
   /** Runs the actions as one batch; a failed action is recorded with its reason and escalated, never retried forever. */
+  /**
+   * Reads, in a step of its own, whether each planned effect is in place before anything acts: once this step's
+   * result is in history, no crash can make a record claim `already-in-place` for an effect this case applied. An
+   * action whose state cannot be read is not taken (its record says why), since its undo could not be told apart.
+   */
+  async function withPriorStates(
+    plan: ContainmentRequest[],
+  ): Promise<{ ready: ContainmentRequest[]; unreadable: ContainmentResult[] }> {
+    let priors: Awaited<ReturnType<typeof readContainmentState>>;
+    try {
+      priors = await readContainmentState.executeWithOptions({ summary: 'Read the state before containment' }, [
+        { requests: plan, finalAttempt: CONTAINMENT_ATTEMPTS },
+      ]);
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      const reason = failureReason(err);
+      priors = plan.map((r) => ({ action: r.action, failed: reason }));
+    }
+    const ready: ContainmentRequest[] = [];
+    const unreadable: ContainmentResult[] = [];
+    plan.forEach((request, i) => {
+      const prior = priors[i]!;
+      if ('inPlace' in prior) ready.push({ ...request, inPlaceBefore: prior.inPlace });
+      else
+        unreadable.push({
+          action: request.action,
+          status: 'failed',
+          target: containmentTarget(request),
+          detail: `the state before acting could not be read: ${prior.failed}`,
+        });
+    });
+    return { ready, unreadable };
+  }
+
+  async function runContainment(requests: ContainmentRequest[]): Promise<ContainmentResult[]> {
+    if (requests.length === 0) return [];
+    try {
+      return await applyContainment.executeWithOptions(
+        {
+          summary:
+            `Contain: ${requests.map((r) => `${actionLabels[r.action]} ${containmentTarget(r)}`).join(', ')}`.slice(
+              0,
+              200,
+            ),
+        },
+        [{ requests, finalAttempt: CONTAINMENT_ATTEMPTS }],
+      );
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      return requests.map((r) => ({
+        action: r.action,
+        status: 'failed',
+        target: containmentTarget(r),
+        detail: failureReason(err),
+      }));
+    }
+  }
+
   async function contain(requested?: ContainmentAction[]): Promise<string> {
     const plan = containmentPlan(requested);
     if (plan.length === 0) return 'nothing to contain';
     state.triageState = 'containing';
     publish();
     let results: ContainmentResult[];
-    try {
-      results = await applyContainment.executeWithOptions(
-        {
-          summary: `Contain: ${plan.map((r) => `${actionLabels[r.action]} ${containmentTarget(r)}`).join(', ')}`.slice(
-            0,
-            200,
-          ),
-        },
-        [{ requests: plan, finalAttempt: CONTAINMENT_ATTEMPTS }],
-      );
-    } catch (err) {
-      if (wf.isCancellation(err)) throw err;
-      results = plan.map((r) => ({
-        action: r.action,
-        status: 'failed',
-        target: containmentTarget(r),
-        detail: failureReason(err),
-      }));
+    if (crashSafe) {
+      const { ready, unreadable } = await withPriorStates(plan);
+      const applied = await runContainment(ready);
+      // Records in plan order.
+      const byAction = new Map([...applied, ...unreadable].map((r) => [r.action, r]));
+      results = plan.map((r) => byAction.get(r.action)!);
+    } else {
+      results = await runContainment(plan);
     }
     const at = now();
     state.containment.push(
@@ -328,7 +411,7 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     awaitingAnalystAction = true;
     publish();
     try {
-      await escalate.executeWithOptions({ summary: `Escalate to analysts: ${reason}`.slice(0, 200) }, [
+      const posted = await escalate.executeWithOptions({ summary: `Escalate to analysts: ${reason}`.slice(0, 200) }, [
         {
           workflowId: state.workflowId,
           alert,
@@ -339,6 +422,7 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
           attempt: state.escalations.length,
         },
       ]);
+      if (crashSafe && posted?.messageRef) state.socCardRef = posted.messageRef;
     } catch (err) {
       if (wf.isCancellation(err)) throw err;
       wf.log.error('escalation could not be delivered; the case stays open in the Web UI', {
@@ -371,7 +455,7 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
 
   async function askTheUser(): Promise<void> {
     if (!user) return escalateToAnalysts('the rule asks the user, but the alert names no user');
-    const deadline = new Date(Date.now() + policy.confirmationTimeoutMs).toISOString();
+    let deadline = new Date(Date.now() + policy.confirmationTimeoutMs).toISOString();
     state.question = {
       userId: user.objectId ?? user.userPrincipalName!,
       userPrincipalName: user.userPrincipalName,
@@ -383,9 +467,24 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     try {
       const { messageRef } = await askUser.executeWithOptions(
         { summary: `Ask ${user.userPrincipalName ?? 'the user'}: was this you?` },
-        [{ workflowId: state.workflowId, alert, user, deadline, facts: questionFacts() }],
+        [
+          {
+            workflowId: state.workflowId,
+            alert,
+            user,
+            deadline,
+            ...(crashSafe ? { timeoutMs: policy.confirmationTimeoutMs } : {}),
+            facts: questionFacts(),
+          },
+        ],
       );
       state.question.messageRef = messageRef;
+      if (crashSafe) {
+        // The user has the whole time from the moment the question reached them.
+        deadline = new Date(Date.now() + policy.confirmationTimeoutMs).toISOString();
+        state.question.deadline = deadline;
+        publish();
+      }
     } catch (err) {
       if (wf.isCancellation(err)) throw err;
       state.question.outcome = 'undeliverable';
@@ -394,13 +493,14 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
 
     const remaining = Date.parse(deadline) - Date.now();
     if (policy.reminderBeforeDeadlineMs > 0 && policy.reminderBeforeDeadlineMs < remaining) {
-      await wf.condition(
+      const settled = await wf.condition(
         () => state.question?.answer !== undefined || pending.length > 0,
         remaining - policy.reminderBeforeDeadlineMs,
         {
           summary: 'Wait for the user before the reminder',
         },
       );
+      if (!settled && crashSafe) await remind(deadline);
     }
     const answered = await wf.condition(
       () => state.question?.answer !== undefined || pending.length > 0,
@@ -423,8 +523,29 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
       return escalateToAnalysts(`the user said it was not them; ${outcome}`);
     }
     if (answered) return settleQuestion('withdrawn');
+    if (crashSafe) {
+      // Analysts hear of the silence at once; the user's card is replaced alongside.
+      await Promise.all([settleQuestion('expired'), escalateToAnalysts('no response')]);
+      return;
+    }
     await settleQuestion('expired');
     return escalateToAnalysts('no response');
+  }
+
+  async function remind(deadline: string): Promise<void> {
+    const question = state.question!;
+    try {
+      await remindUser.executeWithOptions({ summary: `Remind ${user?.userPrincipalName ?? 'the user'}` }, [
+        { workflowId: state.workflowId, user: user!, messageRef: question.messageRef!, alert, deadline },
+      ]);
+      question.remindedAt = now();
+      publish();
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      wf.log.warn('could not send the reminder; the question stays open until its deadline', {
+        reason: failureReason(err),
+      });
+    }
   }
 
   function questionFacts(): { label: string; value: string }[] {
@@ -472,26 +593,74 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
         break;
       }
     }
-    state.decisions.push({ ...decision, at: now(), result });
+    const decided = { ...decision, at: now(), result };
+    state.decisions.push(decided);
     publish();
+    if (crashSafe) await showDecision(decided);
+  }
+
+  /** Replaces the SOC card with the case as it stands after the decision: disposition, state, what was undone. */
+  async function showDecision(decided: AnalystDecision & { at: string; result: string }): Promise<void> {
+    if (!state.socCardRef) return;
+    try {
+      await updateCaseCard.executeWithOptions(
+        { summary: `Show the decision: ${analystDecisionLabels[decided.decision]}` },
+        [
+          {
+            workflowId: state.workflowId,
+            alert,
+            reason: state.escalations.at(-1)?.reason ?? 'escalated to analysts',
+            disposition: state.disposition,
+            summary: renderCase(state),
+            containment: state.containment,
+            attempt: state.escalations.length,
+            messageRef: state.socCardRef,
+            closed: state.triageState === 'closed',
+            decided: { decision: decided.decision, by: decided.analystId, at: decided.at, result: decided.result },
+          },
+        ],
+      );
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      wf.log.warn('could not update the SOC card; the case shows the decision in the Web UI', {
+        reason: failureReason(err),
+      });
+    }
+  }
+
+  /** A step that fails unexpectedly is escalated with its reason and the case stays open: never a Failed case. */
+  async function guarded(step: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      if (!crashSafe || wf.isCancellation(err) || err instanceof wf.ContinueAsNew) throw err;
+      wf.log.error('a step of the case failed; escalating', { step, reason: failureReason(err) });
+      await escalateToAnalysts(`${step} failed: ${failureReason(err)}; the case stays open for an analyst`);
+    }
   }
 
   // ---- the case ---------------------------------------------------------------------------------------------------
 
   if (!input.carriedState) {
     wf.setCurrentDetails(renderCase(state));
-    state.enrichment = await gatherContext.executeWithOptions(
-      { summary: 'Gather context: profile, groups, sign-ins, devices, risk, host' },
-      [
-        {
-          workflowId: state.workflowId,
-          user,
-          host: alert.entities.host,
-          signInLookbackHours: 72,
-          finalAttempt: ENRICHMENT_ATTEMPTS,
-        },
-      ],
-    );
+    try {
+      state.enrichment = await gatherContext.executeWithOptions(
+        { summary: 'Gather context: profile, groups, sign-ins, devices, risk, host' },
+        [
+          {
+            workflowId: state.workflowId,
+            user,
+            host: alert.entities.host,
+            signInLookbackHours: 72,
+            finalAttempt: ENRICHMENT_ATTEMPTS,
+          },
+        ],
+      );
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      // Every attempt lost (errors, timeouts, crashed workers): the case goes on without the context, and says why.
+      state.enrichment = unavailableContext(err);
+    }
 
     if (pending.length === 0) {
       const shadowPlan = policy.shadowAutoContain && policy.mode !== 'auto-contain' ? containmentPlan() : [];
@@ -504,27 +673,29 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
         });
         publish();
       }
-      switch (policy.mode) {
-        case 'auto-contain': {
-          triaged('true-positive', 'automation');
-          const outcome = await contain();
-          await escalateToAnalysts(`high-fidelity rule, contained automatically; ${outcome}`);
-          break;
+      await guarded('routing the case', async () => {
+        switch (policy.mode) {
+          case 'auto-contain': {
+            triaged('true-positive', 'automation');
+            const outcome = await contain();
+            await escalateToAnalysts(`high-fidelity rule, contained automatically; ${outcome}`);
+            break;
+          }
+          case 'confirm-with-user':
+            await askTheUser();
+            break;
+          case 'analyst':
+            await escalateToAnalysts('this rule is triaged by analysts');
+            break;
         }
-        case 'confirm-with-user':
-          await askTheUser();
-          break;
-        case 'analyst':
-          await escalateToAnalysts('this rule is triaged by analysts');
-          break;
-      }
+      });
     }
   }
 
   while (state.triageState !== 'closed') {
     const decision = pending.shift();
     if (decision) {
-      await decide(decision);
+      await guarded(`the decision "${decision.decision}"`, () => decide(decision));
       continue;
     }
     if (wf.workflowInfo().continueAsNewSuggested) {

@@ -1,32 +1,34 @@
 import { isIP } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
+import type { RangeEdit } from '../../common/named-location';
 import type { ContainmentOutcome, ContainmentRequest, UndoOutcome } from '../../common/triage';
 import { checkThenAct, checkThenUndo } from '../containment-protocol';
+import type { LocationWrites } from '../named-location-writes';
 import type { ContainmentContext, ContainmentExecutor } from '../ports';
+import { anyCovers, isHostRangeOf } from './cidr';
 import { activeStatuses, type DefenderClient, type Machine } from './defender';
 import type { Call } from './errors';
 import { segment, type ApiClient } from './http';
 import type { GraphDirectory } from './identity';
-import { namedLocationSchema, revokeResultSchema, type CidrRange, type MachineAction } from './schemas';
+import { namedLocationPermissions, type GraphNamedLocations } from './named-locations';
+import { revokeResultSchema, type MachineAction } from './schemas';
 
 /**
  * Containment through Graph and Defender for Endpoint, each action following the exactly-once protocol of
- * `containment-protocol.ts`: read the state, remember the pre-state in the heartbeat, act only when the effect is not
- * in place. Isolation also tags its machine actions with the workflow id, so a retry recognises its own request even
- * when no heartbeat survived, and never posts a second one.
+ * `containment-protocol.ts`: the state before the case acted comes recorded in the request, and an action acts only
+ * when its effect is not in place. Isolation also tags its machine actions with the workflow id, so a retry
+ * recognises its own request and never posts a second one. IP blocks go through the named location's single writer.
  */
 
 export const containmentPermissions = {
   disable:
     'User.EnableDisableAccount.All (and, for an account holding an admin role, the Privileged Authentication Administrator role for the app)',
   revoke: 'User.RevokeSessions.All',
-  namedLocationRead: 'Policy.Read.All',
-  namedLocationWrite: 'Policy.Read.All and Policy.ReadWrite.ConditionalAccess',
+  namedLocationRead: namedLocationPermissions.read,
+  namedLocationWrite: namedLocationPermissions.write,
 } as const;
 
 export interface ContainmentSettings {
-  /** The Conditional Access IP named location used by a block policy. */
-  namedLocationId: string | undefined;
   isolationType: 'Full' | 'Selective';
   /** Between two polls of a Defender machine action. */
   pollIntervalMs: number;
@@ -35,7 +37,6 @@ export interface ContainmentSettings {
 }
 
 interface IsolationDetails {
-  inPlaceBefore: boolean;
   machineActionId?: string;
 }
 
@@ -57,74 +58,44 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-// ---- IP ranges -----------------------------------------------------------------------------------------------------
-
-interface ParsedRange {
-  family: 4 | 6;
-  bits: number;
-  value: bigint;
-}
-
-function addressValue(address: string, family: 4 | 6): bigint {
-  if (family === 4) return address.split('.').reduce((acc, octet) => (acc << 8n) + BigInt(Number(octet)), 0n);
-  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
-  const left = head ? head.split(':') : [];
-  const right = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  // An embedded IPv4 tail (::ffff:1.2.3.4) counts as two groups.
-  const expand = (groups: string[]) =>
-    groups.flatMap((g) =>
-      g.includes('.')
-        ? [Number(addressValue(g, 4) >> 16n).toString(16), Number(addressValue(g, 4) & 0xffffn).toString(16)]
-        : [g],
-    );
-  const l = expand(left);
-  const r = expand(right);
-  const groups = tail === undefined ? l : [...l, ...Array<string>(8 - l.length - r.length).fill('0'), ...r];
-  return groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g || '0', 16)), 0n);
-}
-
-function parseRange(cidr: string): ParsedRange | undefined {
-  const [address, bitsText] = cidr.split('/');
-  const family = isIP(address ?? '');
-  if (family !== 4 && family !== 6) return undefined;
-  const width = family === 4 ? 32 : 128;
-  const bits = bitsText === undefined ? width : Number(bitsText);
-  if (!Number.isInteger(bits) || bits < 0 || bits > width) return undefined;
-  return { family, bits, value: addressValue(address!, family) };
-}
-
-function covers(range: ParsedRange, ip: ParsedRange): boolean {
-  if (range.family !== ip.family) return false;
-  const width = range.family === 4 ? 32 : 128;
-  const shift = BigInt(width - range.bits);
-  return range.value >> shift === ip.value >> shift;
-}
-
-function sameRange(a: ParsedRange, b: ParsedRange): boolean {
-  return a.family === b.family && a.bits === b.bits && a.value === b.value;
-}
-
 // ---- the executor --------------------------------------------------------------------------------------------------
 
 export class GraphContainment implements ContainmentExecutor {
-  /** Read-modify-write of a named location is serialised within this worker. */
-  private readonly locationLocks = new Map<string, Promise<unknown>>();
-
   constructor(
     private readonly graph: ApiClient,
     private readonly directory: GraphDirectory,
     private readonly defender: DefenderClient,
     private readonly settings: ContainmentSettings,
+    private readonly locations: { reader: GraphNamedLocations; writes: LocationWrites },
   ) {}
+
+  async isInPlace(request: ContainmentRequest): Promise<boolean> {
+    switch (request.action) {
+      case 'disable-account':
+        return (await this.directory.user(request.user)).accountEnabled === false;
+      case 'revoke-sessions':
+        return this.sessionsRevokedSince(request, await this.directory.user(request.user));
+      case 'block-ip':
+        return anyCovers((await this.locations.reader.read()).ranges, this.ipOf(request));
+      case 'isolate-host': {
+        const machine = await this.defender.machine(this.hostOf(request));
+        const actions = await this.defender.isolationActions(machine);
+        const tag = this.tag(request.workflowId);
+        const newest = actions.find((a) => a.status === 'Succeeded' || activeStatuses.has(a.status));
+        // Our own isolation (an earlier containment of this case) is not "in place before" this case.
+        return newest?.type === 'Isolate' && !newest.requestorComment?.includes(tag);
+      }
+    }
+  }
 
   async apply(request: ContainmentRequest, context: ContainmentContext): Promise<ContainmentOutcome> {
     switch (request.action) {
       case 'disable-account':
-        return this.disableAccount(request, context);
+        return this.disableAccount(request);
       case 'revoke-sessions':
-        return this.revokeSessions(request, context);
+        return this.revokeSessions(request);
       case 'block-ip':
-        return this.blockIp(request, context);
+        return this.blockIp(request);
       case 'isolate-host':
         return this.isolateHost(request, context);
     }
@@ -156,11 +127,11 @@ export class GraphContainment implements ContainmentExecutor {
     };
   }
 
-  private async disableAccount(request: ContainmentRequest, context: ContainmentContext): Promise<ContainmentOutcome> {
+  private async disableAccount(request: ContainmentRequest): Promise<ContainmentOutcome> {
     const user = await this.directory.user(request.user);
     if (user.onPremisesSyncEnabled && user.accountEnabled !== false) throw onPremises(user.userPrincipalName);
     return checkThenAct({
-      context,
+      request,
       target: user.userPrincipalName,
       isInPlace: async () => user.accountEnabled === false,
       act: () =>
@@ -187,7 +158,10 @@ export class GraphContainment implements ContainmentExecutor {
     });
   }
 
-  private async revokeSessions(request: ContainmentRequest, context: ContainmentContext): Promise<ContainmentOutcome> {
+  private sessionsRevokedSince(
+    request: ContainmentRequest,
+    user: { signInSessionsValidFromDateTime?: string | null },
+  ): boolean {
     if (!request.requestedAt || Number.isNaN(Date.parse(request.requestedAt))) {
       throw ApplicationFailure.nonRetryable(
         'revoking sessions needs the time containment was requested',
@@ -196,14 +170,19 @@ export class GraphContainment implements ContainmentExecutor {
     }
     // Graph keeps signInSessionsValidFromDateTime to the second.
     const since = Math.floor(Date.parse(request.requestedAt) / 1000) * 1000;
-    const user = await this.directory.user(request.user);
     const validFrom = user.signInSessionsValidFromDateTime
       ? Date.parse(user.signInSessionsValidFromDateTime)
       : Number.NaN;
+    return !Number.isNaN(validFrom) && validFrom >= since;
+  }
+
+  private async revokeSessions(request: ContainmentRequest): Promise<ContainmentOutcome> {
+    const user = await this.directory.user(request.user);
+    const revoked = this.sessionsRevokedSince(request, user);
     return checkThenAct({
-      context,
+      request,
       target: user.userPrincipalName,
-      isInPlace: async () => !Number.isNaN(validFrom) && validFrom >= since,
+      isInPlace: async () => revoked,
       act: async () => {
         await this.graph.post(`/users/${segment(user.id)}/revokeSignInSessions`, {}, revokeResultSchema, {
           service: 'Microsoft Graph',
@@ -218,132 +197,37 @@ export class GraphContainment implements ContainmentExecutor {
 
   // ---- IP block in a Conditional Access named location ---------------------------------------------------------------
 
-  private locationCall(what: string, permission: string): Call {
-    const id = this.settings.namedLocationId;
-    return {
-      service: 'Microsoft Graph',
-      what,
-      permission,
-      notFound: `the Conditional Access named location ${id} (GRAPH_BLOCKED_IP_LOCATION_ID) does not exist`,
-    };
+  private ipOf(request: ContainmentRequest): string {
+    const family = isIP(request.ip ?? '');
+    if (!request.ip || (family !== 4 && family !== 6))
+      throw ApplicationFailure.nonRetryable(`"${request.ip ?? ''}" is not an IP address`, 'InvalidRequest');
+    return request.ip;
   }
 
-  private async readRanges(): Promise<{ path: string; ranges: CidrRange[] }> {
-    const id = this.settings.namedLocationId;
-    if (!id) {
-      throw ApplicationFailure.nonRetryable(
-        'no Conditional Access named location is configured for blocked IPs (set GRAPH_BLOCKED_IP_LOCATION_ID)',
-        'NotConfigured',
-      );
-    }
-    const path = `/identity/conditionalAccess/namedLocations/${segment(id)}`;
-    const location = await this.graph.get(
-      path,
-      namedLocationSchema,
-      this.locationCall('reading the blocked-IP named location', containmentPermissions.namedLocationRead),
-    );
-    if (location['@odata.type'] !== '#microsoft.graph.ipNamedLocation') {
-      throw ApplicationFailure.nonRetryable(
-        `the named location ${id} is a ${location['@odata.type'].replace('#microsoft.graph.', '')}, not an IP named location`,
-        'NotConfigured',
-      );
-    }
-    const ranges = (location.ipRanges ?? []).flatMap((r) => {
-      const cidr = r.cidrAddress;
-      const type = r['@odata.type'];
-      return typeof cidr === 'string' &&
-        (type === '#microsoft.graph.iPv4CidrRange' || type === '#microsoft.graph.iPv6CidrRange')
-        ? [{ '@odata.type': type, cidrAddress: cidr } as CidrRange]
-        : [];
-    });
-    if (ranges.length !== (location.ipRanges ?? []).length) {
-      throw ApplicationFailure.nonRetryable(
-        `the named location ${id} holds ranges other than CIDR ranges; edit it in the portal`,
-        'NotConfigured',
-      );
-    }
-    return { path, ranges };
+  private async edit(edit: RangeEdit, workflowId: string): Promise<void> {
+    await this.locations.writes(edit, `${workflowId}:${edit.op}:${edit.ip}`);
   }
 
-  private async writeRanges(path: string, ranges: CidrRange[], what: string): Promise<void> {
-    await this.graph.patch(
-      path,
-      { '@odata.type': '#microsoft.graph.ipNamedLocation', ipRanges: ranges },
-      this.locationCall(what, containmentPermissions.namedLocationWrite),
-    );
-  }
-
-  private exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locationLocks.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(work);
-    const settled = run.catch(() => undefined);
-    this.locationLocks.set(key, settled);
-    void settled.then(() => {
-      if (this.locationLocks.get(key) === settled) this.locationLocks.delete(key);
-    });
-    return run;
-  }
-
-  private ipRange(ip: string | undefined): { parsed: ParsedRange; range: CidrRange } {
-    const family = isIP(ip ?? '');
-    if (!ip || (family !== 4 && family !== 6))
-      throw ApplicationFailure.nonRetryable(`"${ip ?? ''}" is not an IP address`, 'InvalidRequest');
-    const range: CidrRange =
-      family === 4
-        ? { '@odata.type': '#microsoft.graph.iPv4CidrRange', cidrAddress: `${ip}/32` }
-        : { '@odata.type': '#microsoft.graph.iPv6CidrRange', cidrAddress: `${ip}/128` };
-    return { parsed: parseRange(range.cidrAddress)!, range };
-  }
-
-  private blockIp(request: ContainmentRequest, context: ContainmentContext): Promise<ContainmentOutcome> {
-    const { parsed, range } = this.ipRange(request.ip);
-    return this.exclusive(this.settings.namedLocationId ?? '', async () => {
-      const { path, ranges } = await this.readRanges();
-      const covered = () =>
-        ranges.some((r) => {
-          const p = parseRange(r.cidrAddress);
-          return p !== undefined && covers(p, parsed);
-        });
-      return checkThenAct({
-        context,
-        target: request.ip!,
-        isInPlace: async () => covered(),
-        act: async () => {
-          await this.writeRanges(path, [...ranges, range], `blocking ${request.ip} in the named location`);
-          // PATCH replaces the whole list: a concurrent writer elsewhere could have dropped ours. Check, and let a
-          // retry re-apply if so (the check above then decides again).
-          const after = await this.readRanges();
-          if (!after.ranges.some((r) => r.cidrAddress === range.cidrAddress)) {
-            throw ApplicationFailure.create({
-              message: `the blocked-IP named location changed while ${request.ip} was being added; trying again`,
-              type: 'ConcurrentUpdate',
-            });
-          }
-        },
-        describe: { applied: 'IP blocked at sign-in', alreadyInPlace: 'IP was already blocked' },
-      });
+  private async blockIp(request: ContainmentRequest): Promise<ContainmentOutcome> {
+    const ip = this.ipOf(request);
+    const { ranges } = await this.locations.reader.read();
+    return checkThenAct({
+      request,
+      target: ip,
+      isInPlace: async () => anyCovers(ranges, ip),
+      act: () => this.edit({ op: 'add', ip }, request.workflowId),
+      describe: { applied: 'IP blocked at sign-in', alreadyInPlace: 'IP was already blocked' },
     });
   }
 
-  private unblockIp(request: ContainmentRequest): Promise<UndoOutcome> {
-    const { parsed } = this.ipRange(request.ip);
-    return this.exclusive(this.settings.namedLocationId ?? '', async () => {
-      const { path, ranges } = await this.readRanges();
+  private async unblockIp(request: ContainmentRequest): Promise<UndoOutcome> {
+    const ip = this.ipOf(request);
+    const { ranges } = await this.locations.reader.read();
+    return checkThenUndo({
       // Only the exact range this product adds is removed; a wider range someone else added stays.
-      const ours = (r: CidrRange) => {
-        const p = parseRange(r.cidrAddress);
-        return p !== undefined && sameRange(p, parsed);
-      };
-      return checkThenUndo({
-        isInPlace: async () => ranges.some(ours),
-        undo: () =>
-          this.writeRanges(
-            path,
-            ranges.filter((r) => !ours(r)),
-            `unblocking ${request.ip} in the named location`,
-          ),
-        describe: { undone: 'IP unblocked', nothingToUndo: 'IP was not blocked' },
-      });
+      isInPlace: async () => ranges.some((r) => isHostRangeOf(r, ip)),
+      undo: () => this.edit({ op: 'remove', ip }, request.workflowId),
+      describe: { undone: 'IP unblocked', nothingToUndo: 'IP was not blocked' },
     });
   }
 
@@ -399,9 +283,13 @@ export class GraphContainment implements ContainmentExecutor {
     return undefined;
   }
 
-  private async isolateHost(request: ContainmentRequest, context: ContainmentContext): Promise<ContainmentOutcome> {
+  private hostOf(request: ContainmentRequest): string {
     if (!request.host) throw ApplicationFailure.nonRetryable('the request names no host', 'InvalidRequest');
-    const machine = await this.defender.machine(request.host);
+    return request.host;
+  }
+
+  private async isolateHost(request: ContainmentRequest, context: ContainmentContext): Promise<ContainmentOutcome> {
+    const machine = await this.defender.machine(this.hostOf(request));
     const tag = this.tag(request.workflowId);
     const ours = (a?: MachineAction) => Boolean(a?.requestorComment?.includes(tag));
     const prior = context.priorDetails as IsolationDetails | undefined;
@@ -413,7 +301,6 @@ export class GraphContainment implements ContainmentExecutor {
       // An isolation is already requested (by an earlier attempt of this case, or by someone else) and not yet
       // applied. Posting another would be refused (ActiveRequestAlreadyExists) or, worse, re-isolate later.
       const byUs = ours(pendingIsolation) || prior?.machineActionId === pendingIsolation.id;
-      if (!prior) context.heartbeat({ inPlaceBefore: !byUs } satisfies IsolationDetails);
       return {
         status: byUs ? 'applied' : 'already-in-place',
         target: machine.computerDnsName,
@@ -429,18 +316,15 @@ export class GraphContainment implements ContainmentExecutor {
     }
 
     const isolatedNow = state.lastSucceeded?.type === 'Isolate';
-    // Our own tag on the isolation in place: this case applied it, even if no heartbeat from that attempt survived.
-    const effectiveContext: ContainmentContext =
-      isolatedNow && ours(state.lastSucceeded) && !prior
-        ? { ...context, priorDetails: { inPlaceBefore: false } }
-        : context;
+    // Our own tag on the isolation in place: this case applied it, whatever state was recorded before.
+    const effective = isolatedNow && ours(state.lastSucceeded) ? { ...request, inPlaceBefore: false } : request;
     let pendingNote: string | undefined;
     const outcome = await checkThenAct({
-      context: effectiveContext,
+      request: effective,
       target: machine.computerDnsName,
       isInPlace: async () => isolatedNow,
       act: async () => {
-        const details: IsolationDetails = { inPlaceBefore: prior?.inPlaceBefore ?? false };
+        const details: IsolationDetails = {};
         const action = await this.defender.isolate(
           machine,
           `${tag} isolated by SOC triage: ${request.workflowId}`.slice(0, 1000),
@@ -460,8 +344,7 @@ export class GraphContainment implements ContainmentExecutor {
   }
 
   private async releaseHost(request: ContainmentRequest, context: ContainmentContext): Promise<UndoOutcome> {
-    if (!request.host) throw ApplicationFailure.nonRetryable('the request names no host', 'InvalidRequest');
-    const machine = await this.defender.machine(request.host);
+    const machine = await this.defender.machine(this.hostOf(request));
     const tag = this.tag(request.workflowId);
     const ours = (a?: MachineAction) => Boolean(a?.requestorComment?.includes(tag));
 
@@ -508,7 +391,7 @@ export class GraphContainment implements ContainmentExecutor {
     const outcome = await checkThenUndo({
       isInPlace: async () => isolatedNow,
       undo: async () => {
-        const details: IsolationDetails = { inPlaceBefore: true };
+        const details: IsolationDetails = {};
         const action = await this.defender.release(
           machine,
           `${tag} released by SOC triage: ${request.workflowId}`.slice(0, 1000),

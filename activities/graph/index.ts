@@ -8,6 +8,8 @@ import { GraphContainment } from './containment';
 import { DefenderClient } from './defender';
 import { ApiClient } from './http';
 import { GraphDirectory } from './identity';
+import { GraphNamedLocations } from './named-locations';
+import { locationWritesInProcess, locationWritesThroughWorkflow } from '../named-location-writes';
 
 /**
  * The production implementation of the identity, endpoint and containment ports: Microsoft Graph for Entra ID, Intune
@@ -24,6 +26,11 @@ export interface GraphTuning {
   maxPages: number;
   /** How the Defender XDR alert feed reads `alerts_v2`. */
   defenderAlerts: DefenderAlertFeedOptions;
+  /**
+   * Who serialises edits of the blocked-IP named location: its writer workflow (a worker's activities; the default),
+   * or an in-process queue for code that calls the ports outside a worker (adapter tests, scripts).
+   */
+  locationWrites: 'workflow' | 'in-process';
 }
 
 export const defaultGraphTuning: GraphTuning = {
@@ -31,15 +38,19 @@ export const defaultGraphTuning: GraphTuning = {
   isolationWaitMs: 10 * 60_000,
   maxPages: 10,
   defenderAlerts: {},
+  locationWrites: 'workflow',
 };
 
-export type GraphPorts = Pick<Ports, 'identity' | 'endpoints' | 'containment'> & {
+export type GraphPorts = Pick<Ports, 'identity' | 'endpoints' | 'containment' | 'namedLocations'> & {
   /** Not a triage port: the source of the Defender poll workflow (activities/defender-feed.ts). */
   defenderAlerts: DefenderAlertFeed;
 };
 
 export function createGraphPorts(config: GraphConfig, tuning: Partial<GraphTuning> = {}): GraphPorts {
-  const { pollIntervalMs, isolationWaitMs, maxPages, defenderAlerts } = { ...defaultGraphTuning, ...tuning };
+  const { pollIntervalMs, isolationWaitMs, maxPages, defenderAlerts, locationWrites } = {
+    ...defaultGraphTuning,
+    ...tuning,
+  };
   const credential = createCredential(config);
   const graph = graphApi(config, credential);
   const defenderApi = new ApiClient({
@@ -51,16 +62,23 @@ export function createGraphPorts(config: GraphConfig, tuning: Partial<GraphTunin
   });
   const identity = new GraphDirectory(graph, { maxPages });
   const defender = new DefenderClient(defenderApi);
-  const containment = new GraphContainment(graph, identity, defender, {
-    namedLocationId: config.blockedIpNamedLocationId,
-    isolationType: config.isolationType,
-    pollIntervalMs,
-    isolationWaitMs,
-  });
+  const namedLocations = new GraphNamedLocations(graph, config.blockedIpNamedLocationId);
+  const writes =
+    locationWrites === 'in-process'
+      ? locationWritesInProcess(namedLocations)
+      : locationWritesThroughWorkflow(config.blockedIpNamedLocationId);
+  const containment = new GraphContainment(
+    graph,
+    identity,
+    defender,
+    { isolationType: config.isolationType, pollIntervalMs, isolationWaitMs },
+    { reader: namedLocations, writes },
+  );
   return {
     identity,
     endpoints: defender,
     containment,
+    namedLocations,
     defenderAlerts: new GraphDefenderAlertFeed(graph, defenderAlerts),
   };
 }

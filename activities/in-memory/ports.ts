@@ -72,7 +72,7 @@ function containment(world: World): ContainmentExecutor {
   return {
     isInPlace,
 
-    async apply(request, context) {
+    async apply(request) {
       world.fault(request.action);
       switch (request.action) {
         case 'disable-account': {
@@ -84,7 +84,7 @@ function containment(world: World): ContainmentExecutor {
             );
           }
           return checkThenAct({
-            context,
+            request,
             target: user.userPrincipalName,
             isInPlace: () => isInPlace(request),
             act: async () => {
@@ -98,7 +98,7 @@ function containment(world: World): ContainmentExecutor {
         case 'revoke-sessions': {
           const user = world.findUser(request.user!);
           return checkThenAct({
-            context,
+            request,
             target: user.userPrincipalName,
             isInPlace: () => isInPlace(request),
             act: async () => {
@@ -112,7 +112,7 @@ function containment(world: World): ContainmentExecutor {
         case 'isolate-host': {
           const host = world.findHost(request.host!);
           return checkThenAct({
-            context,
+            request,
             target: host.name,
             isInPlace: () => isInPlace(request),
             act: async () => {
@@ -126,7 +126,7 @@ function containment(world: World): ContainmentExecutor {
         case 'block-ip': {
           const ip = request.ip!;
           return checkThenAct({
-            context,
+            request,
             target: ip,
             isInPlace: () => isInPlace(request),
             act: async () => {
@@ -198,11 +198,18 @@ function messenger(world: World, hooks: InMemoryMessengerHooks): Messenger {
       if (reason) throw ApplicationFailure.nonRetryable(reason, 'QuestionUndeliverable');
       const existing = world.data.questions.find((q) => q.workflowId === question.workflowId);
       if (existing) return { messageRef: existing.messageRef };
-      const asked = { ...question, messageRef: `question-${world.data.questions.length + 1}` };
+      const deadline =
+        question.timeoutMs !== undefined ? new Date(Date.now() + question.timeoutMs).toISOString() : question.deadline;
+      const asked = { ...question, deadline, messageRef: `question-${world.data.questions.length + 1}` };
       world.data.questions.push(asked);
       world.save();
       hooks.onQuestion?.(asked);
       return { messageRef: asked.messageRef };
+    },
+    async remindUser(reminder) {
+      world.fault('remindUser');
+      world.data.reminders.push(reminder);
+      world.save();
     },
     async updateQuestion(update) {
       world.fault('updateQuestion');
@@ -214,6 +221,12 @@ function messenger(world: World, hooks: InMemoryMessengerHooks): Messenger {
       world.data.escalations.push(notice);
       world.save();
       hooks.onEscalation?.(notice);
+      return { messageRef: `soc-card-${world.data.escalations.length}` };
+    },
+    async updateCaseCard(update) {
+      world.fault('updateCaseCard');
+      world.data.caseCards.push(update);
+      world.save();
     },
   };
 }

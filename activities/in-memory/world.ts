@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import type {
+  CaseCardUpdate,
   EscalationNotice,
   HostDetails,
   LinkedDevices,
+  QuestionReminder,
   QuestionUpdate,
   RiskState,
   SignInEvent,
@@ -43,7 +45,9 @@ export interface WorldData {
   effectLog: { entity: string; action: string }[];
   questions: (UserQuestion & { messageRef: string })[];
   questionUpdates: QuestionUpdate[];
+  reminders: QuestionReminder[];
   escalations: EscalationNotice[];
+  caseCards: CaseCardUpdate[];
   /** User id or UPN → why a question cannot reach them (blocked the bot, no Teams licence…). */
   undeliverable: Record<string, string>;
   /** Operation name → injected failure. `times` counts down; absent means always. */
@@ -65,8 +69,10 @@ export type Operation =
   | 'block-ip'
   | 'undo'
   | 'askUser'
+  | 'remindUser'
   | 'updateQuestion'
-  | 'escalate';
+  | 'escalate'
+  | 'updateCaseCard';
 
 export class World {
   private constructor(
@@ -82,7 +88,9 @@ export class World {
         effectLog: [],
         questions: [],
         questionUpdates: [],
+        reminders: [],
         escalations: [],
+        caseCards: [],
         undeliverable: {},
         faults: {},
         delaysAfterEffectMs: {},

@@ -1,4 +1,11 @@
-import type { AnalystDecisionKind, EscalationNotice, UserAnswer, UserQuestion } from '../../common/triage';
+import {
+  analystDecisionLabels,
+  type AnalystDecisionKind,
+  type EscalationNotice,
+  type QuestionReminder,
+  type UserAnswer,
+  type UserQuestion,
+} from '../../common/triage';
 import type { Binder, BoundActionData } from './card-token';
 
 /**
@@ -117,6 +124,16 @@ export function questionCard(question: UserQuestion, bind: Binder): AdaptiveCard
   );
 }
 
+/** A reminder in the user's chat, below the question it points to. */
+export function reminderCard(reminder: QuestionReminder): AdaptiveCard {
+  return card([
+    heading('Reminder: the security team is waiting for your answer', 'Warning'),
+    text(
+      `Please answer the question above about activity on your account by ${readableTime(reminder.deadline)}. Without an answer, the security team will look into it.`,
+    ),
+  ]);
+}
+
 export type QuestionOutcome = 'answered' | 'expired' | 'withdrawn' | 'closed';
 
 export const outcomeHeadlines: Record<QuestionOutcome, string> = {
@@ -151,12 +168,7 @@ export type SocDecision = Extract<
   'contain' | 'close-benign' | 'close-false-positive' | 'release-containment'
 >;
 export const socDecisions: SocDecision[] = ['contain', 'close-benign', 'close-false-positive', 'release-containment'];
-export const socDecisionLabels: Record<SocDecision, string> = {
-  contain: 'Contain',
-  'close-benign': 'Close as benign',
-  'close-false-positive': 'Close as false positive',
-  'release-containment': 'Release containment',
-};
+export const socDecisionLabels: Record<SocDecision, string> = analystDecisionLabels;
 export function isSocDecision(value: string): value is SocDecision {
   return (socDecisions as string[]).includes(value);
 }
@@ -165,8 +177,8 @@ export function isSocDecision(value: string): value is SocDecision {
 export interface SocCardView extends Omit<EscalationNotice, 'attempt'> {
   /** True once the case is closed (or a close was just accepted): no more buttons. */
   closed?: boolean;
-  /** The decision taken from this card, shown with who and when. */
-  decided?: { decision: SocDecision; by: string; at: string; result?: string };
+  /** The latest decision on the case, shown with who and when. */
+  decided?: { decision: AnalystDecisionKind; by: string; at: string; result?: string };
 }
 
 /** Adaptive Card markdown has no headings or code spans: headings become bold blocks, backticks go. */
@@ -215,7 +227,7 @@ export function socCard(view: SocCardView, bind: Binder): AdaptiveCard {
       style: 'emphasis',
       items: [
         text(
-          `**${socDecisionLabels[decision]}** — decided by ${by} at ${readableTime(at)}${result ? ` (${result})` : ''}`,
+          `**${analystDecisionLabels[decision]}** — decided by ${by} at ${readableTime(at)}${result ? ` (${result})` : ''}`,
         ),
       ],
     });

@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { TeamsConfig } from '../../common/config/teams';
-import type { EscalationNotice, UserQuestion } from '../../common/triage';
+import type { CaseCardUpdate, EscalationNotice, UserQuestion } from '../../common/triage';
 import type { Messenger } from '../ports';
 import { cardBinder } from './card-token';
-import { questionCard, questionOutcomeCard, socCard } from './cards';
+import { questionCard, questionOutcomeCard, reminderCard, socCard, type SocCardView } from './cards';
 import {
   cardActivity,
   ConnectorError,
@@ -94,7 +94,10 @@ export function createTeamsMessenger(config: TeamsConfig, options: TeamsMessenge
           'QuestionUndeliverable',
         );
       }
-      const card = questionCard({ ...question, user: { ...question.user, objectId } }, bind);
+      // The deadline counts from delivery, which is now.
+      const deadline =
+        question.timeoutMs !== undefined ? new Date(Date.now() + question.timeoutMs).toISOString() : question.deadline;
+      const card = questionCard({ ...question, deadline, user: { ...question.user, objectId } }, bind);
       try {
         const conversationId = await connector.createPersonalConversation(objectId);
         const activityId = await connector.sendActivity(conversationId, cardActivity(card, 'Was this you?'));
@@ -104,13 +107,21 @@ export function createTeamsMessenger(config: TeamsConfig, options: TeamsMessenge
       }
     },
 
-    async updateQuestion(update) {
-      const ref = decodeMessageRef(update.messageRef);
-      if (!ref)
-        throw ApplicationFailure.nonRetryable(
-          `"${update.messageRef}" is not a Teams message reference`,
-          'BadMessageRef',
+    async remindUser(reminder) {
+      const ref = messageRefOf(reminder.messageRef);
+      const who = reminder.user.userPrincipalName ?? reminder.user.objectId ?? 'the user';
+      try {
+        await connector.sendActivity(
+          ref.conversationId,
+          cardActivity(reminderCard(reminder), 'Reminder: was this you?'),
         );
+      } catch (err) {
+        throw toFailure(err, `remind ${who}`, who);
+      }
+    },
+
+    async updateQuestion(update) {
+      const ref = messageRefOf(update.messageRef);
       const who = update.user.userPrincipalName ?? update.user.objectId ?? 'the user';
       try {
         await connector.updateActivity(
@@ -124,25 +135,36 @@ export function createTeamsMessenger(config: TeamsConfig, options: TeamsMessenge
     },
 
     async escalate(notice: EscalationNotice) {
-      const card = socCard(
-        {
-          workflowId: notice.workflowId,
-          alert: notice.alert,
-          reason: notice.reason,
-          disposition: notice.disposition,
-          summary: notice.summary,
-          containment: notice.containment,
-        },
-        bind,
-      );
       try {
-        await connector.sendActivity(
+        const activityId = await connector.sendActivity(
           config.socConversationId,
-          cardActivity(card, `Security alert: ${notice.alert.title}`.slice(0, 200)),
+          cardActivity(socCard(socView(notice), bind), `Security alert: ${notice.alert.title}`.slice(0, 200)),
         );
+        return { messageRef: encodeMessageRef({ conversationId: config.socConversationId, activityId }) };
       } catch (err) {
         throw toFailure(err, 'post to the SOC channel', 'the SOC channel');
       }
     },
+
+    async updateCaseCard(update: CaseCardUpdate) {
+      const ref = messageRefOf(update.messageRef);
+      const view: SocCardView = { ...socView(update), closed: update.closed, decided: update.decided };
+      try {
+        await connector.updateActivity(ref.conversationId, ref.activityId, cardActivity(socCard(view, bind)));
+      } catch (err) {
+        throw toFailure(err, 'update the case card in the SOC channel', 'the SOC channel');
+      }
+    },
   };
+}
+
+function socView(notice: EscalationNotice): SocCardView {
+  const { workflowId, alert, reason, disposition, summary, containment } = notice;
+  return { workflowId, alert, reason, disposition, summary, containment };
+}
+
+function messageRefOf(messageRef: string): TeamsMessageRef {
+  const ref = decodeMessageRef(messageRef);
+  if (!ref) throw ApplicationFailure.nonRetryable(`"${messageRef}" is not a Teams message reference`, 'BadMessageRef');
+  return ref;
 }

@@ -1,0 +1,19 @@
+/**
+ * Edits of the Conditional Access named location that blocks IPs at sign-in. Graph replaces its whole list on every
+ * write and offers no If-Match, so every edit goes through one writer per location (a workflow: the Temporal way of a
+ * lock that spans processes), which applies queued edits in one read-modify-write.
+ */
+
+export interface RangeEdit {
+  op: 'add' | 'remove';
+  /** The IP whose single-address range (/32, /128) is added or removed; wider ranges are never removed. */
+  ip: string;
+}
+
+export type RangeEditResult = { changed: boolean } | { failed: string; permanent: boolean };
+
+export const NAMED_LOCATION_WORKFLOW = 'namedLocationWorkflow';
+
+export function namedLocationWorkflowId(locationId: string): string {
+  return `soc-named-location-${locationId}`;
+}
