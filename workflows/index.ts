@@ -1,3 +1,4 @@
 export { triageWorkflow } from './triage';
 export { fidelityLedgerWorkflow, fidelityReviewWorkflow } from './fidelity';
 export { defenderPollWorkflow } from './defender-poll';
+export { correlationGateWorkflow } from './correlation';

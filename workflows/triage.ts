@@ -26,6 +26,7 @@ import type {
 } from '../common/triage';
 import { containmentTarget } from '../common/triage';
 import { recordCaseMetrics } from './case-metrics';
+import { caseClosedSignal } from './correlation-messages';
 import { renderCase } from './details';
 import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery, relatedAlertSignal } from './messages';
 
@@ -542,5 +543,11 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     }
   }
   await wf.condition(wf.allHandlersFinished);
+  // Frees the user's correlation gate for the next alert; a gate that is gone must not fail the case.
+  if (input.correlationGateId)
+    await wf
+      .getExternalWorkflowHandle(input.correlationGateId)
+      .signal(caseClosedSignal, state.workflowId)
+      .catch(() => {});
   return state;
 }
