@@ -8,10 +8,11 @@ import { triageWorkflowId } from '../common/alert';
 import { staticCatalog } from '../common/rules';
 import type { CaseState } from '../common/triage';
 import { correlationGateIdOf } from '../client/intake/correlation';
+import { submitAlert } from '../client/triage-client';
 import type { correlationGateWorkflow } from '../workflows/correlation';
 import { CORRELATION_GATE_WORKFLOW, claimCaseUpdate } from '../workflows/correlation-messages';
 import { analystDecisionUpdate } from '../workflows/messages';
-import { ANALYST } from './harness/alerts';
+import { ANALYST, makeAlert } from './harness/alerts';
 import { waitForCase } from './harness/cases';
 import { recordHistory } from './harness/histories';
 import {
@@ -177,4 +178,20 @@ test('once the open case closes, the gate completes and the next alert of the sa
   expect(after.workflowId).not.toBe(first.workflowId);
   await asked(after.workflowId!);
   expect(questionsFor(after.workflowId!)).toHaveLength(1);
+});
+
+test('a case whose correlation gate is gone closes as usual', async () => {
+  const { workflowId } = await submitAlert(temporal.client, {
+    alert: makeAlert({ sourceInstance: instance, ruleId: rules[0]! }),
+    policy: catalog.policyFor(rules[0]!),
+    analysts: [ANALYST],
+    taskQueue,
+    correlationGateId: `soc-correlation-gone-${randomUUID()}`,
+  });
+  const handle = temporal.client.workflow.getHandle(workflowId);
+  await asked(workflowId);
+  await handle.executeUpdate(analystDecisionUpdate, { args: [{ analystId: ANALYST, decision: 'close-benign' }] });
+
+  expect(await handle.result()).toMatchObject({ triageState: 'closed', disposition: 'benign-positive' });
+  expect((await handle.describe()).status.name).toBe('COMPLETED');
 });

@@ -37,8 +37,6 @@ export function correlationGateIdOf(alert: Pick<Alert, 'ruleId' | 'entities'>): 
   return key === undefined ? undefined : correlationGateId(key);
 }
 
-/** Pauses before an open case that cannot be found is called stale: another intake may be starting it right now. */
-const startGraceMs = [50, 100, 200, 400];
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface CorrelatorOptions {
@@ -68,6 +66,9 @@ export class CaseCorrelator {
     attach: (openCase: string) => Promise<boolean>,
     deadline: number,
   ): Promise<string | undefined> {
+    // An open case that cannot be found may be starting in another intake right now: it is called stale only after
+    // half the correlation deadline, which leaves the other half to claim the gate in its place.
+    const graceUntil = Date.now() + this.options.timeoutMs / 2;
     try {
       return await this.within(deadline, async () => {
         let staleOwner: string | undefined;
@@ -75,7 +76,7 @@ export class CaseCorrelator {
         for (let round = 0; round < 2; round++) {
           const owner = await this.claim(gateId, { workflowId, ...(staleOwner ? { staleOwner } : {}) });
           if (owner === workflowId) return undefined;
-          if (await this.attachWithGrace(owner, attach)) return owner;
+          if (await this.attachWithGrace(owner, attach, graceUntil)) return owner;
           staleOwner = owner;
         }
         return undefined;
@@ -103,12 +104,17 @@ export class CaseCorrelator {
     return this.options.client.withDeadline(Math.min(deadline, Date.now() + this.options.timeoutMs), work);
   }
 
-  private async attachWithGrace(openCase: string, attach: (openCase: string) => Promise<boolean>): Promise<boolean> {
-    for (const ms of [...startGraceMs, undefined]) {
+  private async attachWithGrace(
+    openCase: string,
+    attach: (openCase: string) => Promise<boolean>,
+    graceUntil: number,
+  ): Promise<boolean> {
+    for (let wait = 25; ; wait = Math.min(wait * 2, 200)) {
       if (await attach(openCase)) return true;
-      if (ms !== undefined) await pause(ms);
+      const left = graceUntil - Date.now();
+      if (left <= 0) return false;
+      await pause(Math.min(wait, left));
     }
-    return false;
   }
 
   /** A gate completing just as the claim arrives refuses it; the retry starts the gate's next run. */
