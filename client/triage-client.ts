@@ -21,6 +21,8 @@ export interface SubmitAlertOptions {
   receivedAt?: Date;
   /** Extra memo fields (encoded by the payload codec, unlike search attributes), e.g. the intake's correlation keys. */
   memo?: Record<string, unknown>;
+  /** The correlation gate the case may own (see `client/intake/correlation.ts`). */
+  correlationGateId?: string;
 }
 
 export interface SubmitAlertResult {
@@ -49,10 +51,16 @@ function staticDetails(alert: Alert): string {
  * on it as a signal; a redelivery of a closed case is answered as a duplicate and starts nothing.
  */
 export async function submitAlert(client: Client, options: SubmitAlertOptions): Promise<SubmitAlertResult> {
-  const { alert, policy, analysts, taskQueue } = options;
+  const { alert, policy, analysts, taskQueue, correlationGateId } = options;
   const workflowId = triageWorkflowId(alert);
   const receivedAt = (options.receivedAt ?? new Date()).toISOString();
-  const input: TriageInput = { alert, policy, analysts, receivedAt };
+  const input: TriageInput = {
+    alert,
+    policy,
+    analysts,
+    receivedAt,
+    ...(correlationGateId ? { correlationGateId } : {}),
+  };
   try {
     await client.workflow.start<typeof triageWorkflow>('triageWorkflow', {
       workflowId,

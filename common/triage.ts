@@ -192,6 +192,8 @@ export interface TriageInput {
   receivedAt: string;
   /** Set only when the workflow continues as new with its case so far. */
   carriedState?: CaseState;
+  /** The correlation gate this case may own (rules that ask the user); told when the case closes. */
+  correlationGateId?: string;
 }
 
 // ---- activity payloads ----------------------------------------------------------------------------------------------

@@ -153,6 +153,7 @@ describe('the poll workflow', () => {
       rules: staticCatalog({ [RULE]: { mode: 'confirm-with-user' } }),
       analysts: [ANALYST],
       timeoutMs: 10_000,
+      correlationTimeoutMs: 2_000,
       maxInFlight: 8,
       maxQueued: 100,
     });

@@ -5,17 +5,18 @@ import { join } from 'node:path';
 import { quietRuntime, workflowBundle } from './harness/temporal';
 
 /**
- * Replays a recorded history of every triage path, and of the Defender poller, against today's workflow code. A change
- * that is not deterministic (reordered commands, a removed activity, a new timer without a patch) fails here before it
- * breaks running workflows. Refresh the recordings with
- * `RECORD_HISTORIES=1 npx jest test/triage-workflow.test.ts test/intake-defender.test.ts`.
+ * Replays a recorded history of every triage path, of the Defender poller and of a correlation gate, against today's
+ * workflow code. A change that is not deterministic (reordered commands, a removed activity, a new timer without a
+ * patch) fails here before it breaks running workflows. Refresh the recordings with
+ * `RECORD_HISTORIES=1 npx jest test/triage-workflow.test.ts test/intake-defender.test.ts test/intake-correlation.test.ts`.
  */
 const dir = join(__dirname, 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
-test('a recorded history exists for every triage path and the Defender poller', () => {
-  expect(files.length).toBeGreaterThanOrEqual(13);
+test('a recorded history exists for every triage path, the Defender poller and the correlation gate', () => {
+  expect(files.length).toBeGreaterThanOrEqual(14);
   expect(files).toContain('defender-poller.json');
+  expect(files).toContain('correlation-gate.json');
 });
 
 test.each(files)('replays %s deterministically', async (file) => {

@@ -85,6 +85,7 @@ export async function startProduct(options: {
             rules,
             analysts,
             timeoutMs: intake.temporalTimeoutMs,
+            correlationTimeoutMs: intake.correlationTimeoutMs,
             maxInFlight: intake.maxInFlight,
             maxQueued: intake.maxQueued,
             warn: log,

@@ -27,6 +27,7 @@ import type {
 } from '../common/triage';
 import { analystDecisionLabels, containmentTarget, enrichmentParts } from '../common/triage';
 import { recordCaseMetrics } from './case-metrics';
+import { caseClosedSignal } from './correlation-messages';
 import { renderCase } from './details';
 import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery, relatedAlertSignal } from './messages';
 
@@ -713,5 +714,11 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     }
   }
   await wf.condition(wf.allHandlersFinished);
+  // Frees the user's correlation gate for the next alert; a gate that is gone must not fail the case.
+  if (input.correlationGateId)
+    await wf
+      .getExternalWorkflowHandle(input.correlationGateId)
+      .signal(caseClosedSignal, state.workflowId)
+      .catch(() => {});
   return state;
 }

@@ -1,109 +1,145 @@
 import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Alert } from '../../common/alert';
-import { grpcCodeOf, isUnavailableCode } from './temporal-errors';
+import type { correlationGateWorkflow } from '../../workflows/correlation';
+import {
+  CORRELATION_GATE_WORKFLOW,
+  claimCaseUpdate,
+  correlationGateId,
+  openCaseQuery,
+  type CaseClaim,
+} from '../../workflows/correlation-messages';
 
 /**
  * Finds the open case for the same rule and the same user, so a second alert attaches to it instead of asking the
- * user again.
+ * user again. The open case is held by the rule and user's correlation gate (`workflows/correlation.ts`), which
+ * serializes claims, so the answer is exact across intake replicas and server restarts.
  *
- * Each case started by the intake carries correlation keys in its memo: a hash of (rule, user id) for each way the
- * alert names the user. The hash, not the user, because memos are shown in the Web UI; search attributes, which are
- * stored in plain text, carry only the rule id. Lookup:
- *  1. a bounded map of cases this process started recently (exact even before visibility catches up);
- *  2. a visibility query — running triage workflows of the rule on this task queue — whose memos are compared.
- * A candidate is confirmed by signalling it: a case that has closed meanwhile refuses the signal.
+ * Correlation never refuses an alert: a gate that cannot be reached or does not answer within the correlation
+ * deadline leaves the alert to start its own case.
+ *
+ * Cases started by the intake also carry their correlation keys in the memo — a hash of (rule, user id) for each way
+ * the alert names the user; the hash, not the user, because memos and workflow ids are shown in the Web UI.
  */
 
 export const CORRELATION_MEMO = 'socCorrelation';
 
-export function correlationKeysOf(alert: Alert): string[] {
+export function correlationKeysOf(alert: Pick<Alert, 'ruleId' | 'entities'>): string[] {
   const ids = [alert.entities.userObjectId, alert.entities.userPrincipalName].filter((id): id is string => Boolean(id));
   return ids.map((id) =>
     createHash('sha256').update(`${alert.ruleId}\n${id.toLowerCase()}`).digest('hex').slice(0, 32),
   );
 }
 
-/** Characters that cannot appear in a visibility query's quoted string without ambiguity. */
-const unquotable = /["\\\r\n]/;
-const quote = (value: string) => `'${value.replace(/'/g, "\\'")}'`;
+/** The gate of the alert's rule and user, named by its first key (the object id when the alert has one). */
+export function correlationGateIdOf(alert: Pick<Alert, 'ruleId' | 'entities'>): string | undefined {
+  const [key] = correlationKeysOf(alert);
+  return key === undefined ? undefined : correlationGateId(key);
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface CorrelatorOptions {
   client: Client;
+  /** Where the gates run: the triage task queue. */
   taskQueue: string;
-  /** Cases remembered in this process (most recent first out when full). */
-  maxRemembered?: number;
-  /** Most running cases of one rule a visibility lookup reads. */
-  scanLimit?: number;
+  /** Deadline for finding the open case; past it the alert starts its own case. */
+  timeoutMs: number;
   warn?: (message: string) => void;
 }
 
 export class CaseCorrelator {
-  private readonly recent = new Map<string, string>();
-  private visibilityWorks = true;
-
   constructor(private readonly options: CorrelatorOptions) {}
 
   memo(alert: Alert): Record<string, unknown> {
     return { [CORRELATION_MEMO]: correlationKeysOf(alert) };
   }
 
-  remember(alert: Alert, workflowId: string): void {
-    const max = this.options.maxRemembered ?? 10_000;
-    for (const key of correlationKeysOf(alert)) {
-      this.recent.delete(key);
-      this.recent.set(key, workflowId);
-      if (this.recent.size > max) this.recent.delete(this.recent.keys().next().value!);
-    }
-  }
-
-  forget(workflowId: string): void {
-    for (const [key, id] of this.recent) if (id === workflowId) this.recent.delete(key);
-  }
-
-  /** The workflow id of a running case for the alert's rule and user, other than `ownWorkflowId`. */
-  async findOpenCase(alert: Alert, ownWorkflowId: string): Promise<string | undefined> {
-    const keys = correlationKeysOf(alert);
-    for (const key of keys) {
-      const known = this.recent.get(key);
-      if (known && known !== ownWorkflowId) return known;
-    }
-    return this.visibilityLookup(alert, keys, ownWorkflowId);
-  }
-
-  private async visibilityLookup(alert: Alert, keys: string[], ownWorkflowId: string): Promise<string | undefined> {
-    const { client, taskQueue, scanLimit = 200 } = this.options;
-    if (!this.visibilityWorks || keys.length === 0 || unquotable.test(alert.ruleId) || unquotable.test(taskQueue))
-      return undefined;
-    const query = [
-      `WorkflowType = 'triageWorkflow'`,
-      `ExecutionStatus = 'Running'`,
-      `TaskQueue = ${quote(taskQueue)}`,
-      `SocRuleId = ${quote(alert.ruleId)}`,
-    ].join(' AND ');
-    let scanned = 0;
+  /**
+   * Attaches the alert to the gate's open case through `attach(openCase)`, which resolves to false when that case is
+   * gone. Resolves to the case it attached to, or to undefined: the caller starts the alert's own case (which now owns
+   * the gate, unless the gate could not be reached).
+   */
+  async join(
+    gateId: string,
+    workflowId: string,
+    attach: (openCase: string) => Promise<boolean>,
+    deadline: number,
+  ): Promise<string | undefined> {
+    // An open case that cannot be found may be starting in another intake right now: it is called stale only after
+    // half the correlation deadline, which leaves the other half to claim the gate in its place.
+    const graceUntil = Date.now() + this.options.timeoutMs / 2;
     try {
-      for await (const execution of client.workflow.list({ query, pageSize: 100 })) {
-        const memoKeys = execution.memo?.[CORRELATION_MEMO];
-        if (
-          execution.workflowId !== ownWorkflowId &&
-          Array.isArray(memoKeys) &&
-          memoKeys.some((k) => keys.includes(k as string))
-        ) {
-          return execution.workflowId;
+      return await this.within(deadline, async () => {
+        let staleOwner: string | undefined;
+        // A stale owner is replaced by the second claim; a second stale owner in a row is not chased further.
+        for (let round = 0; round < 2; round++) {
+          const owner = await this.claim(gateId, { workflowId, ...(staleOwner ? { staleOwner } : {}) });
+          if (owner === workflowId) return undefined;
+          if (await this.attachWithGrace(owner, attach, graceUntil)) return owner;
+          staleOwner = owner;
         }
-        if (++scanned >= scanLimit) break;
-      }
-    } catch (err) {
-      const code = grpcCodeOf(err);
-      if (code !== undefined && !isUnavailableCode(code) && code !== 8) {
-        // A server without advanced visibility or without the search attribute: correlate within this process only.
-        this.visibilityWorks = false;
-        this.options.warn?.(`visibility lookups for related cases are off: ${(err as Error).message}`);
         return undefined;
-      }
-      throw err;
+      });
+    } catch (err) {
+      this.options.warn?.(
+        `correlation gate ${gateId} did not answer (${firstLine(err)}); the alert starts its own case`,
+      );
+      return undefined;
     }
-    return undefined;
+  }
+
+  /** The gate's open case, claiming nothing (for closes of alerts no case knows). */
+  async openCase(gateId: string, deadline: number): Promise<string | undefined> {
+    try {
+      return await this.within(deadline, () => this.options.client.workflow.getHandle(gateId).query(openCaseQuery));
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError))
+        this.options.warn?.(`correlation gate ${gateId} did not answer (${firstLine(err)})`);
+      return undefined;
+    }
+  }
+
+  private within<T>(deadline: number, work: () => Promise<T>): Promise<T> {
+    return this.options.client.withDeadline(Math.min(deadline, Date.now() + this.options.timeoutMs), work);
+  }
+
+  private async attachWithGrace(
+    openCase: string,
+    attach: (openCase: string) => Promise<boolean>,
+    graceUntil: number,
+  ): Promise<boolean> {
+    for (let wait = 25; ; wait = Math.min(wait * 2, 200)) {
+      if (await attach(openCase)) return true;
+      const left = graceUntil - Date.now();
+      if (left <= 0) return false;
+      await pause(Math.min(wait, left));
+    }
+  }
+
+  /** A gate completing just as the claim arrives refuses it; the retry starts the gate's next run. */
+  private async claim(gateId: string, claim: CaseClaim): Promise<string> {
+    try {
+      return await this.claimOnce(gateId, claim);
+    } catch {
+      return this.claimOnce(gateId, claim);
+    }
+  }
+
+  private claimOnce(gateId: string, claim: CaseClaim): Promise<string> {
+    return this.options.client.workflow.executeUpdateWithStart(claimCaseUpdate, {
+      args: [claim],
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof correlationGateWorkflow>(
+        CORRELATION_GATE_WORKFLOW,
+        {
+          workflowId: gateId,
+          taskQueue: this.options.taskQueue,
+          args: [{}],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        },
+      ),
+    });
   }
 }
+
+const firstLine = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0] : String(err));

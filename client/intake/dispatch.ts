@@ -3,9 +3,9 @@ import { triageWorkflowId, type Alert } from '../../common/alert';
 import type { RulePolicy } from '../../common/policy';
 import type { RuleCatalog } from '../../common/rules';
 import type { RelatedAlert } from '../../common/triage';
-import { recordRelatedAlert, submitAlert } from '../triage-client';
-import { CaseCorrelator, correlationKeysOf } from './correlation';
-import { KeyedSerializer, Limiter } from './limiter';
+import { recordRelatedAlert, submitAlert, type SubmitAlertOptions } from '../triage-client';
+import { CaseCorrelator, correlationGateIdOf } from './correlation';
+import { Limiter } from './limiter';
 import type { NormalizedAlert } from './sources';
 
 /**
@@ -13,7 +13,7 @@ import type { NormalizedAlert } from './sources';
  * - `started`: a new triage workflow; `duplicate`: its workflow already existed (recorded there as a redelivery);
  * - `updated` / `closed`: an update or close of a known alert, signalled to its case;
  * - `related`: attached to the open case of the same rule and user (rules that ask the user only), which is not asked
- *   again;
+ *   again; when that case cannot be found in time (`correlationTimeoutMs`) the alert starts its own case instead;
  * - `ignored`: a close of an alert no case knows.
  * Temporal failures are thrown; nothing is acknowledged for them.
  */
@@ -32,6 +32,8 @@ export interface DispatcherOptions {
   analysts: string[];
   /** Deadline for all Temporal calls made for one alert. */
   timeoutMs: number;
+  /** Deadline for finding the open case of the same rule and user, within `timeoutMs`. */
+  correlationTimeoutMs: number;
   maxInFlight: number;
   maxQueued: number;
   /** Off: every alert gets its own case. */
@@ -41,15 +43,13 @@ export interface DispatcherOptions {
 
 export class AlertDispatcher {
   private readonly limiter: Limiter;
-  private readonly perUser = new KeyedSerializer();
   private readonly correlator: CaseCorrelator | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.limiter = new Limiter(options.maxInFlight, options.maxQueued);
+    const { client, taskQueue, correlationTimeoutMs: timeoutMs, warn } = options;
     this.correlator =
-      options.correlate === false
-        ? undefined
-        : new CaseCorrelator({ client: options.client, taskQueue: options.taskQueue, warn: options.warn });
+      options.correlate === false ? undefined : new CaseCorrelator({ client, taskQueue, timeoutMs, warn });
   }
 
   get load(): { inFlight: number; queued: number } {
@@ -58,33 +58,38 @@ export class AlertDispatcher {
 
   dispatch(item: NormalizedAlert, receivedAt: Date = new Date()): Promise<DispatchResult> {
     const { client, timeoutMs } = this.options;
-    return this.limiter.run(() => client.withDeadline(Date.now() + timeoutMs, () => this.route(item, receivedAt)));
+    return this.limiter.run(() => {
+      const deadline = Date.now() + timeoutMs;
+      return client.withDeadline(deadline, () => this.route(item, receivedAt, deadline));
+    });
   }
 
-  private async route({ kind, alert }: NormalizedAlert, receivedAt: Date): Promise<DispatchResult> {
+  private async route({ kind, alert }: NormalizedAlert, receivedAt: Date, deadline: number): Promise<DispatchResult> {
     const workflowId = triageWorkflowId(alert);
     if (kind !== 'create' && (await this.signal(workflowId, alert, kind, receivedAt))) {
       return { outcome: kind === 'update' ? 'updated' : 'closed', workflowId };
     }
     const policy = this.options.rules.policyFor(alert.ruleId);
     const correlator = this.correlator;
-    const keys = correlator && policy.mode === 'confirm-with-user' ? correlationKeysOf(alert) : [];
-    if (!correlator || keys.length === 0) {
+    const gateId = correlator && policy.mode === 'confirm-with-user' ? correlationGateIdOf(alert) : undefined;
+    if (!correlator || !gateId) {
       return kind === 'close' ? { outcome: 'ignored', workflowId } : this.start(alert, policy, receivedAt);
     }
-    // One alert per rule and user at a time in this process, so the second of two simultaneous alerts sees the first.
-    return this.perUser.run(keys[0]!, async () => {
-      const open = await correlator.findOpenCase(alert, workflowId);
-      if (open) {
-        if (await this.signal(open, alert, kind === 'create' ? 'related' : kind, receivedAt))
-          return { outcome: 'related', workflowId: open };
-        correlator.forget(open);
-      }
-      if (kind === 'close') return { outcome: 'ignored', workflowId };
-      const result = await this.start(alert, policy, receivedAt, correlator.memo(alert));
-      if (result.outcome === 'started') correlator.remember(alert, result.workflowId);
-      return result;
-    });
+    if (kind === 'close') {
+      const open = await correlator.openCase(gateId, deadline);
+      return open && (await this.signal(open, alert, kind, receivedAt))
+        ? { outcome: 'related', workflowId: open }
+        : { outcome: 'ignored', workflowId };
+    }
+    const related = kind === 'create' ? 'related' : kind;
+    const open = await correlator.join(
+      gateId,
+      workflowId,
+      (openCase) => this.signal(openCase, alert, related, receivedAt),
+      deadline,
+    );
+    if (open) return { outcome: 'related', workflowId: open };
+    return this.start(alert, policy, receivedAt, { memo: correlator.memo(alert), correlationGateId: gateId });
   }
 
   /** Starts the case under the policy the alert was routed by (resolved once: a promoted catalog may change). */
@@ -92,7 +97,7 @@ export class AlertDispatcher {
     alert: Alert,
     policy: RulePolicy,
     receivedAt: Date,
-    memo?: Record<string, unknown>,
+    correlation?: Pick<SubmitAlertOptions, 'memo' | 'correlationGateId'>,
   ): Promise<DispatchResult> {
     const { client, taskQueue, analysts } = this.options;
     const { workflowId, outcome } = await submitAlert(client, {
@@ -101,7 +106,7 @@ export class AlertDispatcher {
       analysts,
       taskQueue,
       receivedAt,
-      memo,
+      ...correlation,
     });
     return { workflowId, outcome };
   }

@@ -41,20 +41,3 @@ export class Limiter {
     }
   }
 }
-
-/** Runs work for one key at a time (alerts of the same rule and user), in arrival order; other keys run freely. */
-export class KeyedSerializer {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(work, work);
-    const tail = result.catch(() => undefined);
-    this.tails.set(key, tail);
-    try {
-      return await result;
-    } finally {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
-}

@@ -136,6 +136,7 @@ export function buildIntakeServer(options: IntakeServerOptions): IntakeServer {
     rules,
     analysts,
     timeoutMs: config.temporalTimeoutMs,
+    correlationTimeoutMs: config.correlationTimeoutMs,
     maxInFlight: config.maxInFlight,
     maxQueued: config.maxQueued,
     correlate: options.correlate,

@@ -11,7 +11,7 @@ import { OverloadedError } from './limiter';
 const grpc = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
 
 /** The gRPC status code of a client error or of one of its causes. */
-export function grpcCodeOf(err: unknown): number | undefined {
+function grpcCodeOf(err: unknown): number | undefined {
   for (let cause: unknown = err, depth = 0; cause && depth < 5; depth++) {
     if (isGrpcServiceError(cause)) return cause.code;
     cause = (cause as { cause?: unknown }).cause;
@@ -19,7 +19,7 @@ export function grpcCodeOf(err: unknown): number | undefined {
   return undefined;
 }
 
-export const isUnavailableCode = (code: number | undefined) =>
+const isUnavailableCode = (code: number | undefined) =>
   code === grpc.UNAVAILABLE || code === grpc.DEADLINE_EXCEEDED || code === grpc.CANCELLED;
 
 function isTemporalFailure(err: unknown): boolean {
