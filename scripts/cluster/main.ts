@@ -1,0 +1,70 @@
+/**
+ * `npm run cluster`: the production topology on this machine — PostgreSQL, the Temporal server on it, two workers and
+ * two intakes — with a local stand-in of Microsoft Graph and Defender unless GRAPH_TENANT_ID is set. Prints the
+ * addresses; Ctrl-C (or SIGTERM) stops everything it started. Data stays in .temporal/cluster across runs.
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DEMO_ANALYST } from '../../workers/demo';
+import { graphDemoSeed, standInGraphEnv, startGraphStandIn, type GraphStandIn } from '../../standins/graph';
+import { relaunchTrustingStandIn, standInCertificate, trustsStandIn } from '../../standins/graph/demo';
+import { temporalDir } from '../servers';
+import { ClusterUnavailableError, startCluster, type Cluster } from './index';
+
+const log = (line: string) => console.log(line);
+const count = z.coerce.number().int().min(1).max(16);
+
+async function main(): Promise<void> {
+  const workers = count.parse(process.env.SOC_CLUSTER_WORKERS ?? '2');
+  const intakes = count.parse(process.env.SOC_CLUSTER_INTAKES ?? '2');
+  let standIn: GraphStandIn | undefined;
+  let productEnv: Record<string, string> = {};
+  if (!process.env.GRAPH_TENANT_ID) {
+    // One stand-in shared by every worker: the same demo tenant, whichever worker runs an action or its undo.
+    const tls = await standInCertificate(join(temporalDir, 'tls'));
+    if (!trustsStandIn(tls.certPath)) return relaunchTrustingStandIn(tls.certPath);
+    standIn = await startGraphStandIn({ tls, seed: graphDemoSeed(), machineActionDelayMs: 3_000 });
+    productEnv = {
+      ...standInGraphEnv(standIn),
+      NODE_EXTRA_CA_CERTS: tls.certPath,
+      SOC_ANALYSTS: process.env.SOC_ANALYSTS ?? DEMO_ANALYST,
+    };
+  }
+  log('Starting PostgreSQL, the Temporal server, the workers and the intakes…');
+  let cluster: Cluster | undefined;
+  let stopping = false;
+  const stop = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${reason}: stopping the intakes, the workers, the Temporal server and PostgreSQL…`);
+    await cluster?.stop();
+    await standIn?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  try {
+    cluster = await startCluster({ workers, intakes, productEnv, log });
+  } catch (err) {
+    await standIn?.stop();
+    throw err;
+  }
+  if (stopping) return;
+  log('');
+  log(`Temporal frontend (PostgreSQL ${cluster.postgresPort}, SQL visibility): ${cluster.temporalAddress}`);
+  log(`Namespace ${cluster.namespace} · task queue ${cluster.taskQueue}`);
+  for (const worker of cluster.workers) log(`${worker.name}: pid ${worker.pid}, log ${worker.logFile}`);
+  for (const [i, url] of cluster.intakeUrls.entries()) log(`intake-${i + 1}: ${url}/v1/alerts/{source}`);
+  log(`Intake token (Authorization: Bearer): ${cluster.intakeToken}`);
+  if (standIn) log(`Microsoft Graph and Defender: demo tenant served by a local stand-in at ${standIn.url}`);
+  log(`Server log: ${cluster.server.logFile}`);
+  log('Try it:');
+  log(`  TEMPORAL_ADDRESS=${cluster.temporalAddress} npm run soc -- demo-alert --ransomware`);
+  log(`  TEMPORAL_ADDRESS=${cluster.temporalAddress} npm run soc -- list`);
+  log('Stop with Ctrl-C.');
+}
+
+main().catch((err) => {
+  console.error(err instanceof ClusterUnavailableError ? err.message : err);
+  process.exit(1);
+});
