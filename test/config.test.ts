@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadTemporalConfig, loadTriageConfig } from '../common/config';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, loadTemporalConfig, loadTriageConfig, loadWorkerConfig } from '../common/config';
 import { projectRoot } from '../scripts/servers';
 
 const dir = mkdtempSync(join(tmpdir(), 'soc-config-'));
@@ -59,6 +59,56 @@ test('analysts are Entra object ids', () => {
   expect(() => loadTriageConfig({ SOC_ANALYSTS: 'alice@contoso.example' })).toThrow(
     'Invalid configuration: SOC_ANALYSTS must list Entra object ids',
   );
+});
+
+test('worker tuning: the measured cache size by default, task slots and a prebuilt bundle from the environment', () => {
+  const missingBundle = join(dir, 'no-bundle.js');
+  expect(loadWorkerConfig({}, missingBundle)).toEqual({
+    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: undefined,
+    maxConcurrentActivityTaskExecutions: undefined,
+    workflowBundlePath: undefined,
+  });
+  const bundle = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundle, '// bundle');
+  expect(
+    loadWorkerConfig(
+      {
+        SOC_WORKER_MAX_CACHED_WORKFLOWS: '250',
+        SOC_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '20',
+        SOC_WORKER_MAX_CONCURRENT_ACTIVITIES: '50',
+        SOC_WORKFLOW_BUNDLE: bundle,
+      },
+      missingBundle,
+    ),
+  ).toEqual({
+    maxCachedWorkflows: 250,
+    maxConcurrentWorkflowTaskExecutions: 20,
+    maxConcurrentActivityTaskExecutions: 50,
+    workflowBundlePath: bundle,
+  });
+});
+
+test('the default bundle is used only when no workflow source is newer than it', () => {
+  const bundle = join(dir, 'default-bundle.js');
+  writeFileSync(bundle, '// bundle');
+  expect(loadWorkerConfig({}, bundle).workflowBundlePath).toBe(bundle);
+  const longAgo = new Date('2000-01-01T00:00:00Z');
+  utimesSync(bundle, longAgo, longAgo);
+  expect(loadWorkerConfig({}, bundle).workflowBundlePath).toBeUndefined();
+});
+
+test.each([
+  [{ SOC_WORKER_MAX_CACHED_WORKFLOWS: 'lots' }, 'SOC_WORKER_MAX_CACHED_WORKFLOWS must be a whole number'],
+  [{ SOC_WORKER_MAX_CACHED_WORKFLOWS: '-1' }, 'SOC_WORKER_MAX_CACHED_WORKFLOWS must be a whole number'],
+  [
+    { SOC_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' },
+    'SOC_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be a whole number',
+  ],
+  [{ SOC_WORKER_MAX_CONCURRENT_ACTIVITIES: '2.5' }, 'SOC_WORKER_MAX_CONCURRENT_ACTIVITIES must be a whole number'],
+  [{ SOC_WORKFLOW_BUNDLE: '/nowhere/bundle.js' }, 'SOC_WORKFLOW_BUNDLE names /nowhere/bundle.js, which does not exist'],
+])('invalid worker tuning %j is refused with a message naming the variable', (env, message) => {
+  expect(() => loadWorkerConfig(env)).toThrow(`Invalid configuration: ${message}`);
 });
 
 test('npm start stops at once on invalid configuration, naming the variable, and starts nothing', () => {

@@ -10,6 +10,7 @@ import {
   loadMetricsConfig,
   loadTemporalConfig,
   loadTriageConfig,
+  loadWorkerConfig,
   type TemporalConfig,
 } from '../common/config';
 import { loadRuleCatalog } from '../common/rules';
@@ -48,6 +49,7 @@ export async function startProduct(options: {
   const triage = loadTriageConfig();
   const metrics = loadMetricsConfig();
   const intake = loadIntakeConfig();
+  const workerConfig = loadWorkerConfig();
   const catalog = loadRuleCatalog(triage.rulesFile);
   if (options.requireAddress && !config.address) {
     throw new ConfigError(
@@ -98,11 +100,22 @@ export async function startProduct(options: {
       namespace: temporal.namespace,
       taskQueue: config.taskQueue,
       ports,
+      ...(workerConfig.workflowBundlePath ? { workflowBundle: { codePath: workerConfig.workflowBundlePath } } : {}),
+      tuning: {
+        maxCachedWorkflows: workerConfig.maxCachedWorkflows,
+        ...(workerConfig.maxConcurrentWorkflowTaskExecutions
+          ? { maxConcurrentWorkflowTaskExecutions: workerConfig.maxConcurrentWorkflowTaskExecutions }
+          : {}),
+        ...(workerConfig.maxConcurrentActivityTaskExecutions
+          ? { maxConcurrentActivityTaskExecutions: workerConfig.maxConcurrentActivityTaskExecutions }
+          : {}),
+      },
       extraActivities: {
         ...createFidelityActivities({ client: temporal.client, catalog, taskQueue: config.taskQueue }),
         ...defenderActivities,
       },
     });
+    description += `; ${workerConfig.workflowBundlePath ? `prebuilt workflow bundle ${workerConfig.workflowBundlePath}` : 'workflows bundled at start'}, up to ${workerConfig.maxCachedWorkflows} cached workflows`;
     await ensureFidelitySchedule(temporal.client, config.taskQueue, { every: '1h' });
     if (defender && pollIntervalMs) {
       await startDefenderPolling(temporal.client, {

@@ -13,3 +13,4 @@ export {
 } from './intake';
 export { loadGraphConfig, type GraphConfig } from './graph';
 export { loadMetricsConfig, type MetricsConfig } from './metrics';
+export { loadWorkerConfig, DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKFLOW_BUNDLE, type WorkerConfig } from './worker';

@@ -1,0 +1,37 @@
+/**
+ * `npm run build:bundle`: bundles the workflow code once, at build time (the Dockerfile runs it), into
+ * dist/workflow-bundle.js. A worker loads that file when it exists (or the one SOC_WORKFLOW_BUNDLE names) instead of
+ * running webpack at every start, so it starts in seconds and runs exactly the code that was bundled and tested; the
+ * test harness makes its bundle (replay tests included) with this same function. The bundle must be made by the same
+ * @temporalio/worker version that runs it (one package-lock.json guarantees it).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { DEFAULT_WORKFLOW_BUNDLE } from '../common/config';
+import { projectRoot } from './servers';
+
+export async function buildWorkflowBundle(out: string = DEFAULT_WORKFLOW_BUNDLE): Promise<{ bytes: number }> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, code);
+  return { bytes: code.length };
+}
+
+if (require.main === module) {
+  const out = process.argv[2] ?? DEFAULT_WORKFLOW_BUNDLE;
+  const started = Date.now();
+  buildWorkflowBundle(out).then(
+    ({ bytes }) =>
+      console.log(
+        `Wrote ${relative(projectRoot, out)} (${Math.round(bytes / 1024)} KiB) in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+      ),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
