@@ -90,7 +90,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
   try {
     postgres = await startPostgres(join(dir, 'postgres'), log);
-    setupSchema(binaries, postgres.port, dir);
+    setupSchema(binaries, postgres.port);
     server = await startTemporalServer({ binaries, dir, postgresPort: postgres.port, namespace, log });
 
     const intakeToken = options.productEnv?.SOC_INTAKE_TOKEN ?? randomBytes(18).toString('base64url');

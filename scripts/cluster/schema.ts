@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TEMPORAL_SERVER_VERSION, type ClusterBinaries } from './binaries';
+import type { ClusterBinaries } from './binaries';
 import { POSTGRES_PASSWORD, POSTGRES_USER } from './postgres';
 
 export const TEMPORAL_DATABASE = 'temporal';
@@ -9,13 +8,11 @@ export const VISIBILITY_DATABASE = 'temporal_visibility';
 
 /**
  * Creates both databases and their schemas with Temporal's SQL tool and the schema files shipped in the server module
- * (the same version as the server, so they match). Done once per data directory; `update-schema` is idempotent and
- * runs every time, so a data directory survives an upgrade within the line.
+ * (the same version as the server, so they match). Each of the three steps leaves an existing database as it is
+ * (verified with 1.29.1), so this runs at every start and a data directory follows an upgrade within the line.
  */
-export function setupSchema(binaries: ClusterBinaries, postgresPort: number, stateDir: string): void {
+export function setupSchema(binaries: ClusterBinaries, postgresPort: number): void {
   const schemaDir = join(binaries.moduleDir, 'schema', 'postgresql', 'v12');
-  const created = join(stateDir, `schema-created-${TEMPORAL_SERVER_VERSION}`);
-  const fresh = !existsSync(created);
   for (const [database, versioned] of [
     [TEMPORAL_DATABASE, join(schemaDir, 'temporal', 'versioned')],
     [VISIBILITY_DATABASE, join(schemaDir, 'visibility', 'versioned')],
@@ -43,11 +40,8 @@ export function setupSchema(binaries: ClusterBinaries, postgresPort: number, sta
       if (run.status !== 0)
         throw new Error(`temporal-sql-tool ${args[0]} on ${database} failed: ${run.stderr || run.stdout}`);
     };
-    if (fresh) {
-      sql(['create-database']);
-      sql(['setup-schema', '-v', '0.0']);
-    }
+    sql(['create-database']);
+    sql(['setup-schema', '-v', '0.0']);
     sql(['update-schema', '-d', versioned]);
   }
-  if (fresh) writeFileSync(created, new Date().toISOString());
 }
