@@ -31,20 +31,22 @@ async function main(): Promise<void> {
     };
   }
   log('Starting PostgreSQL, the Temporal server, the workers and the intakes…');
-  let cluster: Cluster | undefined;
+  const starting = startCluster({ workers, intakes, productEnv, log });
   let stopping = false;
   const stop = async (reason: string) => {
     if (stopping) return;
     stopping = true;
     log(`${reason}: stopping the intakes, the workers, the Temporal server and PostgreSQL…`);
-    await cluster?.stop();
+    // A start still under way finishes first (or fails and cleans up), so nothing it started is left behind.
+    await (await starting.catch(() => undefined))?.stop();
     await standIn?.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  let cluster: Cluster;
   try {
-    cluster = await startCluster({ workers, intakes, productEnv, log });
+    cluster = await starting;
   } catch (err) {
     await standIn?.stop();
     throw err;

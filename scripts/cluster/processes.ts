@@ -6,8 +6,6 @@ import { projectRoot } from '../servers';
 /** Child processes of the cluster: each in its own process group, so stopping it stops everything it started. */
 
 export async function stopProcessGroup(child: ChildProcess, name: string, graceMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, sig);
@@ -15,6 +13,8 @@ export async function stopProcessGroup(child: ChildProcess, name: string, graceM
       /* already gone */
     }
   };
+  if (child.exitCode !== null || child.signalCode !== null) return signal('SIGKILL'); // what it left in its group
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
   signal('SIGTERM');
   const timer = setTimeout(() => {
     process.stderr.write(`${name} did not stop within ${graceMs / 1000} s of SIGTERM: killing it\n`);
