@@ -18,7 +18,7 @@ export interface WorkerConfig {
  * evicted beyond this and replay their short history when they wake, which keeps 10,000 waiting cases inside 512 MB.
  * The SDK's own default grows with the heap (about 2,300 here, ~1 GB of RSS).
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
 
 const projectRoot = resolve(__dirname, '..', '..');
 /** Where `npm run build:bundle` writes the workflow bundle; the worker loads it when it exists and is current. */
