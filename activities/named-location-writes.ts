@@ -29,7 +29,7 @@ export function locationWritesThroughWorkflow(locationId: string | undefined): L
     }
     const ctx = Context.current();
     const startWorkflowOperation = new WithStartWorkflowOperation(NAMED_LOCATION_WORKFLOW, {
-      workflowId: namedLocationWorkflowId(locationId),
+      workflowId: namedLocationWorkflowId(ctx.info.taskQueue, locationId),
       taskQueue: ctx.info.taskQueue,
       args: [{ locationId }],
       workflowIdConflictPolicy: 'USE_EXISTING',

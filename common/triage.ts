@@ -120,6 +120,8 @@ export const analystDecisionLabels: Record<AnalystDecisionKind, string> = {
 
 export interface AnalystDecision {
   analystId: string;
+  /** The analyst's display name, as the caller authenticated them (Teams); the id stands in where it is absent. */
+  analystName?: string;
   decision: AnalystDecisionKind;
   note?: string;
   /** Only for `contain`: which actions; defaults to the rule's actions, else every action the alert's entities allow. */

@@ -33,13 +33,16 @@ import { deliver, startTestIntake, type TestIntake } from './intake-support';
 const rules = Array.from({ length: 4 }, (_, i) => `corr-rule-${i}-${randomUUID().slice(0, 8)}`);
 const catalog = staticCatalog(Object.fromEntries(rules.map((rule) => [rule, { mode: 'confirm-with-user' as const }])));
 const USER = 'jdoe@contoso.example';
+// Short where the gate is meant not to answer; generous elsewhere, so a busy machine does not look like a dead gate.
 const CORRELATION_TIMEOUT_MS = 1_000;
+const GENEROUS_TIMEOUT_MS = 30_000;
 
 let temporal: DevServerHarness;
 let world: World;
 let worker: Worker;
 let running: Promise<void>;
 let replicas: TestIntake[];
+let impatient: TestIntake[];
 const taskQueue = uniqueTaskQueue('intake-correlation');
 const idleQueue = uniqueTaskQueue('intake-correlation-no-worker');
 
@@ -48,18 +51,14 @@ beforeAll(async () => {
   world = World.create(demoSeed());
   worker = await triageWorker(temporal.nativeConnection, taskQueue, createInMemoryPorts(world));
   running = worker.run();
-  const replica = () =>
-    startTestIntake({
-      client: temporal.client,
-      taskQueue,
-      rules: catalog,
-      config: { correlationTimeoutMs: CORRELATION_TIMEOUT_MS },
-    });
-  replicas = [await replica(), await replica()];
+  const replica = (correlationTimeoutMs: number) =>
+    startTestIntake({ client: temporal.client, taskQueue, rules: catalog, config: { correlationTimeoutMs } });
+  replicas = [await replica(GENEROUS_TIMEOUT_MS), await replica(GENEROUS_TIMEOUT_MS)];
+  impatient = [await replica(CORRELATION_TIMEOUT_MS), await replica(CORRELATION_TIMEOUT_MS)];
 });
 
 afterAll(async () => {
-  await Promise.all((replicas ?? []).map((r) => r.close()));
+  await Promise.all([...(replicas ?? []), ...(impatient ?? [])].map((r) => r.close()));
   await terminateRunning(temporal.client, taskQueue);
   await terminateRunning(temporal.client, idleQueue);
   worker?.shutdown();
@@ -80,7 +79,7 @@ const alert = (ruleId: string, id: string, user = USER) => ({
 });
 const workflowIdOf = (id: string) =>
   triageWorkflowId({ source: 'generic', sourceInstance: instance, sourceAlertId: id });
-const gateOf = (ruleId: string) => correlationGateIdOf({ ruleId, entities: { userPrincipalName: USER } })!;
+const gateOf = (ruleId: string) => correlationGateIdOf({ ruleId, entities: { userPrincipalName: USER } }, taskQueue)!;
 
 async function send(replica: TestIntake, ruleId: string, id: string) {
   const answer = await deliver(replica, 'generic', { body: alert(ruleId, id) });
@@ -120,8 +119,8 @@ test('a gate that cannot answer in time never refuses an alert: each alert start
   });
 
   const startedAt = Date.now();
-  const first = await send(replicas[0]!, rule, 'stuck-1');
-  const second = await send(replicas[1]!, rule, 'stuck-2');
+  const first = await send(impatient[0]!, rule, 'stuck-1');
+  const second = await send(impatient[1]!, rule, 'stuck-2');
 
   expect([first, second]).toEqual([
     expect.objectContaining({ statusCode: 202, outcome: 'started', workflowId: workflowIdOf('stuck-1') }),

@@ -7,8 +7,12 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export const CORRELATION_GATE_WORKFLOW = 'correlationGateWorkflow';
 
-/** Workflow ids are shown in the Web UI and stored in plain text: the gate is named by the hash of rule and user. */
-export const correlationGateId = (correlationKey: string) => `soc-correlation-${correlationKey}`;
+/**
+ * Workflow ids are shown in the Web UI and stored in plain text: the gate is named by the hash of rule and user, and
+ * by the task queue its deployment runs on (a gate on another deployment's queue would never be served here).
+ */
+export const correlationGateId = (taskQueue: string, correlationKey: string) =>
+  `soc-correlation-${taskQueue}-${correlationKey}`;
 
 export interface CorrelationGateInput {
   /** Set only when the gate continues as new with the open case it had. */

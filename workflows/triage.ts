@@ -617,7 +617,12 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
             attempt: state.escalations.length,
             messageRef: state.socCardRef,
             closed: state.triageState === 'closed',
-            decided: { decision: decided.decision, by: decided.analystId, at: decided.at, result: decided.result },
+            decided: {
+              decision: decided.decision,
+              by: decided.analystName ?? decided.analystId,
+              at: decided.at,
+              result: decided.result,
+            },
           },
         ],
       );

@@ -32,10 +32,12 @@ export function correlationKeysOf(alert: Pick<Alert, 'ruleId' | 'entities'>): st
 }
 
 /** The gate of the alert's rule and user, named by its first key (the object id when the alert has one). */
-export function correlationGateIdOf(alert: Pick<Alert, 'ruleId' | 'entities'>): string | undefined {
+export function correlationGateIdOf(alert: Pick<Alert, 'ruleId' | 'entities'>, taskQueue: string): string | undefined {
   const [key] = correlationKeysOf(alert);
-  return key === undefined ? undefined : correlationGateId(key);
+  return key === undefined ? undefined : correlationGateId(taskQueue, key);
 }
+
+const STALE_OWNER_GRACE_MS = 3_000;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -67,8 +69,8 @@ export class CaseCorrelator {
     deadline: number,
   ): Promise<string | undefined> {
     // An open case that cannot be found may be starting in another intake right now: it is called stale only after
-    // half the correlation deadline, which leaves the other half to claim the gate in its place.
-    const graceUntil = Date.now() + this.options.timeoutMs / 2;
+    // half the correlation deadline (at most a few seconds: a start takes far less), leaving time to claim in its place.
+    const graceUntil = Date.now() + Math.min(this.options.timeoutMs / 2, STALE_OWNER_GRACE_MS);
     try {
       return await this.within(deadline, async () => {
         let staleOwner: string | undefined;

@@ -71,7 +71,10 @@ export class AlertDispatcher {
     }
     const policy = this.options.rules.policyFor(alert.ruleId);
     const correlator = this.correlator;
-    const gateId = correlator && policy.mode === 'confirm-with-user' ? correlationGateIdOf(alert) : undefined;
+    const gateId =
+      correlator && policy.mode === 'confirm-with-user'
+        ? correlationGateIdOf(alert, this.options.taskQueue)
+        : undefined;
     if (!correlator || !gateId) {
       return kind === 'close' ? { outcome: 'ignored', workflowId } : this.start(alert, policy, receivedAt);
     }

@@ -199,7 +199,9 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
     try {
       ({ result } = await withDeadline(() =>
         handle.executeUpdate(analystDecisionUpdate, {
-          args: [{ analystId: clicker, decision, note: `${socDecisionLabels[decision]} by ${by} in Teams` }],
+          args: [
+            { analystId: clicker, analystName: by, decision, note: `${socDecisionLabels[decision]} by ${by} in Teams` },
+          ],
         }),
       ));
     } catch (err) {
