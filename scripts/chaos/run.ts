@@ -43,7 +43,7 @@ export interface ChaosReport {
   redeliveries: Record<string, number>;
   answers: Record<string, number>;
   decisions: Record<string, number>;
-  settled: { all: boolean; unsettled: number; seconds: number };
+  settled: { all: boolean; unsettled: number; seconds: number; examples: string[]; actorsDone: boolean };
   strayWorkflows: number;
   invariants: InvariantReport;
   /** Every invariant count is 0 and the escalation lateness outside the outage has p99 under 30 s. */
@@ -179,17 +179,18 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     // ---- settle ----
     const settleStarted = Date.now();
     runDeadline = settleStarted + options.settleSeconds * 1000;
-    let actorsDone = false;
-    void Promise.all(actors).then(() => (actorsDone = true));
+    let actorsFinished = false;
+    void Promise.all(actors).then(() => (actorsFinished = true));
     const states = new Map<string, CaseState | undefined>();
     const acknowledged = plan.cases.filter((c) => logs.get(c.workflowId)?.delivery.outcome);
     for (;;) {
       const open = acknowledged.filter((c) => !settled(states.get(c.workflowId)));
       for (const c of open) states.set(c.workflowId, await readCase(client, c.workflowId));
       const unsettled = acknowledged.filter((c) => !settled(states.get(c.workflowId))).length;
-      if ((unsettled === 0 && actorsDone) || Date.now() > runDeadline) break;
+      if ((unsettled === 0 && actorsFinished) || Date.now() > runDeadline) break;
       await sleep(2000);
     }
+    const actorsDone = actorsFinished;
     stopped = true;
     await Promise.all(actors);
     const settleSeconds = Math.round((Date.now() - settleStarted) / 1000);
@@ -212,7 +213,16 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
         log: caseLog,
         executions: executions.get(planned.workflowId) ?? 0,
         status: description?.status.name,
-        state: caseLog.delivery.outcome ? await readCase(client, planned.workflowId, 10_000) : undefined,
+        state: caseLog.delivery.outcome
+          ? ((await readCase(client, planned.workflowId, 10_000)) ??
+            // A closed case's result is its final state; no worker has to replay it.
+            (description?.status.name === 'COMPLETED'
+              ? ((await client.workflow
+                  .getHandle(planned.workflowId)
+                  .result()
+                  .catch(() => undefined)) as CaseState | undefined)
+              : undefined))
+          : undefined,
       });
     }
     const planned = new Set(plan.cases.map((c) => c.workflowId));
@@ -269,6 +279,14 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
         all: acknowledged.every((c) => settled(states.get(c.workflowId))),
         unsettled: acknowledged.filter((c) => !settled(states.get(c.workflowId))).length,
         seconds: settleSeconds,
+        actorsDone,
+        examples: acknowledged
+          .filter((c) => !settled(states.get(c.workflowId)))
+          .slice(0, 5)
+          .map((c) => {
+            const state = states.get(c.workflowId);
+            return `${c.workflowId}: ${state ? `${state.triageState}, ${state.escalations.length} escalations` : 'unreadable'}`;
+          }),
       },
       strayWorkflows: [...executions.keys()].filter((id) => !planned.has(id)).length,
       invariants,
