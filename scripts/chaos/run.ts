@@ -105,6 +105,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       timeoutMs: limits.temporalTimeoutMs,
       maxInFlight: limits.maxInFlight,
       maxQueued: limits.maxQueued,
+      correlationTimeoutMs: limits.correlationTimeoutMs,
     });
 
     const fleet = startWorkerFleet({
