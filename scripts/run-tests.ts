@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureStandInTls } from '../standins/tls';
 import { projectRoot, temporalDir } from './servers';
+import { ensureSystemPackages } from './system-packages';
 
 interface JestResult {
   numPassedTests: number;
@@ -22,6 +23,8 @@ const resultFile = join(temporalDir, 'jest-results.json');
 rmSync(resultFile, { force: true });
 
 async function main(): Promise<void> {
+  // Setup before any test runs: a test never waits on apt, nor fails on its lock.
+  ensureSystemPackages();
   // Node reads NODE_EXTRA_CA_CERTS only when a process starts: trust the stand-ins' certificate from Jest's first process.
   const tls = await ensureStandInTls(join(temporalDir, 'tls'));
   const jest = spawnSync(
