@@ -21,7 +21,12 @@ export interface SubmitAlertOptions {
   receivedAt?: Date;
   /** Extra memo fields (encoded by the payload codec, unlike search attributes), e.g. the intake's correlation keys. */
   memo?: Record<string, unknown>;
+  /** Told when a duplicate's redelivery could not be recorded on its case (the duplicate is still answered). */
+  warn?: (message: string) => void;
 }
+
+/** How long a duplicate's answer waits for its redelivery to be recorded; the recording goes on in the background. */
+export const REDELIVERY_RECORD_WAIT_MS = 1_000;
 
 export interface SubmitAlertResult {
   workflowId: string;
@@ -74,15 +79,34 @@ export async function submitAlert(client: Client, options: SubmitAlertOptions): 
     return { workflowId, outcome: 'started' };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    await recordRelatedAlert(client, workflowId, {
+    // The workflow exists: that is the answer. Recording the redelivery is best effort and never turns it into a failure.
+    const recorded = recordRelatedAlert(client, workflowId, {
       source: alert.source,
       sourceAlertId: alert.sourceAlertId,
       ruleId: alert.ruleId,
       detectedAt: alert.detectedAt,
       kind: 'redelivery',
       receivedAt,
+    }).catch((failure: unknown) => {
+      options.warn?.(
+        `redelivery of ${workflowId} not recorded on its case: ${(failure as Error)?.message?.split('\n')[0]}`,
+      );
     });
+    await settledWithin(recorded, REDELIVERY_RECORD_WAIT_MS);
     return { workflowId, outcome: 'duplicate' };
+  }
+}
+
+/** Resolves when `work` settles or `ms` have passed, whichever comes first. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work, elapsed]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -103,7 +103,13 @@ export type SettledBy = 'user' | 'automation' | 'analyst';
 export type UserAnswer = 'it-was-me' | 'it-was-not-me';
 
 export type AnalystDecisionKind =
-  'contain' | 'close-true-positive' | 'close-benign' | 'close-false-positive' | 'release-containment';
+  | 'contain'
+  | 'close-true-positive'
+  | 'close-benign'
+  | 'close-false-positive'
+  | 'release-containment'
+  /** Only from a source's own close that names no verdict: the case closes and containment stays. */
+  | 'close-undetermined';
 
 export interface AnalystDecision {
   analystId: string;
@@ -129,6 +135,10 @@ export interface RelatedAlert {
   ruleId?: string;
   detectedAt?: string;
   receivedAt: string;
+  /** A close only: the verdict the source's analyst gave. With it the close settles the case; older signals lack it. */
+  disposition?: Disposition;
+  /** A close only: who closed it in the source, as the source names them. */
+  closedBy?: string;
 }
 
 export interface QuestionState {

@@ -120,7 +120,14 @@ export async function processDelivery(options: DeliveryOptions): Promise<Deliver
         return { ...base, outcome, workflowId };
       } catch (err) {
         const failure = temporalHttpError(err, retryAfterSeconds);
-        if (!failure) throw err;
+        if (!failure || failure.statusCode === 422) {
+          // Retrying cannot help: refuse this alert alone, so the rest of the delivery keeps its outcome.
+          if (!failure)
+            log.error({ err, index: entry.index }, 'dispatch failed on an alert; answering it as unreadable');
+          metrics.reject(source, 'invalid_alert');
+          const message = failure?.message ?? 'could not be handed to triage; the intake logged why';
+          return { ...base, outcome: 'rejected', error: 'invalid_alert', message, problems: [{ path: '', message }] };
+        }
         metrics.reject(source, failure.code);
         log.warn(
           { alertId: triageWorkflowId(alert), source, reason: failure.code, err },

@@ -6,7 +6,7 @@ import type { RelatedAlert } from '../../common/triage';
 import { recordRelatedAlert, submitAlert } from '../triage-client';
 import { CaseCorrelator, correlationKeysOf } from './correlation';
 import { KeyedSerializer, Limiter } from './limiter';
-import type { NormalizedAlert } from './sources';
+import type { NormalizedAlert, SourceClosure } from './sources';
 
 /**
  * Hands one normalized alert to Temporal and says what became of it:
@@ -61,9 +61,9 @@ export class AlertDispatcher {
     return this.limiter.run(() => client.withDeadline(Date.now() + timeoutMs, () => this.route(item, receivedAt)));
   }
 
-  private async route({ kind, alert }: NormalizedAlert, receivedAt: Date): Promise<DispatchResult> {
+  private async route({ kind, alert, closure }: NormalizedAlert, receivedAt: Date): Promise<DispatchResult> {
     const workflowId = triageWorkflowId(alert);
-    if (kind !== 'create' && (await this.signal(workflowId, alert, kind, receivedAt))) {
+    if (kind !== 'create' && (await this.signal(workflowId, alert, kind, receivedAt, closure))) {
       return { outcome: kind === 'update' ? 'updated' : 'closed', workflowId };
     }
     const policy = this.options.rules.policyFor(alert.ruleId);
@@ -94,7 +94,7 @@ export class AlertDispatcher {
     receivedAt: Date,
     memo?: Record<string, unknown>,
   ): Promise<DispatchResult> {
-    const { client, taskQueue, analysts } = this.options;
+    const { client, taskQueue, analysts, warn } = this.options;
     const { workflowId, outcome } = await submitAlert(client, {
       alert,
       policy,
@@ -102,11 +102,18 @@ export class AlertDispatcher {
       taskQueue,
       receivedAt,
       memo,
+      warn,
     });
     return { workflowId, outcome };
   }
 
-  private signal(workflowId: string, alert: Alert, kind: RelatedAlert['kind'], receivedAt: Date): Promise<boolean> {
+  private signal(
+    workflowId: string,
+    alert: Alert,
+    kind: RelatedAlert['kind'],
+    receivedAt: Date,
+    closure?: SourceClosure,
+  ): Promise<boolean> {
     return recordRelatedAlert(this.options.client, workflowId, {
       source: alert.source,
       sourceAlertId: alert.sourceAlertId,
@@ -114,6 +121,7 @@ export class AlertDispatcher {
       detectedAt: alert.detectedAt,
       kind,
       receivedAt: receivedAt.toISOString(),
+      ...(kind === 'close' && closure ? closure : {}),
     });
   }
 }
