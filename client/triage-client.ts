@@ -50,8 +50,8 @@ function staticDetails(alert: Alert): string {
 }
 
 /**
- * Starts the triage workflow for an alert, exactly once per alert identity. A redelivery of a running case is recorded
- * on it as a signal; a redelivery of a closed case is answered as a duplicate and starts nothing.
+ * Starts the triage workflow for an alert, exactly once per alert identity. A redelivery is answered as a duplicate
+ * and starts nothing; on a running case it is also recorded, best effort (see `REDELIVERY_RECORD_WAIT_MS`).
  */
 export async function submitAlert(client: Client, options: SubmitAlertOptions): Promise<SubmitAlertResult> {
   const { alert, policy, analysts, taskQueue } = options;

@@ -12,7 +12,8 @@ import { temporalHttpError } from './temporal-errors';
  * result per alert. The HTTP status is chosen so that a sender's usual retry rule (retry 5xx and 429) never loses an
  * alert and never retries an unreadable one:
  *  - 503 / 429 + Retry-After if any alert could not be handed to Temporal (the ones that were come back as duplicates);
- *  - 422 if no alert could be read; 207 if some could not (the others were accepted);
+ *  - 422 if no alert could be read; 207 if some could not (the others were accepted). An alert Temporal refuses as
+ *    invalid, or one the intake fails on, is unreadable on its own: the rest of the delivery keeps its outcome;
  *  - 202 if something was accepted; 200 if every alert was a duplicate (or a close of an unknown alert).
  */
 
