@@ -158,16 +158,17 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
    * is not one of ours, so the analyst check does not apply). Releasing follows the verdict, as for an analyst's close.
    */
   function queueSourceClose(disposition: Disposition, closedBy = 'an unnamed user'): void {
-    if (state.triageState === 'closed' || pending.some((d) => d.decision.startsWith('close-'))) return;
-    const decisions = {
+    const decisions: Record<Disposition, AnalystDecision['decision']> = {
       'true-positive': 'close-true-positive',
       'benign-positive': 'close-benign',
       'false-positive': 'close-false-positive',
       undetermined: 'close-undetermined',
-    } as const;
+    };
+    const decision = Object.hasOwn(decisions, disposition) ? decisions[disposition] : undefined;
+    if (!decision || state.triageState === 'closed' || pending.some((d) => d.decision.startsWith('close-'))) return;
     pending.push({
       analystId: `${alert.source}:${closedBy}`,
-      decision: decisions[disposition],
+      decision,
       note: `closed in ${alert.source} by ${closedBy} (${disposition})`,
     });
   }
