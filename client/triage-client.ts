@@ -23,7 +23,12 @@ export interface SubmitAlertOptions {
   memo?: Record<string, unknown>;
   /** The correlation gate the case may own (see `client/intake/correlation.ts`). */
   correlationGateId?: string;
+  /** Told when a duplicate's redelivery could not be recorded on its case (the duplicate is still answered). */
+  warn?: (message: string) => void;
 }
+
+/** How long a duplicate's answer waits for its redelivery to be recorded; the recording goes on in the background. */
+export const REDELIVERY_RECORD_WAIT_MS = 1_000;
 
 export interface SubmitAlertResult {
   workflowId: string;
@@ -47,8 +52,8 @@ function staticDetails(alert: Alert): string {
 }
 
 /**
- * Starts the triage workflow for an alert, exactly once per alert identity. A redelivery of a running case is recorded
- * on it as a signal; a redelivery of a closed case is answered as a duplicate and starts nothing.
+ * Starts the triage workflow for an alert, exactly once per alert identity. A redelivery is answered as a duplicate
+ * and starts nothing; on a running case it is also recorded, best effort (see `REDELIVERY_RECORD_WAIT_MS`).
  */
 export async function submitAlert(client: Client, options: SubmitAlertOptions): Promise<SubmitAlertResult> {
   const { alert, policy, analysts, taskQueue, correlationGateId } = options;
@@ -82,15 +87,34 @@ export async function submitAlert(client: Client, options: SubmitAlertOptions): 
     return { workflowId, outcome: 'started' };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    await recordRelatedAlert(client, workflowId, {
+    // The workflow exists: that is the answer. Recording the redelivery is best effort and never turns it into a failure.
+    const recorded = recordRelatedAlert(client, workflowId, {
       source: alert.source,
       sourceAlertId: alert.sourceAlertId,
       ruleId: alert.ruleId,
       detectedAt: alert.detectedAt,
       kind: 'redelivery',
       receivedAt,
+    }).catch((failure: unknown) => {
+      options.warn?.(
+        `redelivery of ${workflowId} not recorded on its case: ${(failure as Error)?.message?.split('\n')[0]}`,
+      );
     });
+    await settledWithin(recorded, REDELIVERY_RECORD_WAIT_MS);
     return { workflowId, outcome: 'duplicate' };
+  }
+}
+
+/** Resolves when `work` settles or `ms` have passed, whichever comes first. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work, elapsed]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -108,6 +108,8 @@ export const analystDecisionKinds = [
   'close-benign',
   'close-false-positive',
   'release-containment',
+  /** Only from a source's own close that names no verdict: the case closes and containment stays. */
+  'close-undetermined',
 ] as const;
 export type AnalystDecisionKind = (typeof analystDecisionKinds)[number];
 export const analystDecisionLabels: Record<AnalystDecisionKind, string> = {
@@ -116,6 +118,7 @@ export const analystDecisionLabels: Record<AnalystDecisionKind, string> = {
   'close-benign': 'Close as benign',
   'close-false-positive': 'Close as false positive',
   'release-containment': 'Release containment',
+  'close-undetermined': 'Close as undetermined',
 };
 
 export interface AnalystDecision {
@@ -144,6 +147,10 @@ export interface RelatedAlert {
   ruleId?: string;
   detectedAt?: string;
   receivedAt: string;
+  /** A close only: the verdict the source's analyst gave. With it the close settles the case; older signals lack it. */
+  disposition?: Disposition;
+  /** A close only: who closed it in the source, as the source names them. */
+  closedBy?: string;
 }
 
 export interface QuestionState {

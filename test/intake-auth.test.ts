@@ -94,6 +94,26 @@ test('token in the URL (Splunk): right, wrong and missing', async () => {
   expect((await send('splunk', { body, headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(401);
 });
 
+test.each([
+  ['?%74oken=', `%74oken=${TOKEN}`, 'accepted'],
+  ['?TOKEN=', `TOKEN=${TOKEN}`, 'accepted'],
+  ['?t%6F%6Ben= beside the instance', `instance=splunk-a&t%6F%6Ben=${TOKEN}`, 'accepted'],
+  ['the token twice', `token=${TOKEN}&%74oken=${TOKEN}`, 'missing_credentials'],
+  ['a wrong token under an encoded name', '%74oken=guess', 'invalid_credentials'],
+])('token in the URL named %s: read by its parsed name, and never in the log', async (_what, query, expected) => {
+  const lines = logs.lines().length;
+  const answer = await send('splunk', { body: fixtureJson(fixtures.splunk), query });
+  expect(answer.statusCode < 300 ? 'accepted' : answer.json().error).toBe(expected);
+  const written = logs
+    .lines()
+    .slice(lines)
+    .map((line) => JSON.stringify(line))
+    .join('\n');
+  expect(written).toMatch(/\[redacted\]/);
+  expect(written).not.toContain(TOKEN);
+  expect(written).not.toContain('guess');
+});
+
 test('custom header token: right, wrong and missing', async () => {
   const body = {
     ...fixtureJson(fixtures.ocsf),

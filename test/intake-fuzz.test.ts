@@ -5,7 +5,8 @@ import { deliver, fixtureText, fixtures, request, startTestIntake, type TestInta
 
 /**
  * Thousands of random and mutated deliveries: the intake never answers 5xx, never crashes, answers every refusal with
- * a JSON error, and starts a workflow only for a delivery it acknowledges. Seeded, so a failure can be replayed.
+ * a JSON error, and starts a workflow only for a delivery it acknowledges. Among them, ids and rule names holding lone
+ * UTF-16 surrogates or far longer than a workflow id may be. Seeded, so a failure can be replayed.
  */
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261102);
@@ -122,6 +123,42 @@ const samples: Record<(typeof pushSources)[number], string[]> = {
   ],
 };
 
+/** Where each source keeps the alert's identity and rule. */
+const fieldPaths: Record<(typeof pushSources)[number], (string | number)[][]> = {
+  splunk: [['sid'], ['search_name'], ['result', 'event_id'], ['result', 'search_name']],
+  elastic: [
+    ['alerts', 0, 'kibana.alert.uuid'],
+    ['alerts', 0, 'kibana.alert.rule.rule_id'],
+  ],
+  sentinel: [
+    ['object', 'name'],
+    ['object', 'properties', 'title'],
+  ],
+  ocsf: [
+    ['finding_info', 'uid'],
+    ['finding_info', 'analytic', 'uid'],
+  ],
+  generic: [['sourceAlertId'], ['ruleId'], ['title']],
+};
+
+const identityAbuse: ((r: Random) => string)[] = [
+  (r) => `id-${r.int(1e6)}\ud800`,
+  (r) => `\udc00${r.int(1e6)}`,
+  (r) => `${'🙂'.repeat(200 + r.int(400))}\ud83d`,
+  (r) => `${r.int(1e6)}-${'é'.repeat(300 + r.int(1000))}`,
+  (r) => `${r.int(1e6)}:${'%/?#'.repeat(100 + r.int(400))}`,
+  (r) => `${r.int(1e6)}-${'x'.repeat(1000 + r.int(3000))}`,
+];
+
+function setPath(target: Json, path: (string | number)[], value: Json): void {
+  let at = target as Record<string | number, Json>;
+  for (const key of path.slice(0, -1)) {
+    if (at[key] === null || typeof at[key] !== 'object') return;
+    at = at[key] as Record<string | number, Json>;
+  }
+  at[path[path.length - 1]!] = value;
+}
+
 interface Case {
   source: string;
   body: string | Buffer;
@@ -177,6 +214,13 @@ function fuzzCase(r: Random): Case {
         what: 'array of random values',
         body: JSON.stringify(Array.from({ length: r.int(120) }, () => randomValue(r))),
       };
+    case 7: {
+      // The identity and rule fields of each source with text that is not Unicode, or ids far over Temporal's limit.
+      const value = JSON.parse(sample) as Json;
+      const paths = fieldPaths[source as keyof typeof fieldPaths] ?? fieldPaths.generic;
+      for (const path of paths) if (r.next() < 0.7) setPath(value, path, r.pick(identityAbuse)(r));
+      return { source, contentType, what: 'ids and names of any length and content', body: JSON.stringify(value) };
+    }
     default: {
       // Most mutated fixtures are refused; the ones still valid reach Temporal (as new alerts or duplicates).
       let value = JSON.parse(sample) as Json;

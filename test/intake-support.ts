@@ -11,7 +11,7 @@ import { ANALYST } from './harness/alerts';
 /** Shared by the intake tests: the SIEM fixtures, an intake on a task queue, and a log capture. */
 
 export const projectRoot = resolve(__dirname, '..');
-export const fixturesDir = resolve(projectRoot, '..', 'shared', 'fixtures', 'siem');
+export const fixturesDir = resolve(projectRoot, 'test', 'fixtures', 'siem');
 
 export const fixtureText = (name: string): string => readFileSync(resolve(fixturesDir, name), 'utf8');
 export const fixtureJson = <T = Record<string, unknown>>(name: string): T => JSON.parse(fixtureText(name)) as T;

@@ -31,3 +31,38 @@ test.each(files)('replays %s deterministically', async (file) => {
   expect(results).toHaveLength(1);
   expect(results[0]!.error).toBeUndefined();
 });
+
+/** Replays `file` with its signal payloads changed by `edit`; resolves to the replay error, if any. */
+async function replayEdited(file: string, edit: (signal: Record<string, unknown>) => void): Promise<unknown> {
+  quietRuntime();
+  const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    events: { workflowExecutionSignaledEventAttributes?: { input: { payloads: { data: string }[] } } }[];
+  };
+  for (const event of json.events) {
+    for (const payload of event.workflowExecutionSignaledEventAttributes?.input.payloads ?? []) {
+      const signal = JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) as Record<string, unknown>;
+      edit(signal);
+      payload.data = Buffer.from(JSON.stringify(signal)).toString('base64');
+    }
+  }
+  const history = historyFromJSON(json);
+  for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, [
+    { workflowId: file, history },
+  ])) {
+    return result.error;
+  }
+  throw new Error('nothing was replayed');
+}
+
+test('a close signalled before closes carried a verdict is only recorded: such histories still replay', async () => {
+  const asClose = (signal: Record<string, unknown>) => {
+    if (signal.kind === 'redelivery') signal.kind = 'close';
+  };
+  await expect(replayEdited('redelivered-alert.json', asClose)).resolves.toBeUndefined();
+  // With a verdict the close settles the case, which that history never did.
+  const withVerdict = (signal: Record<string, unknown>) => {
+    asClose(signal);
+    if (signal.kind === 'close') Object.assign(signal, { disposition: 'false-positive', closedBy: 'ana' });
+  };
+  await expect(replayEdited('redelivered-alert.json', withVerdict)).resolves.toBeDefined();
+});

@@ -183,7 +183,31 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     state.relatedAlertCount += 1;
     if (state.relatedAlerts.length < MAX_RELATED_ALERTS)
       state.relatedAlerts.push({ ...related, receivedAt: related.receivedAt ?? now() });
+    // A close of an alert attached to this case from elsewhere (correlation) does not settle the case.
+    const ownAlert = related.source === alert.source && related.sourceAlertId === alert.sourceAlertId;
+    if (related.kind === 'close' && related.disposition && ownAlert)
+      queueSourceClose(related.disposition, related.closedBy);
   });
+
+  /**
+   * The source closed this case's own alert: settle it as its analyst did, as a queued decision (the source's analyst
+   * is not one of ours, so the analyst check does not apply). Releasing follows the verdict, as for an analyst's close.
+   */
+  function queueSourceClose(disposition: Disposition, closedBy = 'an unnamed user'): void {
+    const decisions: Record<Disposition, AnalystDecision['decision']> = {
+      'true-positive': 'close-true-positive',
+      'benign-positive': 'close-benign',
+      'false-positive': 'close-false-positive',
+      undetermined: 'close-undetermined',
+    };
+    const decision = Object.hasOwn(decisions, disposition) ? decisions[disposition] : undefined;
+    if (!decision || state.triageState === 'closed' || pending.some((d) => d.decision.startsWith('close-'))) return;
+    pending.push({
+      analystId: `${alert.source}:${closedBy}`,
+      decision,
+      note: `closed in ${alert.source} by ${closedBy} (${disposition})`,
+    });
+  }
 
   wf.setHandler(
     answerQuestionUpdate,
@@ -584,6 +608,10 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
       case 'close-true-positive':
         close('true-positive', decision.note ?? `closed as true positive by ${decision.analystId}`, 'analyst');
         result = 'closed as true positive';
+        break;
+      case 'close-undetermined':
+        close('undetermined', decision.note ?? `closed by ${decision.analystId}`, 'analyst');
+        result = 'closed as undetermined; containment stays';
         break;
       case 'close-benign':
       case 'close-false-positive': {

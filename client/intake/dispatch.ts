@@ -6,7 +6,7 @@ import type { RelatedAlert } from '../../common/triage';
 import { recordRelatedAlert, submitAlert, type SubmitAlertOptions } from '../triage-client';
 import { CaseCorrelator, correlationGateIdOf } from './correlation';
 import { Limiter } from './limiter';
-import type { NormalizedAlert } from './sources';
+import type { NormalizedAlert, SourceClosure } from './sources';
 
 /**
  * Hands one normalized alert to Temporal and says what became of it:
@@ -64,9 +64,13 @@ export class AlertDispatcher {
     });
   }
 
-  private async route({ kind, alert }: NormalizedAlert, receivedAt: Date, deadline: number): Promise<DispatchResult> {
+  private async route(
+    { kind, alert, closure }: NormalizedAlert,
+    receivedAt: Date,
+    deadline: number,
+  ): Promise<DispatchResult> {
     const workflowId = triageWorkflowId(alert);
-    if (kind !== 'create' && (await this.signal(workflowId, alert, kind, receivedAt))) {
+    if (kind !== 'create' && (await this.signal(workflowId, alert, kind, receivedAt, closure))) {
       return { outcome: kind === 'update' ? 'updated' : 'closed', workflowId };
     }
     const policy = this.options.rules.policyFor(alert.ruleId);
@@ -102,7 +106,7 @@ export class AlertDispatcher {
     receivedAt: Date,
     correlation?: Pick<SubmitAlertOptions, 'memo' | 'correlationGateId'>,
   ): Promise<DispatchResult> {
-    const { client, taskQueue, analysts } = this.options;
+    const { client, taskQueue, analysts, warn } = this.options;
     const { workflowId, outcome } = await submitAlert(client, {
       alert,
       policy,
@@ -110,11 +114,18 @@ export class AlertDispatcher {
       taskQueue,
       receivedAt,
       ...correlation,
+      warn,
     });
     return { workflowId, outcome };
   }
 
-  private signal(workflowId: string, alert: Alert, kind: RelatedAlert['kind'], receivedAt: Date): Promise<boolean> {
+  private signal(
+    workflowId: string,
+    alert: Alert,
+    kind: RelatedAlert['kind'],
+    receivedAt: Date,
+    closure?: SourceClosure,
+  ): Promise<boolean> {
     return recordRelatedAlert(this.options.client, workflowId, {
       source: alert.source,
       sourceAlertId: alert.sourceAlertId,
@@ -122,6 +133,7 @@ export class AlertDispatcher {
       detectedAt: alert.detectedAt,
       kind,
       receivedAt: receivedAt.toISOString(),
+      ...(kind === 'close' && closure ? closure : {}),
     });
   }
 }
