@@ -21,10 +21,16 @@ export interface AnalystDecisionResult {
   result: string;
 }
 
-/** The affected user's "was this you?" answer. Rejected for anyone else, a second answer, or after the deadline. */
+/**
+ * The affected user's "was this you?" answer. Rejected for anyone else, a second answer, or after the deadline. Kept
+ * for recorded histories and direct callers; the bot and the CLI send `answerQuestionSignal`, durable with no worker up.
+ */
 export const answerQuestionUpdate = defineUpdate<UserAnswerResult, [UserAnswerRequest]>('answerQuestion');
 
-/** An analyst's decision at any stage. Accepted only from configured analysts. */
+/**
+ * An analyst's decision at any stage. Accepted only from configured analysts. Kept for recorded histories and direct
+ * callers; the bot and the CLI send `analystDecisionSignal`, durable with no worker up.
+ */
 export const analystDecisionUpdate = defineUpdate<AnalystDecisionResult, [AnalystDecision]>('analystDecision');
 
 /**
