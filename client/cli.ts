@@ -2,7 +2,7 @@
  * `npm run soc -- <command>`: the analyst's command line. Talks to TEMPORAL_ADDRESS, or to the embedded dev server that
  * `npm start` runs on localhost.
  */
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -10,13 +10,13 @@ import { parseAlert, type Alert } from '../common/alert';
 import { ConfigError, connectionOptions, loadTemporalConfig, loadTriageConfig } from '../common/config';
 import type { AnalystDecisionKind, CaseState } from '../common/triage';
 import { renderCase } from '../workflows/details';
-import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery } from '../workflows/messages';
+import { caseStateQuery } from '../workflows/messages';
 import { loadRuleCatalog, RuleCatalogError } from '../common/rules';
 import { teamsStandInCommand, teamsStandInUsage } from '../standins/teams/cli';
 import { DEMO_ANALYST } from '../workers/demo';
 import { createPromotionAwareCatalog } from './fidelity';
 import { metricsUsage, runMetricsCommand, runReportCommand, UsageError } from './metrics';
-import { submitAlert } from './triage-client';
+import { sendAnswer, sendDecision, submitAlert, type SendOutcome } from './triage-client';
 
 const usage = `Usage: npm run soc -- <command>
 
@@ -99,6 +99,21 @@ function demoAlert(ransomware: boolean): Alert {
   );
 }
 
+/**
+ * `applied`, `accepted` (queued), `pending` (recorded by Temporal; takes effect when the workers are back) or
+ * `refused: <reason>`; a refusal, or a case that is closed or does not exist, exits non-zero.
+ */
+function report(outcome: SendOutcome): void {
+  if (outcome.status === 'refused' || outcome.status === 'closed' || outcome.status === 'not-found') {
+    console.error(`refused: ${outcome.reason ?? outcome.status}`);
+    process.exitCode = 1;
+    return;
+  }
+  if (outcome.status === 'pending')
+    console.log('pending: recorded by Temporal; takes effect when the triage workers are back');
+  else console.log(outcome.result ? `${outcome.status}: ${outcome.result}` : outcome.status);
+}
+
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'teams-cards' || command === 'teams-click')
@@ -173,21 +188,23 @@ async function run(argv: string[]): Promise<void> {
       case 'answer': {
         if (!values.as || values.yes === values.no)
           throw new Error('answer needs --as <user> and exactly one of --yes or --no');
-        const result = await client.workflow.getHandle(positionals[0] ?? '').executeUpdate(answerQuestionUpdate, {
-          args: [{ userId: values.as, answer: values.yes ? 'it-was-me' : 'it-was-not-me' }],
-        });
-        console.log(`recorded; disposition ${result.disposition}`);
-        return;
+        const answer = values.yes ? 'it-was-me' : 'it-was-not-me';
+        return report(
+          await sendAnswer(client, positionals[0] ?? '', { userId: values.as, answer }, { requestId: randomUUID() }),
+        );
       }
       case 'decide': {
         const decision = positionals[1] as AnalystDecisionKind;
         if (!values.as || !decisions.includes(decision))
           throw new Error(`decide needs --as <analyst> and one of: ${decisions.join(', ')}`);
-        const result = await client.workflow
-          .getHandle(positionals[0] ?? '')
-          .executeUpdate(analystDecisionUpdate, { args: [{ analystId: values.as, decision, note: values.note }] });
-        console.log(result.result);
-        return;
+        return report(
+          await sendDecision(
+            client,
+            positionals[0] ?? '',
+            { analystId: values.as, decision, note: values.note },
+            { requestId: randomUUID() },
+          ),
+        );
       }
       default:
         throw new Error(`unknown command "${command}"\n\n${usage}`);
@@ -198,8 +215,7 @@ async function run(argv: string[]): Promise<void> {
 }
 
 run(process.argv.slice(2)).catch((err) => {
-  if (err instanceof WorkflowUpdateFailedError) console.error(`rejected: ${err.cause?.message ?? err.message}`);
-  else if (
+  if (
     err instanceof ConfigError ||
     err instanceof RuleCatalogError ||
     err instanceof UsageError ||

@@ -1,4 +1,9 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { alertSummary, triageWorkflowId, type Alert } from '../common/alert';
 import type { RulePolicy } from '../common/policy';
 import {
@@ -9,8 +14,14 @@ import {
   SourceKey,
   TriageStateKey,
 } from '../common/search-attributes';
-import type { RelatedAlert, TriageInput } from '../common/triage';
-import { relatedAlertSignal } from '../workflows/messages';
+import type { AnalystDecision, RelatedAlert, TriageInput } from '../common/triage';
+import {
+  analystDecisionSignal,
+  answerQuestionSignal,
+  relatedAlertSignal,
+  requestOutcomeQuery,
+  type UserAnswerRequest,
+} from '../workflows/messages';
 import type { triageWorkflow } from '../workflows/triage';
 
 export interface SubmitAlertOptions {
@@ -130,4 +141,92 @@ export async function recordRelatedAlert(client: Client, workflowId: string, rel
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     return false;
   }
+}
+
+// ---- answers and decisions ----------------------------------------------------------------------------------------
+
+/**
+ * What became of an answer or decision: `applied`, `accepted` (queued) or `refused` (with the workflow's reason), as the
+ * workflow recorded it; `pending` when no worker answered in time: Temporal holds the request, and it takes effect when
+ * workers return; `closed` / `not-found` when there is no running case to send it to.
+ */
+export interface SendOutcome {
+  status: 'applied' | 'accepted' | 'refused' | 'pending' | 'closed' | 'not-found';
+  reason?: string;
+  result?: string;
+}
+
+export interface SendOptions {
+  /** Stable across the caller's own retries: a retry with the same id takes effect at most once. */
+  requestId: string;
+  /** When the trusted caller received the request (an answer's timeliness is judged by it); default now. */
+  sentAt?: Date;
+  /** How long to wait for the workflow's outcome before answering `pending`; default 3 s. */
+  waitMs?: number;
+}
+
+const SIGNAL_TIMEOUT_MS = 5_000;
+const QUERY_TIMEOUT_MS = 1_000;
+const POLL_INTERVAL_MS = 100;
+
+/** The affected user's answer, as a Signal (durable even with no worker up); then its outcome, if known soon. */
+export function sendAnswer(
+  client: Client,
+  workflowId: string,
+  answer: UserAnswerRequest,
+  options: SendOptions,
+): Promise<SendOutcome> {
+  const sentAt = (options.sentAt ?? new Date()).toISOString();
+  return sendRequest(client, workflowId, options, (handle) =>
+    handle.signal(answerQuestionSignal, { ...answer, requestId: options.requestId, sentAt }),
+  );
+}
+
+/** An analyst's decision, as a Signal (durable even with no worker up); then its outcome, if known soon. */
+export function sendDecision(
+  client: Client,
+  workflowId: string,
+  decision: AnalystDecision,
+  options: SendOptions,
+): Promise<SendOutcome> {
+  const sentAt = (options.sentAt ?? new Date()).toISOString();
+  return sendRequest(client, workflowId, options, (handle) =>
+    handle.signal(analystDecisionSignal, { ...decision, requestId: options.requestId, sentAt }),
+  );
+}
+
+async function sendRequest(
+  client: Client,
+  workflowId: string,
+  { requestId, waitMs = 3_000 }: SendOptions,
+  send: (handle: WorkflowHandle) => Promise<void>,
+): Promise<SendOutcome> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    await client.withDeadline(Date.now() + SIGNAL_TIMEOUT_MS, () => send(handle));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return caseGone(client, handle);
+    throw err;
+  }
+  // A query waits for a worker, so each one has a short deadline; until one answers, the request is pending.
+  const until = Date.now() + waitMs;
+  while (Date.now() < until) {
+    const outcome = await client
+      .withDeadline(Math.min(until, Date.now() + QUERY_TIMEOUT_MS), () => handle.query(requestOutcomeQuery, requestId))
+      .catch(() => null);
+    if (outcome) return { status: outcome.status, reason: outcome.reason, result: outcome.result };
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+  return { status: 'pending' };
+}
+
+/** Signals reach only running workflows: tell a closed case from one that never existed. */
+async function caseGone(client: Client, handle: WorkflowHandle): Promise<SendOutcome> {
+  const closed = await client
+    .withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => handle.describe())
+    .then((d) => d.status.name !== 'RUNNING')
+    .catch(() => false);
+  return closed
+    ? { status: 'closed', reason: 'this case is already closed' }
+    : { status: 'not-found', reason: 'this case does not exist' };
 }

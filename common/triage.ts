@@ -129,6 +129,27 @@ export interface AnalystDecision {
   note?: string;
   /** Only for `contain`: which actions; defaults to the rule's actions, else every action the alert's entities allow. */
   actions?: ContainmentAction[];
+  /** The caller's request id, when the decision came by signal: ties the recorded decision to its request. */
+  requestId?: string;
+}
+
+/** The disposition a user's answer settles: "not me" is a true positive; "me" is benign where the rule closes on it. */
+export function dispositionForAnswer(answer: UserAnswer, onUserConfirms: RulePolicy['onUserConfirms']): Disposition {
+  if (answer === 'it-was-not-me') return 'true-positive';
+  return onUserConfirms === 'close' ? 'benign-positive' : 'undetermined';
+}
+
+/**
+ * What became of an answer or decision sent by signal, by the caller's request id: `accepted` (queued), `applied` (it
+ * took effect; `result` says how) or `refused` (`reason` is the workflow's own).
+ */
+export interface RequestOutcome {
+  requestId: string;
+  kind: 'answer' | 'decision';
+  status: 'accepted' | 'applied' | 'refused';
+  reason?: string;
+  result?: string;
+  at: string;
 }
 
 export interface ContainmentRecord {
@@ -189,6 +210,8 @@ export interface CaseState {
   wouldHaveContained?: { at: string; actions: ContainmentAction[] };
   /** The SOC card of the latest escalation, replaced with the case as it ends after each decision. */
   socCardRef?: string;
+  /** Outcomes of the answers and decisions sent by signal, oldest first (the last `MAX_REQUEST_OUTCOMES`). */
+  requests?: RequestOutcome[];
 }
 
 // ---- workflow input -----------------------------------------------------------------------------------------------

@@ -20,20 +20,39 @@ import type {
   ContainmentRequest,
   ContainmentResult,
   Disposition,
+  RequestOutcome,
   SettledBy,
   TriageInput,
   UndoResult,
   UserAnswer,
 } from '../common/triage';
-import { analystDecisionLabels, containmentTarget, enrichmentParts } from '../common/triage';
+import { analystDecisionLabels, containmentTarget, dispositionForAnswer, enrichmentParts } from '../common/triage';
 import { recordCaseMetrics } from './case-metrics';
 import { caseClosedSignal } from './correlation-messages';
 import { renderCase } from './details';
-import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery, relatedAlertSignal } from './messages';
+import {
+  analystDecisionSignal,
+  analystDecisionUpdate,
+  answerQuestionSignal,
+  answerQuestionUpdate,
+  caseStateQuery,
+  relatedAlertSignal,
+  requestOutcomeQuery,
+} from './messages';
+import {
+  answeredAt,
+  answerRefusal,
+  decisionRefusal,
+  findRequest,
+  isAnswerRequest,
+  isDecisionRequest,
+  isRequestId,
+  recordRequest,
+  requestOutcome,
+} from './requests';
 
 const ENRICHMENT_ATTEMPTS = 5;
 const MAX_RELATED_ALERTS = 20;
-const MAX_PENDING_DECISIONS = 5;
 
 const { gatherContext } = wf.proxyActivities<TriageActivities>({
   startToCloseTimeout: '2 minutes',
@@ -209,75 +228,66 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     });
   }
 
+  const refusal = (reason: string | undefined): void => {
+    if (reason) throw new Error(reason);
+  };
+  const decisionRefusalNow = (decision: AnalystDecision) =>
+    decisionRefusal(decision, {
+      state,
+      analysts,
+      pending,
+      knownActions: Object.keys(actionLabels),
+      containable: (actions) => containmentPlan(actions).length > 0,
+    });
+  function recordAnswer(answer: UserAnswer, atMs: number): Disposition {
+    const question = state.question!;
+    question.answer = { answer, at: new Date(atMs).toISOString() };
+    question.outcome = 'answered';
+    return dispositionForAnswer(answer, policy.onUserConfirms);
+  }
+  function queueDecision(decision: AnalystDecision): string {
+    pending.push(decision);
+    return `${decision.decision} accepted`;
+  }
+
+  // The Updates stay for the histories that hold them; the bot and the CLI send the Signals, durable with no worker up.
   wf.setHandler(
     answerQuestionUpdate,
-    ({ answer }) => {
-      const question = state.question!;
-      question.answer = { answer, at: now() };
-      question.outcome = 'answered';
-      return {
-        recorded: true as const,
-        triageState: state.triageState,
-        disposition:
-          answer === 'it-was-not-me'
-            ? 'true-positive'
-            : policy.onUserConfirms === 'close'
-              ? 'benign-positive'
-              : state.disposition,
-      };
-    },
-    {
-      validator: ({ userId, answer }) => {
-        const question = state.question;
-        if (answer !== 'it-was-me' && answer !== 'it-was-not-me') throw new Error(`unknown answer "${answer}"`);
-        if (!question || !question.messageRef) throw new Error('the user has not been asked about this alert');
-        const asked = [question.userId, question.userPrincipalName].filter(Boolean).map((id) => id!.toLowerCase());
-        if (!asked.includes(userId.toLowerCase())) {
-          throw new Error(`only ${question.userPrincipalName ?? question.userId} can answer this question`);
-        }
-        if (question.answer) throw new Error('this question has already been answered');
-        if (question.outcome === 'withdrawn') throw new Error('the security team has taken over this case');
-        if (question.outcome || Date.now() >= Date.parse(question.deadline))
-          throw new Error('this question has expired');
-      },
-    },
+    ({ answer }) => ({
+      recorded: true as const,
+      triageState: state.triageState,
+      disposition: recordAnswer(answer, Date.now()),
+    }),
+    { validator: (request) => refusal(answerRefusal(state.question, request, Date.now())) },
   );
 
   wf.setHandler(
     analystDecisionUpdate,
-    (decision) => {
-      pending.push(decision);
-      return {
-        triageState: state.triageState,
-        disposition: state.disposition,
-        result: `${decision.decision} accepted`,
-      };
-    },
-    {
-      validator: (decision) => {
-        if (!analysts.includes(decision.analystId))
-          throw new Error(`${decision.analystId} is not a configured analyst`);
-        if (state.triageState === 'closed' || pending.some((d) => d.decision.startsWith('close-'))) {
-          throw new Error('this case is already closed');
-        }
-        if (pending.length >= MAX_PENDING_DECISIONS)
-          throw new Error('too many decisions are waiting; try again shortly');
-        if (decision.decision === 'release-containment' && !state.containment.some((c) => c.status === 'applied')) {
-          throw new Error('nothing is contained for this case');
-        }
-        if (decision.decision === 'contain' && containmentPlan(decision.actions).length === 0) {
-          throw new Error('the alert names no user, host or IP that could be contained');
-        }
-        if (
-          !['contain', 'close-benign', 'close-false-positive', 'close-true-positive', 'release-containment'].includes(
-            decision.decision,
-          )
-        ) {
-          throw new Error(`unknown decision "${decision.decision}"`);
-        }
-      },
-    },
+    (decision) => ({ triageState: state.triageState, disposition: state.disposition, result: queueDecision(decision) }),
+    { validator: (decision) => refusal(decisionRefusalNow(decision)) },
   );
+
+  wf.setHandler(answerQuestionSignal, ({ requestId, sentAt, ...request }) => {
+    if (!isRequestId(requestId) || findRequest(state, requestId)) return;
+    const record = (outcome: Pick<RequestOutcome, 'status' | 'reason' | 'result'>) =>
+      recordRequest(state, { requestId, kind: 'answer', at: now(), ...outcome });
+    const atMs = answeredAt(state.question, sentAt, Date.now());
+    const reason = isAnswerRequest(request) ? answerRefusal(state.question, request, atMs) : 'malformed answer';
+    if (reason) return record({ status: 'refused', reason });
+    record({ status: 'applied', result: `recorded; disposition ${recordAnswer(request.answer, atMs)}` });
+  });
+
+  wf.setHandler(analystDecisionSignal, ({ requestId, sentAt: _sentAt, ...decision }) => {
+    if (!isRequestId(requestId) || findRequest(state, requestId)) return;
+    const record = (outcome: Pick<RequestOutcome, 'status' | 'reason' | 'result'>) =>
+      recordRequest(state, { requestId, kind: 'decision', at: now(), ...outcome });
+    const reason = isDecisionRequest(decision) ? decisionRefusalNow(decision) : 'malformed decision';
+    if (reason) return record({ status: 'refused', reason });
+    // The requestId travels with the decision into `state.decisions`, where requestOutcome finds it applied.
+    record({ status: 'accepted', result: queueDecision({ ...decision, requestId }) });
+  });
+
+  wf.setHandler(requestOutcomeQuery, (requestId) => requestOutcome(state, requestId) ?? null);
 
   // ---- steps ----------------------------------------------------------------------------------------------------
 
@@ -534,13 +544,13 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     );
     const answer = state.question.answer?.answer;
     if (answer === 'it-was-me') {
-      triaged(policy.onUserConfirms === 'close' ? 'benign-positive' : 'undetermined', 'user');
+      triaged(dispositionForAnswer(answer, policy.onUserConfirms), 'user');
       await settleQuestion('answered', answer);
       if (policy.onUserConfirms === 'close') return close('benign-positive', 'the user confirmed it was them', 'user');
       return escalateToAnalysts('the user confirmed it was them; this rule requires analyst review');
     }
     if (answer === 'it-was-not-me') {
-      triaged('true-positive', 'user');
+      triaged(dispositionForAnswer(answer, policy.onUserConfirms), 'user');
       const [, outcome] = await Promise.all([
         settleQuestion('answered', answer),
         policy.containOnUserDenial ? contain() : Promise.resolve('containment waits for an analyst'),

@@ -161,6 +161,18 @@ export function questionOutcomeCard(outcome: QuestionOutcome, answer?: UserAnswe
   return card(body);
 }
 
+/**
+ * The answer to a click that Temporal has recorded while no triage worker is up: it takes effect when they return. No
+ * buttons: clicking again would not make it sooner.
+ */
+export function recordedWhileDownCard(headline: string, detail: string): AdaptiveCard {
+  return card([
+    heading(headline),
+    text(detail),
+    text('It will take effect when the triage service is back; nothing more is needed from you.', { isSubtle: true }),
+  ]);
+}
+
 // ---- the escalation in the SOC channel ------------------------------------------------------------------------------
 
 export type SocDecision = Extract<

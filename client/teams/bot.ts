@@ -1,5 +1,5 @@
 import { Activity, ActivityTypes } from '@microsoft/agents-activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import Fastify, {
   type FastifyInstance,
   type FastifyPluginAsync,
@@ -11,9 +11,11 @@ import { cardBinder, verifyCardData, type BoundActionData } from '../../activiti
 import {
   ADAPTIVE_CARD_CONTENT_TYPE,
   ANSWER_VERB,
+  answerLabels,
   isSocDecision,
   questionOutcomeCard,
   readableTime,
+  recordedWhileDownCard,
   socCard,
   socDecisionLabels,
   type AdaptiveCard,
@@ -24,14 +26,16 @@ import { cardActivity, createConnectorClient, type ConnectorClient } from '../..
 import type { TeamsConfig } from '../../common/config/teams';
 import type { UserAnswer } from '../../common/triage';
 import { renderCase } from '../../workflows/details';
-import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery } from '../../workflows/messages';
+import { caseStateQuery } from '../../workflows/messages';
+import { sendAnswer, sendDecision } from '../triage-client';
 import { BotAuthError, createBotTokenVerifier, type BotTokenVerifier } from './auth';
 
 /**
  * The SOC bot's endpoint, `POST /api/messages`. Every activity is authenticated (see `auth.ts`) before anything in it
  * is believed; then the application's own checks: the tenant, a fresh activity id (no replay), the card's HMAC, and
  * the clicker — the asked user on a question card, a configured analyst on a SOC card. Only then does the click become
- * a Workflow Update, and the workflow's own validator still has the last word (one answer only, before the deadline).
+ * a Signal (durable even while no worker is up; the invoke's activity id is its request id), and the workflow's own
+ * checks still have the last word (one answer only, before the deadline), read back through its outcome query.
  *
  * Answers: 200 with `{statusCode:200, type:'application/vnd.microsoft.card.adaptive', value:<card>}` (Teams replaces
  * the card with it); 401 when the request is not from the Bot Framework for this bot; when it is, but the click is not
@@ -41,12 +45,12 @@ import { BotAuthError, createBotTokenVerifier, type BotTokenVerifier } from './a
 
 export interface TeamsBotOptions {
   config: TeamsConfig;
-  /** Temporal client the clicks become Workflow Updates through. */
+  /** Temporal client the clicks become Signals through. */
   temporal: Client;
   /** Entra object ids of the analysts allowed to decide on SOC cards (SOC_ANALYSTS). */
   analysts: string[];
-  /** How long a click may wait for the workflow; Teams gives an invoke about 15 s. Default 8 s. */
-  updateTimeoutMs?: number;
+  /** How long a click waits for the workflow's outcome before saying "recorded"; Teams gives an invoke about 15 s. Default 3 s. */
+  outcomeWaitMs?: number;
   /** Connector used to refresh a decided SOC card for every analyst in the channel; default built from `config`. */
   connector?: ConnectorClient;
   verifier?: BotTokenVerifier;
@@ -134,10 +138,7 @@ const errorResponse = (statusCode: number, code: string, message: string): Invok
   value: { code, message },
 });
 
-function updateRejection(err: unknown): string | undefined {
-  if (err instanceof WorkflowUpdateFailedError) return err.cause?.message ?? err.message;
-  return undefined;
-}
+const sentence = (reason: string) => reason.charAt(0).toUpperCase() + reason.slice(1);
 
 const sameId = (a: string | undefined, b: string | undefined) => Boolean(a && b && a.toLowerCase() === b.toLowerCase());
 const baseConversationId = (id: string) => id.split(';')[0]!;
@@ -151,38 +152,61 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
   const connector = options.connector ?? createConnectorClient(config, { fetch: options.fetch });
   const bind = cardBinder(config.cardHmacKey);
   const replay = new ReplayGuard();
-  const updateTimeoutMs = options.updateTimeoutMs ?? 8_000;
+  const waitMs = options.outcomeWaitMs ?? 3_000;
+  const requestOf = (activity: TeamsActivity, receivedAt: Date) => ({
+    requestId: `teams:${activity.id}`,
+    sentAt: receivedAt,
+    waitMs,
+  });
+  const withDeadline = <T>(fn: () => Promise<T>) => temporal.withDeadline(Date.now() + waitMs, fn);
 
-  const withDeadline = <T>(fn: () => Promise<T>) => temporal.withDeadline(Date.now() + updateTimeoutMs, fn);
-
-  async function answer(activity: TeamsActivity, data: BoundActionData, verb: string): Promise<InvokeCardResponse> {
+  async function answer(
+    activity: TeamsActivity,
+    data: BoundActionData,
+    verb: string,
+    receivedAt: Date,
+  ): Promise<InvokeCardResponse> {
     if (verb !== ANSWER_VERB || data.kind !== 'question')
       throw new Rejection(403, 'the card does not offer that action');
     const asked = data.answerAs ?? data.userId ?? 'the person asked';
     if (!sameId(activity.from.aadObjectId, data.userId)) throw new Rejection(403, `Only ${asked} can answer this`);
     const choice = data.choice as UserAnswer;
-    try {
-      // Teams vouches for the clicker's object id, and our signed card ties that id to the identity the workflow
-      // asked about (the UPN, when the alert named one): the answer is recorded as theirs.
-      await withDeadline(() =>
-        temporal.workflow
-          .getHandle(data.workflowId)
-          .executeUpdate(answerQuestionUpdate, { args: [{ userId: asked, answer: choice }] }),
-      );
-      return cardResponse(questionOutcomeCard('answered', choice));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return cardResponse(questionOutcomeCard('closed'));
-      const reason = updateRejection(err);
-      if (reason === undefined) throw err;
-      if (/expired/i.test(reason)) return cardResponse(questionOutcomeCard('expired'));
-      if (/taken over/i.test(reason)) return cardResponse(questionOutcomeCard('withdrawn'));
-      if (/already been answered/i.test(reason)) throw new Rejection(403, 'This question has already been answered');
-      if (/^only /i.test(reason)) throw new Rejection(403, `Only ${asked} can answer this`);
-      throw new Rejection(403, reason);
+    // Teams vouches for the clicker's object id, and our signed card ties that id to the identity the workflow
+    // asked about (the UPN, when the alert named one): the answer is recorded as theirs.
+    const outcome = await sendAnswer(
+      temporal,
+      data.workflowId,
+      { userId: asked, answer: choice },
+      requestOf(activity, receivedAt),
+    );
+    switch (outcome.status) {
+      case 'applied':
+      case 'accepted':
+        return cardResponse(questionOutcomeCard('answered', choice));
+      case 'pending':
+        return cardResponse(
+          recordedWhileDownCard('Thanks — your answer is recorded', `You answered: **${answerLabels[choice]}**.`),
+        );
+      case 'closed':
+      case 'not-found':
+        return cardResponse(questionOutcomeCard('closed'));
+      case 'refused': {
+        const reason = outcome.reason ?? 'this answer was refused';
+        if (/expired/i.test(reason)) return cardResponse(questionOutcomeCard('expired'));
+        if (/taken over/i.test(reason)) return cardResponse(questionOutcomeCard('withdrawn'));
+        if (/already been answered/i.test(reason)) throw new Rejection(403, 'This question has already been answered');
+        if (/^only /i.test(reason)) throw new Rejection(403, `Only ${asked} can answer this`);
+        throw new Rejection(403, sentence(reason));
+      }
     }
   }
 
-  async function decide(activity: TeamsActivity, data: BoundActionData, verb: string): Promise<InvokeCardResponse> {
+  async function decide(
+    activity: TeamsActivity,
+    data: BoundActionData,
+    verb: string,
+    receivedAt: Date,
+  ): Promise<InvokeCardResponse> {
     if (data.kind !== 'soc' || verb !== data.choice || !isSocDecision(verb))
       throw new Rejection(403, 'the card does not offer that action');
     if (baseConversationId(activity.conversation.id) !== baseConversationId(config.socConversationId)) {
@@ -193,29 +217,30 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
       throw new Rejection(403, 'Only SOC analysts can decide on this case');
     const decision: SocDecision = verb;
     const by = activity.from.name ?? clicker;
-    const at = new Date().toISOString();
-    const handle = temporal.workflow.getHandle(data.workflowId);
-    let result: string;
-    try {
-      ({ result } = await withDeadline(() =>
-        handle.executeUpdate(analystDecisionUpdate, {
-          args: [
-            { analystId: clicker, analystName: by, decision, note: `${socDecisionLabels[decision]} by ${by} in Teams` },
-          ],
-        }),
-      ));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) {
-        // Updates reach only running workflows: a closed case answers "not found" too.
-        const closed = await withDeadline(() => handle.describe())
-          .then((d) => d.status.name !== 'RUNNING')
-          .catch(() => false);
-        throw new Rejection(403, closed ? 'This case is already closed' : 'This case no longer exists');
-      }
-      const reason = updateRejection(err);
-      if (reason === undefined) throw err;
-      throw new Rejection(403, reason.charAt(0).toUpperCase() + reason.slice(1));
+    const at = receivedAt.toISOString();
+    const outcome = await sendDecision(
+      temporal,
+      data.workflowId,
+      { analystId: clicker, analystName: by, decision, note: `${socDecisionLabels[decision]} by ${by} in Teams` },
+      requestOf(activity, receivedAt),
+    );
+    switch (outcome.status) {
+      case 'closed':
+        throw new Rejection(403, 'This case is already closed');
+      case 'not-found':
+        throw new Rejection(403, 'This case no longer exists');
+      case 'refused':
+        throw new Rejection(403, sentence(outcome.reason ?? 'this decision was refused'));
+      case 'pending':
+        return cardResponse(
+          recordedWhileDownCard(
+            'The decision is recorded',
+            `**${socDecisionLabels[decision]}** — decided by ${by} at ${readableTime(at)}.`,
+          ),
+        );
     }
+    const result = outcome.result ?? `${decision} accepted`;
+    const handle = temporal.workflow.getHandle(data.workflowId);
     const decided = { decision, by, at, result };
     const state = await withDeadline(() => handle.query(caseStateQuery)).catch(() => undefined);
     if (!state) {
@@ -254,6 +279,7 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
 
   return async (fastify) => {
     fastify.post('/api/messages', async (request, reply: FastifyReply) => {
+      const receivedAt = new Date();
       try {
         const body = request.body as Record<string, unknown> | undefined;
         if (!body || typeof body !== 'object') throw new Rejection(400, 'the body must be a JSON activity');
@@ -282,8 +308,8 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
         if (!checked.ok) throw new Rejection(403, `This card cannot be used: ${checked.reason}`);
         const response =
           checked.data.kind === 'question'
-            ? await answer(activity, checked.data, value.data.action.verb)
-            : await decide(activity, checked.data, value.data.action.verb);
+            ? await answer(activity, checked.data, value.data.action.verb, receivedAt)
+            : await decide(activity, checked.data, value.data.action.verb, receivedAt);
         return reply.code(200).header('content-type', 'application/json').send(response);
       } catch (err) {
         if (err instanceof BotAuthError) {
@@ -298,7 +324,7 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
           if (err.status === 403) return reply.code(200).send(errorResponse(403, 'Forbidden', err.message));
           return reply.code(err.status).send(errorResponse(err.status, 'BadRequest', err.message));
         }
-        // Temporal unreachable or too slow: nothing was decided; say so in the card's own error format.
+        // Temporal unreachable: the click may not be recorded; say so in the card's own error format.
         request.log.error({ err }, 'Teams click could not reach the workflow');
         return reply
           .code(200)
