@@ -527,6 +527,8 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
     }
 
     const remaining = Date.parse(deadline) - Date.now();
+    // The reminder runs beside the wait: however long it takes to deliver, the deadline stays where it is.
+    let reminder: Promise<void> = Promise.resolve();
     if (policy.reminderBeforeDeadlineMs > 0 && policy.reminderBeforeDeadlineMs < remaining) {
       const settled = await wf.condition(
         () => state.question?.answer !== undefined || pending.length > 0,
@@ -535,14 +537,19 @@ export async function triageWorkflow(input: TriageInput): Promise<CaseState> {
           summary: 'Wait for the user before the reminder',
         },
       );
-      if (!settled && crashSafe) await remind(deadline);
+      if (!settled && crashSafe) reminder = remind(deadline);
     }
     const answered = await wf.condition(
       () => state.question?.answer !== undefined || pending.length > 0,
       Math.max(0, Date.parse(deadline) - Date.now()),
       { summary: `Wait for the user's answer until ${deadline}` },
     );
-    const answer = state.question.answer?.answer;
+    await settleAnswer(answered);
+    await reminder;
+  }
+
+  async function settleAnswer(answered: boolean): Promise<void> {
+    const answer = state.question!.answer?.answer;
     if (answer === 'it-was-me') {
       triaged(dispositionForAnswer(answer, policy.onUserConfirms), 'user');
       await settleQuestion('answered', answer);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Alert } from '../../common/alert';
+import { within } from '../../common/deadline';
 import type { correlationGateWorkflow } from '../../workflows/correlation';
 import {
   CORRELATION_GATE_WORKFLOW,
@@ -103,7 +104,12 @@ export class CaseCorrelator {
   }
 
   private within<T>(deadline: number, work: () => Promise<T>): Promise<T> {
-    return this.options.client.withDeadline(Math.min(deadline, Date.now() + this.options.timeoutMs), work);
+    const until = Math.min(deadline, Date.now() + this.options.timeoutMs);
+    return within(
+      until - Date.now(),
+      this.options.client.withDeadline(until, work),
+      () => new Error(`no answer within ${this.options.timeoutMs} ms`),
+    );
   }
 
   private async attachWithGrace(

@@ -1,4 +1,5 @@
-import type { Client } from '@temporalio/client';
+import { ServiceError, type Client } from '@temporalio/client';
+import { within } from '../../common/deadline';
 import { triageWorkflowId, type Alert } from '../../common/alert';
 import type { RulePolicy } from '../../common/policy';
 import type { RuleCatalog } from '../../common/rules';
@@ -17,6 +18,9 @@ import type { NormalizedAlert, SourceClosure } from './sources';
  * - `ignored`: a close of an alert no case knows.
  * Temporal failures are thrown; nothing is acknowledged for them.
  */
+
+/** Past the Temporal deadline, how long a call may linger before the alert is answered 503 regardless. */
+const HARD_DEADLINE_GRACE_MS = 1_000;
 
 export type AlertOutcome = 'started' | 'duplicate' | 'related' | 'updated' | 'closed' | 'ignored';
 
@@ -60,7 +64,11 @@ export class AlertDispatcher {
     const { client, timeoutMs } = this.options;
     return this.limiter.run(() => {
       const deadline = Date.now() + timeoutMs;
-      return client.withDeadline(deadline, () => this.route(item, receivedAt, deadline));
+      return within(
+        timeoutMs + HARD_DEADLINE_GRACE_MS,
+        client.withDeadline(deadline, () => this.route(item, receivedAt, deadline)),
+        () => new ServiceError(`Temporal did not answer within ${timeoutMs} ms`),
+      );
     });
   }
 

@@ -1,8 +1,9 @@
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { AlertDispatcher, AlertOutcome } from '../../client/intake/dispatch';
+import { sendAnswer, sendDecision, type SendOutcome } from '../../client/triage-client';
 import type { AnalystDecisionKind, CaseState, UserAnswer } from '../../common/triage';
-import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery } from '../../workflows/messages';
+import { caseStateQuery } from '../../workflows/messages';
 import { CHAOS_ANALYST, containsWithoutAnalyst, type PlannedCase } from './scenario';
 
 /**
@@ -15,9 +16,11 @@ export interface Delivery {
   outcome?: AlertOutcome;
   attempts: number;
   acknowledgedAt?: number;
+  /** Why the last attempt failed, when it did. */
+  lastError?: string;
 }
 
-/** `accepted`: the update returned; `rejected`: the workflow's validator refused it; `gave-up`: every attempt timed out. */
+/** `accepted`: Temporal holds it (applied, queued or pending); `rejected`: the workflow refused it; `gave-up`: never reached Temporal. */
 export interface Interaction<T extends string> {
   value: T;
   result: 'accepted' | 'rejected' | 'gave-up' | 'not-ready';
@@ -34,7 +37,6 @@ export interface CaseLog {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-const ATTEMPT_MS = 10_000;
 
 /** Delivers until the intake acknowledges it (a SIEM retries what was not acknowledged), within `budgetMs`. */
 export async function deliver(dispatcher: AlertDispatcher, item: PlannedCase, budgetMs: number): Promise<Delivery> {
@@ -46,7 +48,8 @@ export async function deliver(dispatcher: AlertDispatcher, item: PlannedCase, bu
       delivery.outcome = (await dispatcher.dispatch({ kind: 'create', alert: item.alert })).outcome;
       delivery.acknowledgedAt = Date.now();
       return delivery;
-    } catch {
+    } catch (err) {
+      delivery.lastError = err instanceof Error ? err.message.split('\n')[0] : String(err);
       await sleep(1000);
     }
   }
@@ -81,25 +84,26 @@ async function waitForCase(
   return undefined;
 }
 
-/** One update, retried with the same update id (Temporal answers a retry of an accepted update with its outcome). */
-async function sendUpdate<T extends string>(
+/**
+ * One answer or decision through the CLI's and the bot's path (a Signal with a request id, then its outcome), retried
+ * with the same request id while Temporal cannot be reached: accepted once Temporal holds it (applied, queued or
+ * pending a worker), rejected when the workflow refuses it.
+ */
+async function sendDurably<T extends string>(
   value: T,
   until: number,
-  send: (updateId: string) => Promise<unknown>,
-  client: Client,
+  send: (requestId: string) => Promise<SendOutcome>,
 ): Promise<Interaction<T>> {
-  const updateId = randomUUID();
+  const requestId = randomUUID();
   const interaction: Interaction<T> = { value, result: 'gave-up', attempts: 0 };
   while (Date.now() < until) {
     interaction.attempts += 1;
     try {
-      await client.withDeadline(Date.now() + ATTEMPT_MS, () => send(updateId));
-      return { ...interaction, result: 'accepted', at: Date.now() };
+      const outcome = await send(requestId);
+      if (outcome.status === 'refused' || outcome.status === 'closed' || outcome.status === 'not-found')
+        return { ...interaction, result: 'rejected', detail: outcome.reason ?? outcome.status };
+      return { ...interaction, result: 'accepted', at: Date.now(), detail: outcome.status };
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
-        const cause = (err.cause as Error | undefined)?.message ?? err.message;
-        return { ...interaction, result: 'rejected', detail: cause };
-      }
       interaction.detail = err instanceof Error ? err.message : String(err);
       await sleep(1000);
     }
@@ -134,15 +138,11 @@ export async function actAsUser(item: PlannedCase, log: CaseLog, options: ActorO
   const question = asked.question!;
   const askedAt = Date.parse(question.askedAt);
   await sleep(askedAt + planned.atShare * (Date.parse(question.deadline) - askedAt) - Date.now());
-  log.answer = await sendUpdate(
+  log.answer = await sendDurably(
     planned.answer,
     Math.min(options.until(), Date.parse(question.deadline) + 30_000),
-    (updateId) =>
-      client.workflow.getHandle(item.workflowId).executeUpdate(answerQuestionUpdate, {
-        args: [{ userId: item.entities.upn, answer: planned.answer }],
-        updateId,
-      }),
-    client,
+    (requestId) =>
+      sendAnswer(client, item.workflowId, { userId: item.entities.upn, answer: planned.answer }, { requestId }),
   );
 }
 
@@ -170,14 +170,12 @@ export async function actAsAnalyst(item: PlannedCase, log: CaseLog, options: Act
     log.decision = { value: decision, result: 'not-ready', attempts: 0 };
     return;
   }
-  log.decision = await sendUpdate(
-    decision,
-    options.until(),
-    (updateId) =>
-      client.workflow.getHandle(item.workflowId).executeUpdate(analystDecisionUpdate, {
-        args: [{ analystId: CHAOS_ANALYST, decision, note: 'crash-loop benchmark' }],
-        updateId,
-      }),
-    client,
+  log.decision = await sendDurably(decision, options.until(), (requestId) =>
+    sendDecision(
+      client,
+      item.workflowId,
+      { analystId: CHAOS_ANALYST, decision, note: 'crash-loop benchmark' },
+      { requestId },
+    ),
   );
 }

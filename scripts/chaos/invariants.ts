@@ -97,7 +97,11 @@ export function checkInvariants(observations: Observations): InvariantReport {
   for (const { planned, log, executions, status, state } of observations.cases) {
     const id = planned.workflowId;
     if (!log.delivery.outcome) {
-      violate('alertsNotAcknowledged', id, `not acknowledged after ${log.delivery.attempts} attempts`);
+      violate(
+        'alertsNotAcknowledged',
+        id,
+        `not acknowledged after ${log.delivery.attempts} attempts (last: ${log.delivery.lastError ?? 'none'})`,
+      );
       continue;
     }
     if (executions !== 1) violate('alertsWithoutExactlyOneWorkflow', id, `${executions} workflow executions`);
