@@ -9,9 +9,10 @@ import {
 import type { RuleMode } from '../common/policy';
 import type { RuleCatalog } from '../common/rules';
 import { readPromotionLedger } from '../client/fidelity';
-import { visibilityString } from '../client/metrics/records';
-import { recordFidelityReviewSignal, type FidelityReviewRecord } from '../workflows/fidelity-messages';
-import type { fidelityLedgerWorkflow } from '../workflows/fidelity';
+import { triageCasesClause, visibilityString } from '../common/visibility';
+import { workflowTypes } from '../common/workflow-types';
+import { recordFidelityReviewSignal, type FidelityReviewRecord } from '../common/messages/fidelity';
+import type { fidelityLedgerWorkflow } from '../workflows/fidelity/workflow';
 
 /** What the review workflow needs to decide about one catalog rule. */
 export interface RuleRecordInput {
@@ -36,7 +37,7 @@ const DETERMINED = "('true-positive', 'false-positive', 'benign-positive')";
 /** Counts closed triage cases of one rule received since `since` (visibility only: no extra database). */
 async function countRecord(client: Client, ruleId: string, since: Date): Promise<RuleRecord> {
   const base =
-    `WorkflowType = 'triageWorkflow' AND SocRuleId = ${visibilityString(ruleId)} AND SocTriageState = 'closed' ` +
+    `${triageCasesClause} AND SocRuleId = ${visibilityString(ruleId)} AND SocTriageState = 'closed' ` +
     `AND StartTime >= ${visibilityString(since.toISOString())}`;
   const count = async (clause: string) => (await client.workflow.count(`${base} AND ${clause}`)).count;
   const [truePositives, falsePositives, benignPositives, shadowDispositions] = await Promise.all([
@@ -71,7 +72,7 @@ export function createFidelityActivities(options: FidelityActivityOptions) {
     async recordFidelityReview(review: FidelityReviewRecord): Promise<void> {
       const previous = await readPromotionLedger(client, ledgerWorkflowId);
       await client.workflow.signalWithStart<typeof fidelityLedgerWorkflow, [FidelityReviewRecord]>(
-        'fidelityLedgerWorkflow',
+        workflowTypes.fidelityLedger,
         {
           workflowId: ledgerWorkflowId,
           taskQueue,

@@ -8,15 +8,16 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { parseAlert, type Alert } from '../common/alert';
 import { ConfigError, connectionOptions, loadTemporalConfig, loadTriageConfig } from '../common/config';
-import type { AnalystDecisionKind, CaseState } from '../common/triage';
-import { renderCase } from '../workflows/details';
-import { caseStateQuery } from '../workflows/messages';
+import { analystChoices, type AnalystDecisionKind, type CaseState } from '../common/triage';
+import { renderCase } from '../common/case-details';
+import { caseStateQuery } from '../common/messages/triage';
 import { loadRuleCatalog, RuleCatalogError } from '../common/rules';
 import { teamsStandInCommand, teamsStandInUsage } from '../standins/teams/cli';
 import { DEMO_ANALYST } from '../workers/demo';
 import { createPromotionAwareCatalog } from './fidelity';
 import { metricsUsage, runMetricsCommand, runReportCommand, UsageError } from './metrics';
 import { sendAnswer, sendDecision, submitAlert, type SendOutcome } from './triage-client';
+import { triageCasesClause, visibilityString } from '../common/visibility';
 
 const usage = `Usage: npm run soc -- <command>
 
@@ -33,13 +34,7 @@ ${metricsUsage}
 With SOC_DEMO_TEAMS=1 npm start (a local Teams stand-in):
 ${teamsStandInUsage}`;
 
-const decisions: AnalystDecisionKind[] = [
-  'contain',
-  'close-true-positive',
-  'close-benign',
-  'close-false-positive',
-  'release-containment',
-];
+const decisions: readonly AnalystDecisionKind[] = analystChoices;
 
 async function connect(): Promise<{
   client: Client;
@@ -165,9 +160,9 @@ async function run(argv: string[]): Promise<void> {
         return;
       }
       case 'list': {
-        const filters = ["WorkflowType = 'triageWorkflow'"];
-        if (values.state) filters.push(`SocTriageState = '${values.state.replace(/'/g, '')}'`);
-        if (values.rule) filters.push(`SocRuleId = '${values.rule.replace(/'/g, '')}'`);
+        const filters = [triageCasesClause];
+        if (values.state) filters.push(`SocTriageState = ${visibilityString(values.state)}`);
+        if (values.rule) filters.push(`SocRuleId = ${visibilityString(values.rule)}`);
         let shown = 0;
         for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) {
           const sa = wf.typedSearchAttributes;

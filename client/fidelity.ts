@@ -8,8 +8,9 @@ import {
 } from '../common/fidelity';
 import { parseDuration } from '../common/duration';
 import { policyWithPromotion, type RuleCatalog } from '../common/rules';
-import { LEDGER_MEMO_KEY } from '../workflows/fidelity-messages';
-import type { fidelityLedgerWorkflow, fidelityReviewWorkflow } from '../workflows/fidelity';
+import { LEDGER_MEMO_KEY } from '../common/messages/fidelity';
+import type { fidelityLedgerWorkflow, fidelityReviewWorkflow } from '../workflows/fidelity/workflow';
+import { workflowTypes } from '../common/workflow-types';
 
 /**
  * The client side of the fidelity loop: the schedule, and reading the promotion levels the ledger holds. Levels are
@@ -92,7 +93,7 @@ export async function ensureFidelityLedger(
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
-  await client.workflow.start<typeof fidelityLedgerWorkflow>('fidelityLedgerWorkflow', {
+  await client.workflow.start<typeof fidelityLedgerWorkflow>(workflowTypes.fidelityLedger, {
     workflowId: ledgerWorkflowId,
     taskQueue,
     args: [await readPromotionLedger(client, ledgerWorkflowId)],
@@ -112,7 +113,7 @@ export async function ensureFidelitySchedule(client: Client, taskQueue: string, 
   const spec = { intervals: [{ every }] };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'fidelityReviewWorkflow' as unknown as typeof fidelityReviewWorkflow,
+    workflowType: workflowTypes.fidelityReview as unknown as typeof fidelityReviewWorkflow,
     workflowId: scheduleId,
     taskQueue,
     args: [] as [],

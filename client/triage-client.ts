@@ -21,8 +21,9 @@ import {
   relatedAlertSignal,
   requestOutcomeQuery,
   type UserAnswerRequest,
-} from '../workflows/messages';
-import type { triageWorkflow } from '../workflows/triage';
+} from '../common/messages/triage';
+import type { triageWorkflow } from '../workflows/triage/workflow';
+import { workflowTypes } from '../common/workflow-types';
 
 export interface SubmitAlertOptions {
   alert: Alert;
@@ -78,7 +79,7 @@ export async function submitAlert(client: Client, options: SubmitAlertOptions): 
     ...(correlationGateId ? { correlationGateId } : {}),
   };
   try {
-    await client.workflow.start<typeof triageWorkflow>('triageWorkflow', {
+    await client.workflow.start<typeof triageWorkflow>(workflowTypes.triage, {
       workflowId,
       taskQueue,
       args: [input],

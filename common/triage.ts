@@ -112,6 +112,8 @@ export const analystDecisionKinds = [
   'close-undetermined',
 ] as const;
 export type AnalystDecisionKind = (typeof analystDecisionKinds)[number];
+/** What an analyst may decide (Teams, the CLI); `close-undetermined` is a source's close only. */
+export const analystChoices = analystDecisionKinds.filter((kind) => kind !== 'close-undetermined');
 export const analystDecisionLabels: Record<AnalystDecisionKind, string> = {
   contain: 'Contain',
   'close-true-positive': 'Close as true positive',

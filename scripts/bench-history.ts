@@ -14,8 +14,9 @@ import { World } from '../activities/in-memory/world';
 import { parseAlert } from '../common/alert';
 import { parsePolicy, type RulePolicyInput } from '../common/policy';
 import { createTriageWorker } from '../workers/worker';
-import { analystDecisionUpdate, answerQuestionUpdate } from '../workflows/messages';
+import { analystDecisionUpdate, answerQuestionUpdate } from '../common/messages/triage';
 import { projectRoot, startTimeSkippingEnvironment } from './servers';
+import { workflowTypes } from '../common/workflow-types';
 
 const ANALYST = 'aaaaaaaa-0000-4000-8000-000000000001';
 const USER = 'jdoe@contoso.example';
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
         entities: { userPrincipalName: USER, host: 'laptop-jdoe.contoso.example', sourceIp: '203.0.113.50' },
       });
       await worker.runUntil(async () => {
-        const handle = await env.client.workflow.start('triageWorkflow', {
+        const handle = await env.client.workflow.start(workflowTypes.triage, {
           workflowId: `bench-history-${i}-${Date.now()}`,
           taskQueue,
           args: [

@@ -7,13 +7,14 @@ import { World } from '../activities/in-memory/world';
 import { sendAnswer, sendDecision } from '../client/triage-client';
 import type { RulePolicyInput } from '../common/policy';
 import type { CaseState, TriageInput } from '../common/triage';
-import { requestOutcomeQuery } from '../workflows/messages';
+import { requestOutcomeQuery } from '../common/messages/triage';
 import { cardText } from '../activities/teams/cards';
 import { cardButtons, type StandInMessage } from '../standins/teams/standin';
 import { startTeamsLoop, type TeamsLoop } from '../standins/teams/loop';
 import { ANALYST, JDOE, makeInput } from './harness/alerts';
 import { waitForCase, waitForSettledCase } from './harness/cases';
 import { connectDevServer, triageWorker, uniqueTaskQueue, type DevServerHarness } from './harness/temporal';
+import { workflowTypes } from '../common/workflow-types';
 
 /**
  * Answers and decisions travel as Signals with the caller's request id: durable as soon as the call returns, even
@@ -71,7 +72,7 @@ async function withCase(
 ): Promise<void> {
   const workers = new Workers(overTeams);
   await workers.start();
-  const handle = await dev.client.workflow.start('triageWorkflow', {
+  const handle = await dev.client.workflow.start(workflowTypes.triage, {
     workflowId: `durable-requests-${input.alert.sourceAlertId}`,
     taskQueue: workers.taskQueue,
     args: [input],

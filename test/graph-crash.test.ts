@@ -4,7 +4,7 @@ import { submitAlert } from '../client/triage-client';
 import { parsePolicy } from '../common/policy';
 import type { CaseState } from '../common/triage';
 import { standInGraphEnv, type GraphStandIn } from '../standins/graph';
-import { analystDecisionUpdate } from '../workflows/messages';
+import { analystDecisionUpdate } from '../common/messages/triage';
 import { ANALYST, JDOE, makeAlert } from './harness/alerts';
 import { waitForCase } from './harness/cases';
 import { graphPortsFor, startStandIn, triagePorts, until } from './harness/graph';

@@ -3,7 +3,7 @@ import { submitAlert } from '../client/triage-client';
 import { parsePolicy, type RulePolicyInput } from '../common/policy';
 import type { CaseState } from '../common/triage';
 import { BLOCKED_IPS_LOCATION_ID, type GraphStandIn, type LoggedRequest, type RouteName } from '../standins/graph';
-import { analystDecisionUpdate } from '../workflows/messages';
+import { analystDecisionUpdate } from '../common/messages/triage';
 import { ANALYST, JDOE, makeAlert } from './harness/alerts';
 import { waitForCase } from './harness/cases';
 import { graphPortsFor, startStandIn, triagePorts } from './harness/graph';

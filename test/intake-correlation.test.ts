@@ -9,9 +9,10 @@ import { staticCatalog } from '../common/rules';
 import type { CaseState } from '../common/triage';
 import { correlationGateIdOf } from '../client/intake/correlation';
 import { submitAlert } from '../client/triage-client';
-import type { correlationGateWorkflow } from '../workflows/correlation';
-import { CORRELATION_GATE_WORKFLOW, claimCaseUpdate } from '../workflows/correlation-messages';
-import { analystDecisionUpdate } from '../workflows/messages';
+import type { correlationGateWorkflow } from '../workflows/correlation/workflow';
+import { claimCaseUpdate } from '../common/messages/correlation';
+import { workflowTypes } from '../common/workflow-types';
+import { analystDecisionUpdate } from '../common/messages/triage';
 import { ANALYST, makeAlert } from './harness/alerts';
 import { waitForCase } from './harness/cases';
 import { recordHistory } from './harness/histories';
@@ -112,7 +113,7 @@ test('two intake replicas receiving alerts of the same rule and user at once ope
 test('a gate that cannot answer in time never refuses an alert: each alert starts its own case', async () => {
   const rule = rules[1]!;
   // The rule and user's gate is running where no worker polls, so no claim can complete.
-  await temporal.client.workflow.start<typeof correlationGateWorkflow>(CORRELATION_GATE_WORKFLOW, {
+  await temporal.client.workflow.start<typeof correlationGateWorkflow>(workflowTypes.correlationGate, {
     workflowId: gateOf(rule),
     taskQueue: idleQueue,
     args: [{}],
@@ -138,12 +139,15 @@ test('a claimed case that was never started does not hold the user: the next ale
   // What an intake that crashed between claiming and starting leaves behind.
   await temporal.client.workflow.executeUpdateWithStart(claimCaseUpdate, {
     args: [{ workflowId: neverStarted }],
-    startWorkflowOperation: new WithStartWorkflowOperation<typeof correlationGateWorkflow>(CORRELATION_GATE_WORKFLOW, {
-      workflowId: gateOf(rule),
-      taskQueue,
-      args: [{}],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    }),
+    startWorkflowOperation: new WithStartWorkflowOperation<typeof correlationGateWorkflow>(
+      workflowTypes.correlationGate,
+      {
+        workflowId: gateOf(rule),
+        taskQueue,
+        args: [{}],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      },
+    ),
   });
 
   const next = await send(replicas[0]!, rule, 'after-crash');

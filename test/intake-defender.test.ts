@@ -14,7 +14,7 @@ import { triageWorkflowId } from '../common/alert';
 import { loadGraphConfig, type GraphConfig } from '../common/config/graph';
 import { staticCatalog } from '../common/rules';
 import { graphDemoSeed, standInGraphEnv, type GraphStandIn, type StandInSecurityAlert } from '../standins/graph';
-import { defenderPollStatusQuery, pollDefenderNowSignal } from '../workflows/defender-poll';
+import { defenderPollStatusQuery, pollDefenderNowSignal } from '../workflows/defender-poll/workflow';
 import { waitForCase } from './harness/cases';
 import { ANALYST } from './harness/alerts';
 import { recordHistory } from './harness/histories';

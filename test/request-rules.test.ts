@@ -1,5 +1,5 @@
 import type { QuestionState } from '../common/triage';
-import { answeredAt, answerRefusal, SENT_AT_SKEW_MS } from '../workflows/requests';
+import { answeredAt, answerRefusal, SENT_AT_SKEW_MS } from '../workflows/triage/requests';
 
 /** When an answer counts as given: the caller's `sentAt`, kept between the question and workflow time. */
 

@@ -8,10 +8,11 @@ import type { RulePolicyInput } from '../common/policy';
 import type { CaseState, TriageInput } from '../common/triage';
 import { cardButtons, type StandInMessage } from '../standins/teams/standin';
 import { startTeamsLoop, type TeamsLoop } from '../standins/teams/loop';
-import { caseStateQuery } from '../workflows/messages';
+import { caseStateQuery } from '../common/messages/triage';
 import { ANALYST, JDOE, makeAlert, makeInput } from './harness/alerts';
 import { waitForCase, waitForSettledCase } from './harness/cases';
 import { startTimeSkipping, triageWorker, uniqueTaskQueue, type TimeSkippingHarness } from './harness/temporal';
+import { workflowTypes } from '../common/workflow-types';
 
 /**
  * The Teams confirmation loop end to end: triage workflow → Teams messenger → Bot Connector stand-in → a person
@@ -77,7 +78,7 @@ async function runCase<T>(
   });
   const taskQueue = uniqueTaskQueue('teams');
   const worker = await triageWorker(harness.env.nativeConnection, taskQueue, { ...ports, messenger });
-  const handle = await harness.env.client.workflow.start('triageWorkflow', {
+  const handle = await harness.env.client.workflow.start(workflowTypes.triage, {
     workflowId: `teams-test-${input.alert.sourceAlertId}`,
     taskQueue,
     args: [input],

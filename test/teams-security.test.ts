@@ -8,10 +8,11 @@ import { cardText } from '../activities/teams/cards';
 import type { CaseState } from '../common/triage';
 import { cardButtons, type ClickOptions, type StandInMessage } from '../standins/teams/standin';
 import { startTeamsLoop, type TeamsLoop } from '../standins/teams/loop';
-import { caseStateQuery } from '../workflows/messages';
+import { caseStateQuery } from '../common/messages/triage';
 import { ANALYST, JDOE, makeInput } from './harness/alerts';
 import { waitForCase } from './harness/cases';
 import { connectDevServer, triageWorker, uniqueTaskQueue, type DevServerHarness } from './harness/temporal';
+import { workflowTypes } from '../common/workflow-types';
 
 /**
  * Every way a click on the question card is refused — 401 when the request is not from the Bot Framework for this bot,
@@ -53,7 +54,7 @@ beforeAll(async () => {
     onUserConfirms: 'review',
     containmentActions: ['disable-account'],
   });
-  handle = await dev.client.workflow.start('triageWorkflow', {
+  handle = await dev.client.workflow.start(workflowTypes.triage, {
     workflowId: `teams-security-${input.alert.sourceAlertId}`,
     taskQueue,
     args: [input],

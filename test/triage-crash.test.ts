@@ -7,7 +7,7 @@ import { World } from '../activities/in-memory/world';
 import { submitAlert } from '../client/triage-client';
 import { parsePolicy } from '../common/policy';
 import type { CaseState } from '../common/triage';
-import { analystDecisionUpdate } from '../workflows/messages';
+import { analystDecisionUpdate } from '../common/messages/triage';
 import { ANALYST, JDOE, makeAlert } from './harness/alerts';
 import { waitForCase } from './harness/cases';
 import { connectDevServer, uniqueTaskQueue, type DevServerHarness } from './harness/temporal';

@@ -3,7 +3,7 @@ import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
 import { submitAlert } from '../client/triage-client';
 import { parsePolicy } from '../common/policy';
-import { analystDecisionUpdate } from '../workflows/messages';
+import { analystDecisionUpdate } from '../common/messages/triage';
 import { ANALYST, makeAlert } from './harness/alerts';
 import { waitForCase } from './harness/cases';
 import { connectDevServer, triageWorker, uniqueTaskQueue, type DevServerHarness } from './harness/temporal';

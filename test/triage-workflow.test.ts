@@ -6,7 +6,7 @@ import { World } from '../activities/in-memory/world';
 import { submitAlert } from '../client/triage-client';
 import type { RulePolicyInput } from '../common/policy';
 import type { CaseState, TriageInput } from '../common/triage';
-import { analystDecisionUpdate, answerQuestionUpdate, relatedAlertSignal } from '../workflows/messages';
+import { analystDecisionUpdate, answerQuestionUpdate, relatedAlertSignal } from '../common/messages/triage';
 import { ANALYST, JDOE, makeAlert, makeInput } from './harness/alerts';
 import { waitForCase, waitForSettledCase } from './harness/cases';
 import { recordHistory } from './harness/histories';
@@ -18,6 +18,7 @@ import {
   type TimeSkippingHarness,
 } from './harness/temporal';
 import { createTriageWorker } from '../workers/worker';
+import { workflowTypes } from '../common/workflow-types';
 
 const MINUTE = 60_000;
 
@@ -65,7 +66,7 @@ async function finishCase(handle: WorkflowHandle): Promise<void> {
 }
 
 function start(input: TriageInput, taskQueue: string) {
-  return harness.env.client.workflow.start('triageWorkflow', {
+  return harness.env.client.workflow.start(workflowTypes.triage, {
     workflowId: `triage-test-${input.alert.sourceAlertId}`,
     taskQueue,
     args: [input],

@@ -2,14 +2,9 @@ import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Alert } from '../../common/alert';
 import { within } from '../../common/deadline';
-import type { correlationGateWorkflow } from '../../workflows/correlation';
-import {
-  CORRELATION_GATE_WORKFLOW,
-  claimCaseUpdate,
-  correlationGateId,
-  openCaseQuery,
-  type CaseClaim,
-} from '../../workflows/correlation-messages';
+import { workflowTypes } from '../../common/workflow-types';
+import type { correlationGateWorkflow } from '../../workflows/correlation/workflow';
+import { claimCaseUpdate, correlationGateId, openCaseQuery, type CaseClaim } from '../../common/messages/correlation';
 
 /**
  * Finds the open case for the same rule and the same user, so a second alert attaches to it instead of asking the
@@ -138,7 +133,7 @@ export class CaseCorrelator {
     return this.options.client.workflow.executeUpdateWithStart(claimCaseUpdate, {
       args: [claim],
       startWorkflowOperation: new WithStartWorkflowOperation<typeof correlationGateWorkflow>(
-        CORRELATION_GATE_WORKFLOW,
+        workflowTypes.correlationGate,
         {
           workflowId: gateId,
           taskQueue: this.options.taskQueue,

@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandleWithSignaledRunId } from '@temporalio/client';
-import { defenderPollSettingsSignal, defenderPollWorkflow } from '../../workflows/defender-poll';
+import { defenderPollSettingsSignal, defenderPollWorkflow } from '../../workflows/defender-poll/workflow';
 
 export interface DefenderPollingOptions {
   taskQueue: string;

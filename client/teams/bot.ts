@@ -25,8 +25,8 @@ import {
 import { cardActivity, createConnectorClient, type ConnectorClient } from '../../activities/teams/connector';
 import type { TeamsConfig } from '../../common/config/teams';
 import type { UserAnswer } from '../../common/triage';
-import { renderCase } from '../../workflows/details';
-import { caseStateQuery } from '../../workflows/messages';
+import { renderCase } from '../../common/case-details';
+import { caseStateQuery } from '../../common/messages/triage';
 import { sendAnswer, sendDecision } from '../triage-client';
 import { BotAuthError, createBotTokenVerifier, type BotTokenVerifier } from './auth';
 

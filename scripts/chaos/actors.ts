@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlertDispatcher, AlertOutcome } from '../../client/intake/dispatch';
 import { sendAnswer, sendDecision, type SendOutcome } from '../../client/triage-client';
 import type { AnalystDecisionKind, CaseState, UserAnswer } from '../../common/triage';
-import { caseStateQuery } from '../../workflows/messages';
+import { caseStateQuery } from '../../common/messages/triage';
 import { CHAOS_ANALYST, containsWithoutAnalyst, type PlannedCase } from './scenario';
 
 /**

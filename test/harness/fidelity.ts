@@ -8,7 +8,7 @@ import { World } from '../../activities/in-memory/world';
 import { readPromotionLedger } from '../../client/fidelity';
 import type { PromotionLedgerView } from '../../common/fidelity';
 import type { RuleCatalog } from '../../common/rules';
-import type { FidelityReviewResult } from '../../workflows/fidelity';
+import type { FidelityReviewResult } from '../../workflows/fidelity/workflow';
 import { workflowBundle } from './temporal';
 
 /** A product worker (triage + fidelity) on its own task queue, with its own ledger so tests never share promotions. */

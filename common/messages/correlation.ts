@@ -5,8 +5,6 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
  * Shared by the gate, the triage workflow (which frees the gate when its case closes) and the intake.
  */
 
-export const CORRELATION_GATE_WORKFLOW = 'correlationGateWorkflow';
-
 /**
  * Workflow ids are shown in the Web UI and stored in plain text: the gate is named by the hash of rule and user, and
  * by the task queue its deployment runs on (a gate on another deployment's queue would never be served here).

@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import type { FidelityActivities, RuleRecordInput } from '../activities/fidelity';
+import type { FidelityActivities, RuleRecordInput } from '../../activities/fidelity';
 import {
   decidePromotion,
   emptyLedger,
@@ -10,13 +10,13 @@ import {
   type PromotionLedgerView,
   type PromotionLevel,
   type PromotionTransition,
-} from '../common/fidelity';
+} from '../../common/fidelity';
 import {
   LEDGER_MEMO_KEY,
   promotionLedgerQuery,
   recordFidelityReviewSignal,
   type FidelityReviewRecord,
-} from './fidelity-messages';
+} from '../../common/messages/fidelity';
 
 /**
  * The fidelity loop. A Temporal Schedule starts `fidelityReviewWorkflow`, which reads each catalog rule's record from

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AnalystDecision, CaseState, RelatedAlert, RequestOutcome, UserAnswer } from '../common/triage';
+import type { AnalystDecision, CaseState, RelatedAlert, RequestOutcome, UserAnswer } from '../triage';
 
 /** Every message the triage workflow understands, shared by the workflow and its clients (CLI, intake, Teams bot). */
 

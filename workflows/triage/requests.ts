@@ -1,6 +1,12 @@
-import type { ContainmentAction } from '../common/policy';
-import type { AnalystDecision, CaseState, QuestionState, RequestOutcome } from '../common/triage';
-import type { UserAnswerRequest } from './messages';
+import { containmentActions, type ContainmentAction } from '../../common/policy';
+import {
+  analystChoices,
+  type AnalystDecision,
+  type CaseState,
+  type QuestionState,
+  type RequestOutcome,
+} from '../../common/triage';
+import type { UserAnswerRequest } from '../../common/messages/triage';
 
 /**
  * The rules an answer or a decision must pass, whichever way it arrives (Update or Signal), written once. Each returns
@@ -11,8 +17,6 @@ export const MAX_PENDING_DECISIONS = 5;
 export const MAX_REQUEST_OUTCOMES = 50;
 /** How far ahead of workflow time a caller's clock may be before its `sentAt` stops being believed. */
 export const SENT_AT_SKEW_MS = 60_000;
-
-const decisionKinds = ['contain', 'close-benign', 'close-false-positive', 'close-true-positive', 'release-containment'];
 
 export function answerRefusal(
   question: QuestionState | undefined,
@@ -47,7 +51,6 @@ export function decisionRefusal(
     state: CaseState;
     analysts: string[];
     pending: AnalystDecision[];
-    knownActions: string[];
     containable: (actions?: ContainmentAction[]) => boolean;
   },
 ): string | undefined {
@@ -58,11 +61,11 @@ export function decisionRefusal(
   if (pending.length >= MAX_PENDING_DECISIONS) return 'too many decisions are waiting; try again shortly';
   if (decision.decision === 'release-containment' && !state.containment.some((c) => c.status === 'applied'))
     return 'nothing is contained for this case';
-  const unknownAction = decision.actions?.find((action) => !context.knownActions.includes(action));
+  const unknownAction = decision.actions?.find((action) => !(containmentActions as readonly string[]).includes(action));
   if (unknownAction !== undefined) return `unknown containment action "${unknownAction}"`;
   if (decision.decision === 'contain' && !context.containable(decision.actions))
     return 'the alert names no user, host or IP that could be contained';
-  if (!decisionKinds.includes(decision.decision)) return `unknown decision "${decision.decision}"`;
+  if (!(analystChoices as string[]).includes(decision.decision)) return `unknown decision "${decision.decision}"`;
   return undefined;
 }
 

@@ -5,7 +5,7 @@ import {
   openCaseQuery,
   type CaseClaim,
   type CorrelationGateInput,
-} from './correlation-messages';
+} from '../../common/messages/correlation';
 
 /**
  * The open case of one rule and one user, so that their alerts join it instead of asking the user again — exact

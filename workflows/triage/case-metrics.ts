@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import type { CaseState } from '../common/triage';
+import type { CaseState } from '../../common/triage';
 
 /**
  * The product's own Prometheus metrics, derived from how a case's state changes. Called from the triage workflow each

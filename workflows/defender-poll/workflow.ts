@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import type { DefenderFeedActivities } from '../activities/defender-feed';
+import type { DefenderFeedActivities } from '../../activities/defender-feed';
 
 /**
  * Pulls Defender XDR alerts periodically and hands each to triage (one run per tenant: start it with a fixed workflow

@@ -1,4 +1,4 @@
-import type { CaseState, Enrichment, Section } from '../common/triage';
+import type { CaseState, Enrichment, Section } from './triage';
 
 /** Markdown that tells the story of a case so far: the Web UI's current details and the analysts' escalation. */
 

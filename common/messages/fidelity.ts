@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { PromotionLedgerView, PromotionTransition } from '../common/fidelity';
+import type { PromotionLedgerView, PromotionTransition } from '../fidelity';
 
 /** What a review tells the ledger: each change it decided, applied only if the ledger is still at `from`. */
 export interface FidelityReviewRecord {
