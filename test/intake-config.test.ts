@@ -79,3 +79,13 @@ test('Defender XDR polling: every 60 s by default, 0 turns it off, faster than e
   expect(tooFast.message).toContain('SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS');
   expect(tooFast.message).toContain('0 (off) or between 10 and 86400');
 });
+
+test('a correlation timeout that would leave a case no time to start within the alert deadline is refused by name', () => {
+  expect(loadIntakeConfig({}).correlationTimeoutMs).toBe(2_000);
+  const err = configError({ SOC_INTAKE_CORRELATION_TIMEOUT_MS: '4000', SOC_INTAKE_TEMPORAL_TIMEOUT_MS: '5000' });
+  expect(err.message).toMatch(/SOC_INTAKE_CORRELATION_TIMEOUT_MS.*at most half of SOC_INTAKE_TEMPORAL_TIMEOUT_MS/);
+  expect(
+    loadIntakeConfig({ SOC_INTAKE_CORRELATION_TIMEOUT_MS: '4000', SOC_INTAKE_TEMPORAL_TIMEOUT_MS: '8000' })
+      .correlationTimeoutMs,
+  ).toBe(4_000);
+});

@@ -53,7 +53,12 @@ beforeAll(async () => {
   worker = await triageWorker(temporal.nativeConnection, taskQueue, createInMemoryPorts(world));
   running = worker.run();
   const replica = (correlationTimeoutMs: number) =>
-    startTestIntake({ client: temporal.client, taskQueue, rules: catalog, config: { correlationTimeoutMs } });
+    startTestIntake({
+      client: temporal.client,
+      taskQueue,
+      rules: catalog,
+      config: { correlationTimeoutMs, temporalTimeoutMs: 2 * correlationTimeoutMs + 5_000 },
+    });
   replicas = [await replica(GENEROUS_TIMEOUT_MS), await replica(GENEROUS_TIMEOUT_MS)];
   impatient = [await replica(CORRELATION_TIMEOUT_MS), await replica(CORRELATION_TIMEOUT_MS)];
 });

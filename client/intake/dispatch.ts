@@ -90,8 +90,10 @@ export class AlertDispatcher {
     if (!correlator || !gateId) {
       return kind === 'close' ? { outcome: 'ignored', workflowId } : this.start(alert, policy, receivedAt);
     }
+    // Correlation gets at most half of what is left, so the case can still start when it gives up.
+    const correlationDeadline = Date.now() + (deadline - Date.now()) / 2;
     if (kind === 'close') {
-      const open = await correlator.openCase(gateId, deadline);
+      const open = await correlator.openCase(gateId, correlationDeadline);
       return open && (await this.signal(open, alert, kind, receivedAt))
         ? { outcome: 'related', workflowId: open }
         : { outcome: 'ignored', workflowId };
@@ -101,7 +103,7 @@ export class AlertDispatcher {
       gateId,
       workflowId,
       (openCase) => this.signal(openCase, alert, related, receivedAt),
-      deadline,
+      correlationDeadline,
     );
     if (open) return { outcome: 'related', workflowId: open };
     return this.start(alert, policy, receivedAt, { memo: correlator.memo(alert), correlationGateId: gateId });
