@@ -90,6 +90,24 @@ export class DefenderIsolation {
     return current;
   }
 
+  /**
+   * Posts one machine action, records its id for a retry (heartbeat details), and follows it; the note to report when
+   * it is still pending.
+   */
+  private async postAndFollow(
+    post: () => Promise<MachineAction>,
+    verb: string,
+    machine: Machine,
+    context: ContainmentContext,
+    deadline: number,
+  ): Promise<string | undefined> {
+    const details: IsolationDetails = {};
+    const action = await post();
+    details.machineActionId = action.id;
+    context.heartbeat(details);
+    return this.finished(await this.follow(action, machine, context, details, deadline), verb, machine);
+  }
+
   private finished(action: MachineAction, verb: string, machine: Machine): string | undefined {
     if (activeStatuses.has(action.status)) {
       return `${verb} requested; machine action ${action.id} is still ${action.status} (Defender applies it when ${machine.computerDnsName} next connects)`;
@@ -144,19 +162,13 @@ export class DefenderIsolation {
       target: machine.computerDnsName,
       isInPlace: async () => isolatedNow,
       act: async () => {
-        const details: IsolationDetails = {};
-        const action = await this.defender.isolate(
-          machine,
-          `${tag} isolated by SOC triage: ${request.workflowId}`.slice(0, 1000),
-          this.settings.isolationType,
-        );
-        details.machineActionId = action.id;
-        context.heartbeat(details);
-        pendingNote = this.finished(
-          await this.follow(action, machine, context, details, deadline),
-          'isolation',
-          machine,
-        );
+        const post = () =>
+          this.defender.isolate(
+            machine,
+            `${tag} isolated by SOC triage: ${request.workflowId}`.slice(0, 1000),
+            this.settings.isolationType,
+          );
+        pendingNote = await this.postAndFollow(post, 'isolation', machine, context, deadline);
       },
       describe: { applied: 'machine isolated', alreadyInPlace: 'machine was already isolated' },
     });
@@ -211,14 +223,9 @@ export class DefenderIsolation {
     const outcome = await checkThenUndo({
       isInPlace: async () => isolatedNow,
       undo: async () => {
-        const details: IsolationDetails = {};
-        const action = await this.defender.release(
-          machine,
-          `${tag} released by SOC triage: ${request.workflowId}`.slice(0, 1000),
-        );
-        details.machineActionId = action.id;
-        context.heartbeat(details);
-        pendingNote = this.finished(await this.follow(action, machine, context, details, deadline), 'release', machine);
+        const post = () =>
+          this.defender.release(machine, `${tag} released by SOC triage: ${request.workflowId}`.slice(0, 1000));
+        pendingNote = await this.postAndFollow(post, 'release', machine, context, deadline);
       },
       describe: { undone: 'machine released from isolation', nothingToUndo: 'machine was not isolated' },
     });
