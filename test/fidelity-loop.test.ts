@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import type { World } from '../activities/in-memory/world';
-import { createPromotionAwareCatalog, ensureFidelitySchedule, readPromotionLedger } from '../client/fidelity';
+import { readPromotionLedger } from '../activities/fidelity';
+import { createPromotionAwareCatalog, ensureFidelitySchedule } from '../client/fidelity';
 import { submitAlert } from '../client/triage-client';
 import { WouldContainKey } from '../common/search-attributes';
 import { parseRuleCatalog } from '../common/rules';

@@ -9,12 +9,12 @@ import { createInMemoryPorts } from '../activities/in-memory/ports';
 import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
 import { AlertDispatcher } from '../client/intake/dispatch';
-import { startDefenderPolling, stopDefenderPolling } from '../client/intake/defender-polling';
+import { defenderAlertSink, startDefenderPolling, stopDefenderPolling } from '../client/intake/defender-polling';
 import { triageWorkflowId } from '../common/alert';
 import { loadGraphConfig, type GraphConfig } from '../common/config/graph';
 import { staticCatalog } from '../common/rules';
 import { graphDemoSeed, standInGraphEnv, type GraphStandIn, type StandInSecurityAlert } from '../standins/graph';
-import { defenderPollStatusQuery, pollDefenderNowSignal } from '../workflows/defender-poll/workflow';
+import { defenderPollStatusQuery, pollDefenderNowSignal } from '../common/messages/defender-poll';
 import { waitForCase } from './harness/cases';
 import { ANALYST } from './harness/alerts';
 import { recordHistory } from './harness/histories';
@@ -163,7 +163,7 @@ describe('the poll workflow', () => {
       workflowBundle: workflowBundle(),
       activities: {
         ...createActivities(createInMemoryPorts(World.create(demoSeed()))),
-        ...createDefenderFeedActivities({ feed, dispatcher, upnSuffix: 'example.com' }),
+        ...createDefenderFeedActivities({ feed, sink: defenderAlertSink(dispatcher, { upnSuffix: 'example.com' }) }),
       },
     });
     running = worker.run();
