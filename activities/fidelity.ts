@@ -1,6 +1,7 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { log } from '@temporalio/activity';
 import {
+  emptyLedger,
   FIDELITY_LEDGER_WORKFLOW_ID,
   type PromotionLedgerView,
   type PromotionSettings,
@@ -8,11 +9,9 @@ import {
 } from '../common/fidelity';
 import type { RuleMode } from '../common/policy';
 import type { RuleCatalog } from '../common/rules';
-import { readPromotionLedger } from '../client/fidelity';
 import { triageCasesClause, visibilityString } from '../common/visibility';
 import { workflowTypes } from '../common/workflow-types';
-import { recordFidelityReviewSignal, type FidelityReviewRecord } from '../common/messages/fidelity';
-import type { fidelityLedgerWorkflow } from '../workflows/fidelity/workflow';
+import { LEDGER_MEMO_KEY, recordFidelityReviewSignal, type FidelityReviewRecord } from '../common/messages/fidelity';
 
 /** What the review workflow needs to decide about one catalog rule. */
 export interface RuleRecordInput {
@@ -30,6 +29,24 @@ export interface FidelityActivityOptions {
   taskQueue: string;
   /** Default `soc-fidelity-ledger`; the same id must be given to `ensureFidelitySchedule` and `createPolicyResolver`. */
   ledgerWorkflowId?: string;
+}
+
+/**
+ * The promotion levels the ledger holds, read from its memo with `describe()`, which needs no running worker; a
+ * missing ledger means "no rule is promoted", the safe default.
+ */
+export async function readPromotionLedger(
+  client: Client,
+  ledgerWorkflowId = FIDELITY_LEDGER_WORKFLOW_ID,
+): Promise<PromotionLedgerView> {
+  try {
+    const description = await client.workflow.getHandle(ledgerWorkflowId).describe();
+    const ledger = description.memo?.[LEDGER_MEMO_KEY] as PromotionLedgerView | undefined;
+    return ledger ?? emptyLedger();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return emptyLedger();
+    throw err;
+  }
 }
 
 const DETERMINED = "('true-positive', 'false-positive', 'benign-positive')";
@@ -71,7 +88,7 @@ export function createFidelityActivities(options: FidelityActivityOptions) {
     /** Hands the review to the ledger, starting the ledger if it is not running (a review never loses its changes). */
     async recordFidelityReview(review: FidelityReviewRecord): Promise<void> {
       const previous = await readPromotionLedger(client, ledgerWorkflowId);
-      await client.workflow.signalWithStart<typeof fidelityLedgerWorkflow, [FidelityReviewRecord]>(
+      await client.workflow.signalWithStart<(ledger: PromotionLedgerView) => Promise<void>, [FidelityReviewRecord]>(
         workflowTypes.fidelityLedger,
         {
           workflowId: ledgerWorkflowId,

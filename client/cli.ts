@@ -12,8 +12,7 @@ import { analystChoices, type AnalystDecisionKind, type CaseState } from '../com
 import { renderCase } from '../common/case-details';
 import { caseStateQuery } from '../common/messages/triage';
 import { loadRuleCatalog, RuleCatalogError } from '../common/rules';
-import { teamsStandInCommand, teamsStandInUsage } from '../standins/teams/cli';
-import { DEMO_ANALYST } from '../workers/demo';
+import { DEMO_ANALYST } from '../common/demo';
 import { createPromotionAwareCatalog } from './fidelity';
 import { metricsUsage, runMetricsCommand, runReportCommand, UsageError } from './metrics';
 import { sendAnswer, sendDecision, submitAlert, type SendOutcome } from './triage-client';
@@ -31,8 +30,7 @@ const usage = `Usage: npm run soc -- <command>
 
 ${metricsUsage}
 
-With SOC_DEMO_TEAMS=1 npm start (a local Teams stand-in):
-${teamsStandInUsage}`;
+With SOC_DEMO_TEAMS=1 npm start, the Teams stand-in's cards: npm run demo -- teams-cards | teams-click …`;
 
 const decisions: readonly AnalystDecisionKind[] = analystChoices;
 
@@ -111,8 +109,6 @@ function report(outcome: SendOutcome): void {
 
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === 'teams-cards' || command === 'teams-click')
-    return console.log(await teamsStandInCommand(command, rest));
   if (command === 'metrics' || command === 'report') {
     const temporal = await connect();
     try {

@@ -1,36 +1,15 @@
 import { ScheduleAlreadyRunning, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import {
-  emptyLedger,
-  FIDELITY_LEDGER_WORKFLOW_ID,
-  FIDELITY_SCHEDULE_ID,
-  levelOf,
-  type PromotionLedgerView,
-} from '../common/fidelity';
+import { emptyLedger, FIDELITY_LEDGER_WORKFLOW_ID, FIDELITY_SCHEDULE_ID, levelOf } from '../common/fidelity';
 import { parseDuration } from '../common/duration';
 import { policyWithPromotion, type RuleCatalog } from '../common/rules';
-import { LEDGER_MEMO_KEY } from '../common/messages/fidelity';
+import { readPromotionLedger } from '../activities/fidelity';
 import type { fidelityLedgerWorkflow, fidelityReviewWorkflow } from '../workflows/fidelity/workflow';
 import { workflowTypes } from '../common/workflow-types';
 
 /**
- * The client side of the fidelity loop: the schedule, and reading the promotion levels the ledger holds. Levels are
- * read from the ledger workflow's memo with `describe()`, which needs no running worker; a missing ledger means "no
- * rule is promoted", which is the safe default.
+ * The client side of the fidelity loop: the schedule, and the catalog as new alerts see it (the promotion levels the
+ * ledger holds, read with `readPromotionLedger`).
  */
-
-export async function readPromotionLedger(
-  client: Client,
-  ledgerWorkflowId = FIDELITY_LEDGER_WORKFLOW_ID,
-): Promise<PromotionLedgerView> {
-  try {
-    const description = await client.workflow.getHandle(ledgerWorkflowId).describe();
-    const ledger = description.memo?.[LEDGER_MEMO_KEY] as PromotionLedgerView | undefined;
-    return ledger ?? emptyLedger();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return emptyLedger();
-    throw err;
-  }
-}
 
 /** The catalog as new alerts see it: each rule's policy with the promotion the fidelity loop has granted. */
 export interface PromotionAwareCatalog extends RuleCatalog {

@@ -2,7 +2,7 @@ import { DefaultLogger, type Worker } from '@temporalio/worker';
 import { createDefenderFeedActivities } from '../activities/defender-feed';
 import { createFidelityActivities } from '../activities/fidelity';
 import { createPromotionAwareCatalog, ensureFidelitySchedule, type PromotionAwareCatalog } from '../client/fidelity';
-import { startDefenderPolling, stopDefenderPolling } from '../client/intake/defender-polling';
+import { defenderAlertSink, startDefenderPolling, stopDefenderPolling } from '../client/intake/defender-polling';
 import { AlertDispatcher } from '../client/intake/dispatch';
 import {
   ConfigError,
@@ -14,7 +14,7 @@ import {
 } from '../common/config';
 import { loadRuleCatalog } from '../common/rules';
 import { startTeamsDemo } from '../standins/teams/demo';
-import { DEMO_ANALYST } from './demo';
+import { DEMO_ANALYST } from '../common/demo';
 import { selectPorts, type SelectedPorts } from './ports';
 import { installWorkerTelemetry } from './telemetry';
 import { connectTemporal, type TemporalHandles } from './temporal-connection';
@@ -79,18 +79,20 @@ export async function startProduct(options: {
       ? createDefenderFeedActivities({
           feed: defender.feed,
           // Pulled alerts take the intake's path: same identity, dedupe, correlation and promoted policies.
-          dispatcher: new AlertDispatcher({
-            client: temporal.client,
-            taskQueue: config.taskQueue,
-            rules,
-            analysts,
-            timeoutMs: intake.temporalTimeoutMs,
-            correlationTimeoutMs: intake.correlationTimeoutMs,
-            maxInFlight: intake.maxInFlight,
-            maxQueued: intake.maxQueued,
-            warn: log,
-          }),
-          upnSuffix: intake.upnSuffix,
+          sink: defenderAlertSink(
+            new AlertDispatcher({
+              client: temporal.client,
+              taskQueue: config.taskQueue,
+              rules,
+              analysts,
+              timeoutMs: intake.temporalTimeoutMs,
+              correlationTimeoutMs: intake.correlationTimeoutMs,
+              maxInFlight: intake.maxInFlight,
+              maxQueued: intake.maxQueued,
+              warn: log,
+            }),
+            { upnSuffix: intake.upnSuffix },
+          ),
         })
       : {};
     const worker = await createTriageWorker({

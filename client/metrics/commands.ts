@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { parseDuration } from '../../common/duration';
-import { readPromotionLedger } from '../fidelity';
+import { readPromotionLedger } from '../../activities/fidelity';
 import { computeMetrics, type MetricsReport } from './compute';
 import { listCaseRecords, type CaseRecord, type MetricsScope } from './records';
 import { renderReportHtml } from './report-html';

@@ -1,41 +1,18 @@
 import * as wf from '@temporalio/workflow';
 import type { DefenderFeedActivities } from '../../activities/defender-feed';
+import {
+  defenderPollSettingsSignal,
+  defenderPollStatusQuery,
+  pollDefenderNowSignal,
+  type DefenderPollInput,
+  type DefenderPollTotals,
+} from '../../common/messages/defender-poll';
 
 /**
  * Pulls Defender XDR alerts periodically and hands each to triage (one run per tenant: start it with a fixed workflow
  * id and conflict policy USE_EXISTING). The cursor lives in the workflow, so a restart of the worker resumes where the
  * last completed poll ended; it continues as new every few hundred polls to keep its history short.
  */
-
-export interface DefenderPollTotals {
-  polls: number;
-  accepted: number;
-  duplicates: number;
-  rejected: number;
-  lastPolledAt?: string;
-  /** Why the last poll failed (a missing permission, an unexpected answer); cleared by the next good poll. */
-  lastError?: string;
-}
-
-export interface DefenderPollInput {
-  /** Pause between polls when the feed has nothing more. */
-  intervalMs: number;
-  cursor?: string;
-  /** Polls per run before continuing as new (default 500). */
-  pollsPerRun?: number;
-  totals?: DefenderPollTotals;
-}
-
-export interface DefenderPollStatus extends DefenderPollTotals {
-  cursor?: string;
-  intervalMs: number;
-}
-
-export const defenderPollStatusQuery = wf.defineQuery<DefenderPollStatus>('defenderPollStatus');
-/** Polls at once instead of waiting for the interval (after an incident, or from the CLI). */
-export const pollDefenderNowSignal = wf.defineSignal('pollDefenderNow');
-/** New settings from a (re)started worker: the running poller adopts them at once. */
-export const defenderPollSettingsSignal = wf.defineSignal<[{ intervalMs: number }]>('defenderPollSettings');
 
 const { pollDefenderAlerts } = wf.proxyActivities<DefenderFeedActivities>({
   startToCloseTimeout: '5 minutes',

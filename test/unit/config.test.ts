@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadTemporalConfig, loadTriageConfig } from '../../common/config';
+import { projectRoot } from '../../scripts/servers';
+
+const dir = mkdtempSync(join(tmpdir(), 'soc-config-'));
+const pem = join(dir, 'client.pem');
+writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+const notPem = join(dir, 'client.txt');
+writeFileSync(notPem, 'hello');
+
+test('defaults run the embedded dev server on the soc-triage task queue', () => {
+  expect(loadTemporalConfig({})).toMatchObject({
+    address: undefined,
+    namespace: 'default',
+    taskQueue: 'soc-triage',
+    devServerPort: 7233,
+    tls: undefined,
+    apiKey: undefined,
+  });
+});
+
+test('a Temporal Cloud configuration: address, namespace, API key', () => {
+  const config = loadTemporalConfig({
+    TEMPORAL_ADDRESS: 'soc.a1b2c.tmprl.cloud:7233',
+    TEMPORAL_NAMESPACE: 'soc.a1b2c',
+    TEMPORAL_API_KEY: 'key-0123456789abcdef',
+  });
+  expect(config).toMatchObject({
+    address: 'soc.a1b2c.tmprl.cloud:7233',
+    namespace: 'soc.a1b2c',
+    apiKey: 'key-0123456789abcdef',
+  });
+});
+
+test.each([
+  [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS must be host:port'],
+  [{ TEMPORAL_NAMESPACE: 'my namespace' }, 'TEMPORAL_NAMESPACE may contain only'],
+  [{ TEMPORAL_TASK_QUEUE: 'a/b' }, 'TEMPORAL_TASK_QUEUE may contain only'],
+  [{ TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS_CERT: pem }, 'TEMPORAL_TLS_KEY must be set together'],
+  [
+    { TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS_CERT: join(dir, 'missing.pem'), TEMPORAL_TLS_KEY: pem },
+    'TEMPORAL_TLS_CERT names a file that cannot be read (ENOENT)',
+  ],
+  [{ TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS_CERT: notPem, TEMPORAL_TLS_KEY: pem }, 'TEMPORAL_TLS_CERT names'],
+  [{ TEMPORAL_API_KEY: 'key-0123456789abcdef' }, 'TEMPORAL_ADDRESS must be set when TLS or an API key is configured'],
+  [{ TEMPORAL_DEV_SERVER_PORT: '80' }, 'TEMPORAL_DEV_SERVER_PORT must be a port'],
+])('invalid configuration %j is refused with a message naming the variable', (env, message) => {
+  expect(() => loadTemporalConfig(env)).toThrow(`Invalid configuration: ${message}`);
+});
+
+test('analysts are Entra object ids', () => {
+  expect(
+    loadTriageConfig({ SOC_ANALYSTS: 'aaaaaaaa-0000-4000-8000-000000000001, bbbbbbbb-0000-4000-8000-000000000002' })
+      .analysts,
+  ).toEqual(['aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000002']);
+  expect(() => loadTriageConfig({ SOC_ANALYSTS: 'alice@contoso.example' })).toThrow(
+    'Invalid configuration: SOC_ANALYSTS must list Entra object ids',
+  );
+});
+
+test('npm start stops at once on invalid configuration, naming the variable, and starts nothing', () => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'workers/start.ts'], {
+    cwd: projectRoot,
+    env: { ...process.env, TEMPORAL_NAMESPACE: 'not valid!' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(result.status).toBe(1);
+  expect(result.stderr.trim()).toBe(
+    'Invalid configuration: TEMPORAL_NAMESPACE may contain only letters, digits, ".", "_" and "-"',
+  );
+  expect(result.stdout).not.toContain('Starting the embedded Temporal dev server');
+});
