@@ -86,4 +86,10 @@ export default tseslint.config(
       ),
     },
   },
+  {
+    // Composition roots. Only the demo entry point (npm start) and its helpers may reach the stand-ins and scripts.
+    files: ['workers/**/*.ts'],
+    ignores: ['workers/start.ts', 'workers/demo.ts', 'workers/demo-ports.ts', 'workers/embedded-temporal.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': boundaries(...demoOnly) },
+  },
 );
