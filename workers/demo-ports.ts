@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { createTeamsMessenger } from '../activities/teams';
-import { loadGraphConfig, loadTeamsConfig } from '../common/config';
+import { z } from 'zod';
+import { loadGraphConfig, loadTeamsConfig, parseVar } from '../common/config';
 import { temporalDir } from '../scripts/servers';
 import { standInCertificate, startGraphDemo, trustsStandIn } from '../standins/graph/demo';
 import { startTeamsDemo } from '../standins/teams/demo';
@@ -62,7 +63,13 @@ export async function selectDemoPorts(options: {
       }),
     };
     selected.description += '; questions and escalations through Microsoft Teams';
-  } else if (process.env.SOC_DEMO_TEAMS === '1') {
+  } else if (
+    parseVar(
+      process.env,
+      'SOC_DEMO_TEAMS',
+      z.enum(['0', '1'], { error: 'must be 1 (play Teams with a local stand-in) or 0' }),
+    ) === '1'
+  ) {
     const teamsDemo = await startTeamsDemo({
       temporal: options.temporal,
       analysts: options.analysts,
