@@ -4,6 +4,9 @@ import { loadTriageConfig } from '../common/config/triage';
 import { DEMO_ANALYST } from '../common/demo';
 import { TemporalUnreachableError } from './cli-errors';
 
+/** A person is waiting: an unreachable server is reported after this long (the SDK's default is 10 s). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 export interface CliTemporal {
   client: Client;
   taskQueue: string;
@@ -17,7 +20,10 @@ export async function connect(): Promise<CliTemporal> {
   const config = loadTemporalConfig();
   const triage = loadTriageConfig();
   const address = config.address ?? `localhost:${config.devServerPort}`;
-  const connection = await Connection.connect(connectionOptions(config, address)).catch((err: Error) => {
+  const connection = await Connection.connect({
+    ...connectionOptions(config, address),
+    connectTimeout: CONNECT_TIMEOUT_MS,
+  }).catch((err: Error) => {
     throw new TemporalUnreachableError(
       `cannot reach Temporal at ${address} (${err.message}); is \`npm start\` running, or TEMPORAL_ADDRESS set?`,
     );
