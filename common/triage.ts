@@ -92,8 +92,16 @@ export const enrichmentParts: EnrichmentPart[] = ['profile', 'groups', 'signIns'
 
 // ---- case state ---------------------------------------------------------------------------------------------------
 
-export type TriageState =
-  'enriching' | 'awaiting-user' | 'awaiting-analyst' | 'containing' | 'contained' | 'releasing' | 'closed';
+export const triageStates = [
+  'enriching',
+  'awaiting-user',
+  'awaiting-analyst',
+  'containing',
+  'contained',
+  'releasing',
+  'closed',
+] as const;
+export type TriageState = (typeof triageStates)[number];
 
 export type Disposition = 'undetermined' | 'true-positive' | 'benign-positive' | 'false-positive';
 
