@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { submitAlert } from '../client/triage-client';
-import { parsePolicy } from '../common/policy';
-import { triageStates } from '../common/triage';
-import { makeAlert, ANALYST } from './harness/alerts';
-import { waitForVisibility } from './harness/seeding';
-import { connectDevServer, uniqueTaskQueue, type DevServerHarness } from './harness/temporal';
-import { freePort } from '../scripts/servers';
+import { submitAlert } from '../../client/triage-client';
+import { parsePolicy } from '../../common/policy';
+import { triageStates } from '../../common/triage';
+import { makeAlert, ANALYST } from '../harness/alerts';
+import { waitForVisibility } from '../harness/seeding';
+import { connectDevServer, uniqueTaskQueue, type DevServerHarness } from '../harness/temporal';
+import { freePort } from '../../scripts/servers';
 
 /** The CLI as an analyst runs it: a process of its own, against the suite's dev server. */
 
@@ -17,7 +17,7 @@ interface Run {
   stderr: string;
 }
 
-const root = join(__dirname, '..');
+const root = join(__dirname, '..', '..');
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
