@@ -30,6 +30,7 @@ import type { UserAnswer } from '../../common/triage';
 import { renderCase } from '../../common/case-details';
 import { caseStateQuery } from '../../common/messages/triage';
 import { sendAnswer, sendDecision } from '../triage-client';
+import type { AnalystGroup } from './analyst-group';
 import { BotAuthError, createBotTokenVerifier, type BotTokenVerifier } from './auth';
 
 /**
@@ -58,6 +59,12 @@ export interface TeamsBotOptions {
   temporal: Client;
   /** Entra object ids of the analysts allowed to decide on SOC cards (SOC_ANALYSTS). */
   analysts: string[];
+  /**
+   * Analysts named by Entra group as well (SOC_ANALYST_GROUP_ID). A member who is not in `analysts` decides through
+   * the bot's own identity (`config.appId`, which must then be in the workflows' analysts list): the workflow's check
+   * is that the decision came through the bot, and the bot's that the clicker is in the group.
+   */
+  analystGroup?: AnalystGroup;
   /** How long a click waits for the workflow's outcome before saying "recorded"; Teams gives an invoke about 15 s. Default 3 s. */
   outcomeWaitMs?: number;
   /** Connector used to refresh a decided SOC card for every analyst in the channel; default built from `config`. */
@@ -188,6 +195,13 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
   });
   const withDeadline = <T>(fn: () => Promise<T>) => temporal.withDeadline(Date.now() + waitMs, fn);
 
+  /** The id a decision is sent as: the analyst's own, the bot's for a member of the analysts' group, else none. */
+  async function analystIdOf(clicker: string): Promise<string | undefined> {
+    if (analysts.has(clicker.toLowerCase())) return clicker;
+    if (options.analystGroup && (await options.analystGroup.isMember(clicker))) return config.appId;
+    return undefined;
+  }
+
   async function answer(
     activity: TeamsActivity,
     data: BoundActionData,
@@ -241,15 +255,21 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
       throw new Rejection(403, 'Decisions are accepted only in the SOC channel');
     }
     const clicker = activity.from.aadObjectId;
-    if (!clicker || !analysts.has(clicker.toLowerCase()))
-      throw new Rejection(403, 'Only SOC analysts can decide on this case');
+    const analystId = clicker ? await analystIdOf(clicker) : undefined;
+    if (!clicker || !analystId) throw new Rejection(403, 'Only SOC analysts can decide on this case');
     const decision: SocDecision = verb;
     const by = activity.from.name ?? clicker;
     const at = receivedAt.toISOString();
+    const viaGroup = analystId !== clicker ? ` (${clicker}, SOC analyst group)` : '';
     const outcome = await sendDecision(
       temporal,
       data.workflowId,
-      { analystId: clicker, analystName: by, decision, note: `${socDecisionLabels[decision]} by ${by} in Teams` },
+      {
+        analystId,
+        analystName: by,
+        decision,
+        note: `${socDecisionLabels[decision]} by ${by}${viaGroup} in Teams`,
+      },
       requestOf(activity, receivedAt),
     );
     switch (outcome.status) {
