@@ -153,6 +153,26 @@ test.each(unauthenticated)('401 and no change: %s', async (_name, click, reason)
 
 const forbidden: [string, () => ClickOptions, string | RegExp][] = [
   [
+    'an authentic Bot Framework token for Web Chat carrying a Teams-looking click',
+    () => yes({ token: { key: 'unendorsed' }, activity: { channelId: 'webchat' } }),
+    'This bot accepts activities only from Microsoft Teams',
+  ],
+  [
+    'an authentic Bot Framework token for Direct Line carrying a Teams-looking click',
+    () => yes({ token: { key: 'unendorsed' }, activity: { channelId: 'directline' } }),
+    'This bot accepts activities only from Microsoft Teams',
+  ],
+  [
+    'the fallback Action.Submit (a message) from someone other than the person asked',
+    () => yes({ as: MLEE.id, submit: true }),
+    'Only jdoe@contoso.example can answer this',
+  ],
+  [
+    'a fallback Action.Submit whose data was pointed at another case',
+    () => yes({ submit: true, data: { workflowId: 'triage:generic:tests:someone-elses-alert' } }),
+    'This card cannot be used: the card data was altered',
+  ],
+  [
     'a click from another tenant',
     () => yes({ activity: { tenantId: randomUUID() } }),
     'This bot serves only its own organisation',

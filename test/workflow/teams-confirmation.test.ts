@@ -162,6 +162,29 @@ test('an alert naming the user only by UPN: Teams reaches them by their looked-u
   });
 });
 
+test('a Teams client without Universal Actions sends the fallback Action.Submit: the answer counts and the card is replaced', async () => {
+  await runCase(makeInput(confirm), async ({ handle }) => {
+    const message = await questionCardOf(handle);
+    const click = await teams.standIn.clickCard({
+      as: JDOE.id,
+      activityId: message.activityId,
+      button: 'Yes, this was me',
+      submit: true,
+    });
+    expect(click.status).toBe(200);
+    const state = (await handle.result()) as CaseState;
+    expect(state).toMatchObject({ triageState: 'closed', disposition: 'benign-positive', settledBy: 'user' });
+    expect(state.question?.answer?.answer).toBe('it-was-me');
+    // A message gets no card back: the bot replaced the question through the connector.
+    const replaced = await eventually(
+      () => messagesOf(handle.workflowId, 'personal')[0]!.versions.find((v) => v.source === 'put'),
+      'the replaced card',
+    );
+    expect(cardText(replaced.card)).toContain('Thanks — your answer is recorded');
+    expect(cardButtons(replaced.card)).toHaveLength(0);
+  });
+});
+
 test('"No, this wasn\'t me": true positive, contained, and the SOC channel gets a card with the decisions', async () => {
   const input = makeInput({ ...confirm, containOnUserDenial: true });
   await runCase(input, async ({ handle, world }) => {
@@ -186,9 +209,9 @@ test('"No, this wasn\'t me": true positive, contained, and the SOC channel gets 
     expect(text).toContain('Security alert: Sign-in from two countries within an hour');
     expect(text).toContain('the user said it was not them');
     expect(text).toContain('User: jdoe@contoso.example');
-    expect(text).toMatch(/disable-account jdoe@contoso\.example: \*\*applied\*\*/);
+    expect(text).toMatch(/disable-account jdoe@contoso\.example: applied/);
+    // Already contained: no "Contain", and "Release containment" undoes what this case applied.
     expect(cardButtons(soc.card).map((b) => b.title)).toEqual([
-      'Contain',
       'Close as benign',
       'Close as false positive',
       'Release containment',
@@ -202,7 +225,7 @@ test('"No, this wasn\'t me": true positive, contained, and the SOC channel gets 
     });
     expect(decision.status).toBe(200);
     expect(cardText(decision.card)).toMatch(
-      /\*\*Close as false positive\*\* — decided by Ana Lyst at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/,
+      /Close as false positive — decided by Ana Lyst at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/,
     );
     expect(cardButtons(decision.card)).toHaveLength(0);
     const closed = (await handle.result()) as CaseState;
@@ -229,7 +252,7 @@ test('silence until the deadline: the card turns "expired", the case escalates, 
     expect(cardText(expired.card)).toContain('This question expired; the security team is looking into it');
     expect(cardButtons(expired.card)).toHaveLength(0);
     const soc = await eventually(() => messagesOf(handle.workflowId, 'channel')[0], 'the SOC card');
-    expect(cardText(soc.card)).toContain('Why you are seeing this:** no response');
+    expect(cardText(soc.card)).toContain('Why you are seeing this: no response');
 
     // A phone that never refreshed still shows the buttons: the click is answered with the expired card.
     const late = await teams.standIn.clickCard({
@@ -318,10 +341,9 @@ test('the SOC card: an analyst contains, releases and closes as benign; each car
     expect(contain.status).toBe(200);
     expect(cardText(contain.card)).toMatch(
       // Queued, or already applied when the workflow answered the outcome query.
-      /\*\*Contain\*\* — decided by Ana Lyst at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \((contain accepted|contained: disable-account applied)\)/,
+      /Contain — decided by Ana Lyst at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \((contain accepted|contained: disable-account applied)\)/,
     );
     expect(cardButtons(contain.card).map((b) => b.title)).toEqual([
-      'Contain',
       'Close as benign',
       'Close as false positive',
       'Release containment',
@@ -340,6 +362,12 @@ test('the SOC card: an analyst contains, releases and closes as benign; each car
       button: 'Release containment',
     });
     expect(release.status).toBe(200);
+    // Nothing this case applied is in place any more: "Contain" again, no "Release containment".
+    expect(cardButtons(release.card).map((b) => b.title)).toEqual([
+      'Contain',
+      'Close as benign',
+      'Close as false positive',
+    ]);
     await waitForCase(
       handle,
       (s) => s.decisions.length === 2 && s.containment.every((c) => c.status === 'undone'),
