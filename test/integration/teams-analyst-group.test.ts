@@ -1,20 +1,20 @@
 import type { Worker } from '@temporalio/worker';
-import { createInMemoryPorts } from '../activities/in-memory/ports';
-import { demoSeed } from '../activities/in-memory/seed';
-import { World } from '../activities/in-memory/world';
-import type { IdentityDirectory } from '../activities/ports';
-import { cachedAnalystGroup, graphAnalystGroup } from '../client/teams/analyst-group';
-import { loadTriageConfig } from '../common/config';
-import { caseStateQuery } from '../common/messages/triage';
-import type { CaseState } from '../common/triage';
-import { workflowTypes } from '../common/workflow-types';
-import type { GraphStandIn } from '../standins/graph';
-import { startTeamsLoop, type TeamsLoop } from '../standins/teams/loop';
-import { cardButtons } from '../standins/teams/standin';
-import { ANALYST, makeInput } from './harness/alerts';
-import { waitForCase } from './harness/cases';
-import { graphPortsFor, startStandIn } from './harness/graph';
-import { connectDevServer, triageWorker, uniqueTaskQueue, type DevServerHarness } from './harness/temporal';
+import { createInMemoryPorts } from '../../activities/in-memory/ports';
+import { demoSeed } from '../../activities/in-memory/seed';
+import { World } from '../../activities/in-memory/world';
+import type { IdentityDirectory } from '../../activities/ports';
+import { cachedAnalystGroup, graphAnalystGroup } from '../../client/teams/analyst-group';
+import { loadTriageConfig } from '../../common/config';
+import { caseStateQuery } from '../../common/messages/triage';
+import type { CaseState } from '../../common/triage';
+import { workflowTypes } from '../../common/workflow-types';
+import type { GraphStandIn } from '../../standins/graph';
+import { startTeamsLoop, type TeamsLoop } from '../../standins/teams/loop';
+import { cardButtons } from '../../standins/teams/standin';
+import { ANALYST, makeInput } from '../harness/alerts';
+import { waitForCase } from '../harness/cases';
+import { graphPortsFor, startStandIn } from '../harness/graph';
+import { connectDevServer, triageWorker, uniqueTaskQueue, type DevServerHarness } from '../harness/temporal';
 
 /**
  * Analysts named by Entra group (SOC_ANALYST_GROUP_ID): the bot reads the clicker's transitive memberships from the
