@@ -1,13 +1,10 @@
 import { Context, log } from '@temporalio/activity';
-import { z } from 'zod';
-import type { AlertDispatcher } from '../client/intake/dispatch';
-import { problemsOf, summarize } from '../client/intake/errors';
-import { defender } from '../client/intake/sources';
 
 /**
  * Defender XDR alerts are pulled, not pushed: the Defender poll workflow calls `pollDefenderAlerts` periodically; it
- * reads one page from the feed and hands each alert to the same dispatcher the HTTP intake uses (one triage workflow
- * per alert, redeliveries answered as duplicates, resolved alerts closing their case).
+ * reads one page from the feed and hands each alert to the sink — in the product, the same normalizer and dispatcher
+ * the HTTP intake uses (one triage workflow per alert, redeliveries answered as duplicates, resolved alerts closing
+ * their case).
  *
  * A page is handed over completely before the cursor advances, and a retry after a failure re-reads the same page:
  * alerts already started come back as duplicates, so nothing is lost or started twice.
@@ -38,14 +35,17 @@ export interface DefenderPollResult {
   rejected: number;
 }
 
-export interface DefenderFeedDependencies {
-  feed: DefenderAlertFeed;
-  dispatcher: Pick<AlertDispatcher, 'dispatch'>;
-  /** Domain for bare account names, as SOC_INTAKE_UPN_SUFFIX. */
-  upnSuffix?: string;
+/** Where pulled alerts go: normalized and handed to triage, or refused with the problems that make it no alert. */
+export interface DefenderAlertSink {
+  accept(raw: unknown): Promise<{ outcome: string; workflowId: string } | { rejected: string }>;
 }
 
-export function createDefenderFeedActivities({ feed, dispatcher, upnSuffix }: DefenderFeedDependencies) {
+export interface DefenderFeedDependencies {
+  feed: DefenderAlertFeed;
+  sink: DefenderAlertSink;
+}
+
+export function createDefenderFeedActivities({ feed, sink }: DefenderFeedDependencies) {
   return {
     async pollDefenderAlerts({ cursor }: { cursor?: string }): Promise<DefenderPollResult> {
       const page = await feed.listSince(cursor);
@@ -58,19 +58,16 @@ export function createDefenderFeedActivities({ feed, dispatcher, upnSuffix }: De
       };
       await Promise.all(
         page.alerts.map(async (raw) => {
-          let item;
-          try {
-            item = defender.normalize(raw, { upnSuffix });
-          } catch (err) {
-            if (!(err instanceof z.ZodError)) throw err;
+          const accepted = await sink.accept(raw);
+          if ('rejected' in accepted) {
             result.rejected++;
             log.warn('Defender alert rejected', {
               id: (raw as { id?: unknown } | null)?.id,
-              problems: summarize(problemsOf(err)),
+              problems: accepted.rejected,
             });
             return;
           }
-          const { outcome, workflowId } = await dispatcher.dispatch(item);
+          const { outcome, workflowId } = accepted;
           if (outcome === 'duplicate') result.duplicates++;
           else result.accepted++;
           log.info(`Defender alert ${outcome}`, { alertId: workflowId });

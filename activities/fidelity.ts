@@ -1,6 +1,7 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { log } from '@temporalio/activity';
 import {
+  emptyLedger,
   FIDELITY_LEDGER_WORKFLOW_ID,
   type PromotionLedgerView,
   type PromotionSettings,
@@ -8,10 +9,9 @@ import {
 } from '../common/fidelity';
 import type { RuleMode } from '../common/policy';
 import type { RuleCatalog } from '../common/rules';
-import { readPromotionLedger } from '../client/fidelity';
-import { visibilityString } from '../client/metrics/records';
-import { recordFidelityReviewSignal, type FidelityReviewRecord } from '../workflows/fidelity-messages';
-import type { fidelityLedgerWorkflow } from '../workflows/fidelity';
+import { triageCasesClause, visibilityString } from '../common/visibility';
+import { workflowTypes } from '../common/workflow-types';
+import { LEDGER_MEMO_KEY, recordFidelityReviewSignal, type FidelityReviewRecord } from '../common/messages/fidelity';
 
 /** What the review workflow needs to decide about one catalog rule. */
 export interface RuleRecordInput {
@@ -31,12 +31,30 @@ export interface FidelityActivityOptions {
   ledgerWorkflowId?: string;
 }
 
+/**
+ * The promotion levels the ledger holds, read from its memo with `describe()`, which needs no running worker; a
+ * missing ledger means "no rule is promoted", the safe default.
+ */
+export async function readPromotionLedger(
+  client: Client,
+  ledgerWorkflowId = FIDELITY_LEDGER_WORKFLOW_ID,
+): Promise<PromotionLedgerView> {
+  try {
+    const description = await client.workflow.getHandle(ledgerWorkflowId).describe();
+    const ledger = description.memo?.[LEDGER_MEMO_KEY] as PromotionLedgerView | undefined;
+    return ledger ?? emptyLedger();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return emptyLedger();
+    throw err;
+  }
+}
+
 const DETERMINED = "('true-positive', 'false-positive', 'benign-positive')";
 
 /** Counts closed triage cases of one rule received since `since` (visibility only: no extra database). */
 async function countRecord(client: Client, ruleId: string, since: Date): Promise<RuleRecord> {
   const base =
-    `WorkflowType = 'triageWorkflow' AND SocRuleId = ${visibilityString(ruleId)} AND SocTriageState = 'closed' ` +
+    `${triageCasesClause} AND SocRuleId = ${visibilityString(ruleId)} AND SocTriageState = 'closed' ` +
     `AND StartTime >= ${visibilityString(since.toISOString())}`;
   const count = async (clause: string) => (await client.workflow.count(`${base} AND ${clause}`)).count;
   const [truePositives, falsePositives, benignPositives, shadowDispositions] = await Promise.all([
@@ -70,8 +88,8 @@ export function createFidelityActivities(options: FidelityActivityOptions) {
     /** Hands the review to the ledger, starting the ledger if it is not running (a review never loses its changes). */
     async recordFidelityReview(review: FidelityReviewRecord): Promise<void> {
       const previous = await readPromotionLedger(client, ledgerWorkflowId);
-      await client.workflow.signalWithStart<typeof fidelityLedgerWorkflow, [FidelityReviewRecord]>(
-        'fidelityLedgerWorkflow',
+      await client.workflow.signalWithStart<(ledger: PromotionLedgerView) => Promise<void>, [FidelityReviewRecord]>(
+        workflowTypes.fidelityLedger,
         {
           workflowId: ledgerWorkflowId,
           taskQueue,

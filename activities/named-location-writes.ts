@@ -1,8 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { namedLocationWorkflowId, NAMED_LOCATION_WORKFLOW, type RangeEdit } from '../common/named-location';
-import { editNamedLocationUpdate } from '../workflows/named-location/messages';
+import { namedLocationWorkflowId, type RangeEdit } from '../common/named-location';
+import { workflowTypes } from '../common/workflow-types';
+import { editNamedLocationUpdate } from '../common/messages/named-location';
 import type { NamedLocationEditor } from './ports';
 
 /** How a containment adapter submits an edit of the blocked-IP named location; resolves once it is applied. */
@@ -28,8 +29,8 @@ export function locationWritesThroughWorkflow(locationId: string | undefined): L
       );
     }
     const ctx = Context.current();
-    const startWorkflowOperation = new WithStartWorkflowOperation(NAMED_LOCATION_WORKFLOW, {
-      workflowId: namedLocationWorkflowId(locationId),
+    const startWorkflowOperation = new WithStartWorkflowOperation(workflowTypes.namedLocation, {
+      workflowId: namedLocationWorkflowId(ctx.info.taskQueue, locationId),
       taskQueue: ctx.info.taskQueue,
       args: [{ locationId }],
       workflowIdConflictPolicy: 'USE_EXISTING',

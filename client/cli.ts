@@ -1,211 +1,134 @@
 /**
  * `npm run soc -- <command>`: the analyst's command line. Talks to TEMPORAL_ADDRESS, or to the embedded dev server that
- * `npm start` runs on localhost.
+ * `npm start` runs on localhost. Each command loads only the modules it needs: start-up is most of a call's time.
  */
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
-import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { parseAlert, type Alert } from '../common/alert';
-import { ConfigError, connectionOptions, loadTemporalConfig, loadTriageConfig } from '../common/config';
-import type { AnalystDecisionKind, CaseState } from '../common/triage';
-import { renderCase } from '../workflows/details';
-import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery } from '../workflows/messages';
-import { loadRuleCatalog, RuleCatalogError } from '../common/rules';
-import { teamsStandInCommand, teamsStandInUsage } from '../standins/teams/cli';
-import { DEMO_ANALYST } from '../workers/demo';
-import { createPromotionAwareCatalog } from './fidelity';
-import { metricsUsage, runMetricsCommand, runReportCommand, UsageError } from './metrics';
-import { submitAlert } from './triage-client';
+import type { Client } from '@temporalio/client';
+import type { RuleCatalog } from '../common/rules';
+import { CliUsageError, exitCodeFor, exitCodes } from './cli-errors';
+import type { CliTemporal } from './cli-connect';
+import { DEFAULT_LIST_LIMIT } from './cli-list';
+import { metricsUsage } from './metrics/usage';
+import { triageStates } from '../common/triage';
 
 const usage = `Usage: npm run soc -- <command>
 
   demo-alert [--ransomware]                       send a sample alert (demo tenant)
   submit <alert.json>                             start triage for an alert in the generic model
-  list [--state <triage state>] [--rule <id>]     cases, newest first
+  list [--state <state>] [--rule <id>] [--limit N]
+                                                  cases, newest first (${DEFAULT_LIST_LIMIT} by default); states:
+                                                  ${triageStates.join(', ')}
   show <workflowId>                               the case so far
   answer <workflowId> --as <user> --yes|--no      answer "was this you?" as the affected user
   decide <workflowId> --as <analyst> <decision>   contain | close-true-positive | close-benign |
                                                   close-false-positive | release-containment
 
-${metricsUsage}
+${metricsUsage.replace(/^(Usage: | {7})soc /gm, '  ')}
 
-With SOC_DEMO_TEAMS=1 npm start (a local Teams stand-in):
-${teamsStandInUsage}`;
+Times are shown in your time zone (set TZ to choose another).
+Exit status: 0 done, 1 refused or failed (closed or unknown case, refused answer or decision),
+2 usage error (command, option or configuration value), 3 Temporal unreachable.
 
-const decisions: AnalystDecisionKind[] = [
-  'contain',
-  'close-true-positive',
-  'close-benign',
-  'close-false-positive',
-  'release-containment',
-];
+With SOC_DEMO_TEAMS=1 npm start, the Teams stand-in's cards: npm run demo -- teams-cards | teams-click …`;
 
-async function connect(): Promise<{
-  client: Client;
-  taskQueue: string;
-  analysts: string[];
-  rulesFile: string;
-  close(): Promise<void>;
-}> {
-  const config = loadTemporalConfig();
-  const triage = loadTriageConfig();
-  const address = config.address ?? `localhost:${config.devServerPort}`;
-  const connection = await Connection.connect(connectionOptions(config, address)).catch((err: Error) => {
-    throw new Error(
-      `cannot reach Temporal at ${address} (${err.message}); is \`npm start\` running, or TEMPORAL_ADDRESS set?`,
-    );
-  });
-  return {
-    client: new Client({ connection, namespace: config.namespace }),
-    taskQueue: config.taskQueue,
-    analysts: triage.analysts.length ? triage.analysts : [DEMO_ANALYST],
-    rulesFile: triage.rulesFile,
-    close: () => connection.close(),
-  };
+const options = {
+  as: { type: 'string' },
+  yes: { type: 'boolean' },
+  no: { type: 'boolean' },
+  ransomware: { type: 'boolean' },
+  state: { type: 'string' },
+  rule: { type: 'string' },
+  limit: { type: 'string' },
+  note: { type: 'string' },
+} as const;
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options });
+  } catch (err) {
+    throw new CliUsageError(`${(err as Error).message}\n\n${usage}`);
+  }
 }
 
-function demoAlert(ransomware: boolean): Alert {
-  return parseAlert(
-    ransomware
-      ? {
-          source: 'generic',
-          sourceInstance: 'demo',
-          sourceAlertId: randomUUID(),
-          ruleId: 'ransomware-behaviour',
-          ruleName: 'Ransomware behaviour',
-          severity: 'critical',
-          detectedAt: new Date().toISOString(),
-          title: 'Mass file encryption on laptop-jdoe',
-          description: 'A process renamed 1,200 files with a .locked extension in two minutes.',
-          entities: {
-            userPrincipalName: 'jdoe@contoso.example',
-            host: 'laptop-jdoe.contoso.example',
-            sourceIp: '203.0.113.50',
-          },
-        }
-      : {
-          source: 'generic',
-          sourceInstance: 'demo',
-          sourceAlertId: randomUUID(),
-          ruleId: 'impossible-travel',
-          ruleName: 'Impossible travel',
-          severity: 'high',
-          detectedAt: new Date().toISOString(),
-          title: 'Sign-in from Lagos an hour after Seattle',
-          description: 'Successful sign-ins from Seattle, US and Lagos, NG 55 minutes apart.',
-          entities: { userPrincipalName: 'jdoe@contoso.example', sourceIp: '203.0.113.50' },
-        },
-  );
+/** The catalog's rule names, where the catalog can be read: a name is a nicety and never fails a command. */
+async function catalogForNames(rulesFile: string): Promise<RuleCatalog | undefined> {
+  const { loadRuleCatalog } = await import('../common/rules');
+  try {
+    return loadRuleCatalog(rulesFile);
+  } catch {
+    return undefined;
+  }
+}
+
+async function ruleNamerFor(temporal: CliTemporal) {
+  const { ruleNamer } = await import('./metrics/rule-names');
+  return ruleNamer(temporal.client, await catalogForNames(temporal.rulesFile));
+}
+
+const commands = new Set(['demo-alert', 'submit', 'list', 'show', 'answer', 'decide', 'metrics', 'report']);
+
+async function runCommand(command: string, rest: string[], temporal: CliTemporal): Promise<string | undefined> {
+  const client: Client = temporal.client;
+  if (command === 'metrics' || command === 'report') {
+    const { runMetricsCommand, runReportCommand } = await import('./metrics');
+    const io = { out: (text: string) => void process.stdout.write(text), ruleNames: await ruleNamerFor(temporal) };
+    await (command === 'metrics' ? runMetricsCommand(rest, client, io) : runReportCommand(rest, client, io));
+    return undefined;
+  }
+  const { values, positionals } = parse(rest);
+  switch (command) {
+    case 'demo-alert':
+    case 'submit': {
+      const { alertInFile, demoAlert, submit } = await import('./cli-submit');
+      return submit(
+        temporal,
+        command === 'demo-alert' ? demoAlert(Boolean(values.ransomware)) : alertInFile(positionals[0]),
+      );
+    }
+    case 'list': {
+      const { listCommand, parseListFilters } = await import('./cli-list');
+      return listCommand(client, parseListFilters(values), await ruleNamerFor(temporal));
+    }
+    case 'show': {
+      const { caseIdOf, showCase } = await import('./cli-case');
+      return showCase(client, caseIdOf(positionals, 'show <workflowId>'));
+    }
+    case 'answer':
+      return (await import('./cli-case')).answerCase(client, positionals, values);
+    default:
+      return (await import('./cli-case')).decideCase(client, positionals, values);
+  }
+}
+
+/** Checks what can be checked before connecting, so a usage error costs no round trip and needs no server. */
+async function preflight(command: string, rest: string[]): Promise<void> {
+  if (command === 'metrics' || command === 'report') return;
+  const { values, positionals } = parse(rest);
+  if (command === 'list') (await import('./cli-list')).parseListFilters(values);
+  if (command === 'show') (await import('./cli-case')).caseIdOf(positionals, 'show <workflowId>');
 }
 
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === 'teams-cards' || command === 'teams-click')
-    return console.log(await teamsStandInCommand(command, rest));
-  if (command === 'metrics' || command === 'report') {
-    const temporal = await connect();
-    try {
-      await (command === 'metrics'
-        ? runMetricsCommand(rest, temporal.client)
-        : runReportCommand(rest, temporal.client));
-      return;
-    } finally {
-      await temporal.close();
-    }
-  }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      as: { type: 'string' },
-      yes: { type: 'boolean' },
-      no: { type: 'boolean' },
-      ransomware: { type: 'boolean' },
-      state: { type: 'string' },
-      rule: { type: 'string' },
-      note: { type: 'string' },
-    },
-  });
-  if (!command || command === 'help' || command === '--help') return console.log(usage);
-
+  if (!command || command === 'help' || command === '--help' || command === '-h') return console.log(usage);
+  if (!commands.has(command)) throw new CliUsageError(`unknown command "${command}"\n\n${usage}`);
+  await preflight(command, rest);
+  const { connect } = await import('./cli-connect');
   const temporal = await connect();
   try {
-    const { client } = temporal;
-    switch (command) {
-      case 'demo-alert':
-      case 'submit': {
-        const alert =
-          command === 'demo-alert'
-            ? demoAlert(Boolean(values.ransomware))
-            : parseAlert(JSON.parse(readFileSync(positionals[0] ?? '', 'utf8')));
-        const rules = await createPromotionAwareCatalog(client, loadRuleCatalog(temporal.rulesFile), { refreshMs: 0 });
-        const result = await submitAlert(client, {
-          alert,
-          policy: rules.policyFor(alert.ruleId),
-          analysts: temporal.analysts,
-          taskQueue: temporal.taskQueue,
-        });
-        console.log(`${result.outcome}: ${result.workflowId}`);
-        return;
-      }
-      case 'list': {
-        const filters = ["WorkflowType = 'triageWorkflow'"];
-        if (values.state) filters.push(`SocTriageState = '${values.state.replace(/'/g, '')}'`);
-        if (values.rule) filters.push(`SocRuleId = '${values.rule.replace(/'/g, '')}'`);
-        let shown = 0;
-        for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) {
-          const sa = wf.typedSearchAttributes;
-          const get = (name: string) => sa.getAll().find((p) => p.key.name === name)?.value;
-          console.log(
-            `${wf.startTime.toISOString()}  ${String(get('SocTriageState') ?? '').padEnd(16)} ${String(get('SocDisposition') ?? '').padEnd(16)} ${String(get('SocRuleId') ?? '').padEnd(24)} ${wf.workflowId}`,
-          );
-          if (++shown >= 50) break;
-        }
-        if (shown === 0) console.log('no cases');
-        return;
-      }
-      case 'show': {
-        const state = await client.workflow.getHandle(positionals[0] ?? '').query(caseStateQuery);
-        console.log(renderCase(state as CaseState).replace(/\*\*/g, ''));
-        return;
-      }
-      case 'answer': {
-        if (!values.as || values.yes === values.no)
-          throw new Error('answer needs --as <user> and exactly one of --yes or --no');
-        const result = await client.workflow.getHandle(positionals[0] ?? '').executeUpdate(answerQuestionUpdate, {
-          args: [{ userId: values.as, answer: values.yes ? 'it-was-me' : 'it-was-not-me' }],
-        });
-        console.log(`recorded; disposition ${result.disposition}`);
-        return;
-      }
-      case 'decide': {
-        const decision = positionals[1] as AnalystDecisionKind;
-        if (!values.as || !decisions.includes(decision))
-          throw new Error(`decide needs --as <analyst> and one of: ${decisions.join(', ')}`);
-        const result = await client.workflow
-          .getHandle(positionals[0] ?? '')
-          .executeUpdate(analystDecisionUpdate, { args: [{ analystId: values.as, decision, note: values.note }] });
-        console.log(result.result);
-        return;
-      }
-      default:
-        throw new Error(`unknown command "${command}"\n\n${usage}`);
-    }
+    const text = await runCommand(command, rest, temporal);
+    if (text !== undefined) console.log(text);
   } finally {
     await temporal.close();
   }
 }
 
-run(process.argv.slice(2)).catch((err) => {
-  if (err instanceof WorkflowUpdateFailedError) console.error(`rejected: ${err.cause?.message ?? err.message}`);
-  else if (
-    err instanceof ConfigError ||
-    err instanceof RuleCatalogError ||
-    err instanceof UsageError ||
-    err instanceof Error
-  )
-    console.error(err.message);
-  else console.error(err);
-  process.exit(1);
-});
+run(process.argv.slice(2)).then(
+  () => {
+    process.exitCode = exitCodes.ok;
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(exitCodeFor(err));
+  },
+);

@@ -1,35 +1,15 @@
 import { ScheduleAlreadyRunning, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import {
-  emptyLedger,
-  FIDELITY_LEDGER_WORKFLOW_ID,
-  FIDELITY_SCHEDULE_ID,
-  levelOf,
-  type PromotionLedgerView,
-} from '../common/fidelity';
+import { emptyLedger, FIDELITY_LEDGER_WORKFLOW_ID, FIDELITY_SCHEDULE_ID, levelOf } from '../common/fidelity';
 import { parseDuration } from '../common/duration';
 import { policyWithPromotion, type RuleCatalog } from '../common/rules';
-import { LEDGER_MEMO_KEY } from '../workflows/fidelity-messages';
-import type { fidelityLedgerWorkflow, fidelityReviewWorkflow } from '../workflows/fidelity';
+import { readPromotionLedger } from '../activities/fidelity';
+import type { fidelityLedgerWorkflow, fidelityReviewWorkflow } from '../workflows/fidelity/workflow';
+import { workflowTypes } from '../common/workflow-types';
 
 /**
- * The client side of the fidelity loop: the schedule, and reading the promotion levels the ledger holds. Levels are
- * read from the ledger workflow's memo with `describe()`, which needs no running worker; a missing ledger means "no
- * rule is promoted", which is the safe default.
+ * The client side of the fidelity loop: the schedule, and the catalog as new alerts see it (the promotion levels the
+ * ledger holds, read with `readPromotionLedger`).
  */
-
-export async function readPromotionLedger(
-  client: Client,
-  ledgerWorkflowId = FIDELITY_LEDGER_WORKFLOW_ID,
-): Promise<PromotionLedgerView> {
-  try {
-    const description = await client.workflow.getHandle(ledgerWorkflowId).describe();
-    const ledger = description.memo?.[LEDGER_MEMO_KEY] as PromotionLedgerView | undefined;
-    return ledger ?? emptyLedger();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return emptyLedger();
-    throw err;
-  }
-}
 
 /** The catalog as new alerts see it: each rule's policy with the promotion the fidelity loop has granted. */
 export interface PromotionAwareCatalog extends RuleCatalog {
@@ -92,7 +72,7 @@ export async function ensureFidelityLedger(
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
-  await client.workflow.start<typeof fidelityLedgerWorkflow>('fidelityLedgerWorkflow', {
+  await client.workflow.start<typeof fidelityLedgerWorkflow>(workflowTypes.fidelityLedger, {
     workflowId: ledgerWorkflowId,
     taskQueue,
     args: [await readPromotionLedger(client, ledgerWorkflowId)],
@@ -112,7 +92,7 @@ export async function ensureFidelitySchedule(client: Client, taskQueue: string, 
   const spec = { intervals: [{ every }] };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'fidelityReviewWorkflow' as unknown as typeof fidelityReviewWorkflow,
+    workflowType: workflowTypes.fidelityReview as unknown as typeof fidelityReviewWorkflow,
     workflowId: scheduleId,
     taskQueue,
     args: [] as [],

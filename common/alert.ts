@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -8,12 +9,18 @@ import { z } from 'zod';
 export const alertSources = ['splunk', 'elastic', 'sentinel', 'defender', 'ocsf', 'generic'] as const;
 export const severities = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** A UTF-16 surrogate that is not half of a pair: JSON can carry one (`"\\ud800"`), UTF-8 and Temporal cannot. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+export const isWellFormed = (value: string): boolean => !LONE_SURROGATE.test(value);
+const wellFormed = <T extends z.ZodString>(schema: T) =>
+  schema.refine(isWellFormed, { message: 'is not valid Unicode (it holds a lone UTF-16 surrogate)' });
+
+const text = (max: number) => wellFormed(z.string().trim().min(1).max(max));
 
 export const alertEntitiesSchema = z
   .object({
-    userPrincipalName: z.string().trim().min(3).max(256).optional(),
-    userObjectId: z.string().trim().min(1).max(64).optional(),
+    userPrincipalName: wellFormed(z.string().trim().min(3).max(256)).optional(),
+    userObjectId: wellFormed(z.string().trim().min(1).max(64)).optional(),
     host: text(256).optional(),
     sourceIp: z.union([z.ipv4(), z.ipv6()]).optional(),
   })
@@ -30,7 +37,7 @@ export const alertSchema = z
     severity: z.enum(severities),
     detectedAt: z.iso.datetime({ offset: true }),
     title: text(500),
-    description: z.string().max(4000).default(''),
+    description: wellFormed(z.string().max(4000)).default(''),
     entities: alertEntitiesSchema.default({}),
   })
   .strict();
@@ -46,12 +53,26 @@ export function parseAlert(input: unknown): Alert {
   return alertSchema.parse(input);
 }
 
+/** Workflow ids longer than this (in bytes; Temporal refuses more than 1000) become a readable prefix plus a hash. */
+export const MAX_WORKFLOW_ID_BYTES = 512;
+const HASH_MARK = '~sha256:';
+
 /**
  * The workflow id is the alert's identity (source, sending instance, source alert id), so a redelivered alert reaches
- * the workflow that already exists instead of starting a second one.
+ * the workflow that already exists instead of starting a second one. Any id maps to a valid one: ids that fit keep
+ * their readable form; longer ones keep a readable prefix and end in a hash of the whole identity, so they stay stable
+ * and distinct.
  */
 export function triageWorkflowId(alert: Pick<Alert, 'source' | 'sourceInstance' | 'sourceAlertId'>): string {
-  return ['triage', alert.source, alert.sourceInstance, alert.sourceAlertId].map(encodeURIComponent).join(':');
+  const parts = ['triage', alert.source, alert.sourceInstance, alert.sourceAlertId].map((part) =>
+    // The model refuses lone surrogates; replacing them here keeps this function total for any caller.
+    encodeURIComponent(part.replace(/[\uD800-\uDFFF]/gu, '\uFFFD')),
+  );
+  const id = parts.join(':');
+  if (id.length <= MAX_WORKFLOW_ID_BYTES) return id;
+  const hash = createHash('sha256').update(id).digest('hex');
+  const prefix = id.slice(0, MAX_WORKFLOW_ID_BYTES - HASH_MARK.length - hash.length).replace(/%[0-9A-F]?$/, '');
+  return `${prefix}${HASH_MARK}${hash}`;
 }
 
 /** "Impossible travel · jdoe · high" — fits the Web UI's 200-byte static summary. */

@@ -12,8 +12,7 @@ export interface RangeEdit {
 
 export type RangeEditResult = { changed: boolean } | { failed: string; permanent: boolean };
 
-export const NAMED_LOCATION_WORKFLOW = 'namedLocationWorkflow';
-
-export function namedLocationWorkflowId(locationId: string): string {
-  return `soc-named-location-${locationId}`;
+/** One writer per location and deployment (task queue): a writer on another deployment's queue is not served here. */
+export function namedLocationWorkflowId(taskQueue: string, locationId: string): string {
+  return `soc-named-location-${taskQueue}-${locationId}`;
 }

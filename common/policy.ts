@@ -7,6 +7,12 @@ export type RuleMode = (typeof ruleModes)[number];
 
 export const containmentActions = ['disable-account', 'revoke-sessions', 'isolate-host', 'block-ip'] as const;
 export type ContainmentAction = (typeof containmentActions)[number];
+export const containmentActionLabels: Record<ContainmentAction, string> = {
+  'disable-account': 'Disable account',
+  'revoke-sessions': 'Revoke sessions',
+  'isolate-host': 'Isolate host',
+  'block-ip': 'Block IP',
+};
 
 const MINUTE = 60_000;
 

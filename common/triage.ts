@@ -92,8 +92,16 @@ export const enrichmentParts: EnrichmentPart[] = ['profile', 'groups', 'signIns'
 
 // ---- case state ---------------------------------------------------------------------------------------------------
 
-export type TriageState =
-  'enriching' | 'awaiting-user' | 'awaiting-analyst' | 'containing' | 'contained' | 'releasing' | 'closed';
+export const triageStates = [
+  'enriching',
+  'awaiting-user',
+  'awaiting-analyst',
+  'containing',
+  'contained',
+  'releasing',
+  'closed',
+] as const;
+export type TriageState = (typeof triageStates)[number];
 
 export type Disposition = 'undetermined' | 'true-positive' | 'benign-positive' | 'false-positive';
 
@@ -108,22 +116,50 @@ export const analystDecisionKinds = [
   'close-benign',
   'close-false-positive',
   'release-containment',
+  /** Only from a source's own close that names no verdict: the case closes and containment stays. */
+  'close-undetermined',
 ] as const;
 export type AnalystDecisionKind = (typeof analystDecisionKinds)[number];
+/** What an analyst may decide (Teams, the CLI); `close-undetermined` is a source's close only. */
+export const analystChoices = analystDecisionKinds.filter((kind) => kind !== 'close-undetermined');
 export const analystDecisionLabels: Record<AnalystDecisionKind, string> = {
   contain: 'Contain',
   'close-true-positive': 'Close as true positive',
   'close-benign': 'Close as benign',
   'close-false-positive': 'Close as false positive',
   'release-containment': 'Release containment',
+  'close-undetermined': 'Close as undetermined',
 };
 
 export interface AnalystDecision {
   analystId: string;
+  /** The analyst's display name, as the caller authenticated them (Teams); the id stands in where it is absent. */
+  analystName?: string;
   decision: AnalystDecisionKind;
   note?: string;
   /** Only for `contain`: which actions; defaults to the rule's actions, else every action the alert's entities allow. */
   actions?: ContainmentAction[];
+  /** The caller's request id, when the decision came by signal: ties the recorded decision to its request. */
+  requestId?: string;
+}
+
+/** The disposition a user's answer settles: "not me" is a true positive; "me" is benign where the rule closes on it. */
+export function dispositionForAnswer(answer: UserAnswer, onUserConfirms: RulePolicy['onUserConfirms']): Disposition {
+  if (answer === 'it-was-not-me') return 'true-positive';
+  return onUserConfirms === 'close' ? 'benign-positive' : 'undetermined';
+}
+
+/**
+ * What became of an answer or decision sent by signal, by the caller's request id: `accepted` (queued), `applied` (it
+ * took effect; `result` says how) or `refused` (`reason` is the workflow's own).
+ */
+export interface RequestOutcome {
+  requestId: string;
+  kind: 'answer' | 'decision';
+  status: 'accepted' | 'applied' | 'refused';
+  reason?: string;
+  result?: string;
+  at: string;
 }
 
 export interface ContainmentRecord {
@@ -142,6 +178,10 @@ export interface RelatedAlert {
   ruleId?: string;
   detectedAt?: string;
   receivedAt: string;
+  /** A close only: the verdict the source's analyst gave. With it the close settles the case; older signals lack it. */
+  disposition?: Disposition;
+  /** A close only: who closed it in the source, as the source names them. */
+  closedBy?: string;
 }
 
 export interface QuestionState {
@@ -180,6 +220,8 @@ export interface CaseState {
   wouldHaveContained?: { at: string; actions: ContainmentAction[] };
   /** The SOC card of the latest escalation, replaced with the case as it ends after each decision. */
   socCardRef?: string;
+  /** Outcomes of the answers and decisions sent by signal, oldest first (the last `MAX_REQUEST_OUTCOMES`). */
+  requests?: RequestOutcome[];
 }
 
 // ---- workflow input -----------------------------------------------------------------------------------------------

@@ -2,10 +2,9 @@ import { createInMemoryPorts } from '../activities/in-memory/ports';
 import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
 import type { Ports } from '../activities/ports';
+import { DEMO_ANALYST } from '../common/demo';
 
 /** Demo mode: no tenant configured, so the product runs against a seeded in-memory tenant and prints its messages. */
-
-export const DEMO_ANALYST = 'aaaaaaaa-0000-4000-8000-000000000001';
 
 export function demoPorts(log: (line: string) => void): Ports {
   const world = World.create(demoSeed());

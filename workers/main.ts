@@ -4,10 +4,17 @@
  */
 import { ConfigError } from '../common/config';
 import { RuleCatalogError } from '../common/rules';
-import { startProduct } from './product';
+import { loadProductSettings, startProduct } from './product';
+import { productionPorts } from './production-ports';
+import { connectTemporal } from './temporal-connection';
 
 async function main(): Promise<void> {
-  const product = await startProduct({ log: console.log, requireAddress: true, logLevel: 'INFO' });
+  const log = console.log;
+  const settings = loadProductSettings({ requireAddress: true });
+  // Fails closed before anything connects: no tenant or no Teams (and no reduced mode asked for) stops start-up here.
+  const ports = productionPorts(log);
+  const temporal = await connectTemporal({ ...settings.config, address: settings.config.address! }, log);
+  const product = await startProduct({ log, logLevel: 'INFO', settings, temporal, selectPorts: async () => ports });
   const { config } = product;
   console.log(
     `Worker polling task queue "${config.taskQueue}" in namespace "${config.namespace}" at ${config.address} (${product.description}).`,

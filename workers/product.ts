@@ -2,7 +2,7 @@ import { DefaultLogger, type Worker } from '@temporalio/worker';
 import { createDefenderFeedActivities } from '../activities/defender-feed';
 import { createFidelityActivities } from '../activities/fidelity';
 import { createPromotionAwareCatalog, ensureFidelitySchedule, type PromotionAwareCatalog } from '../client/fidelity';
-import { startDefenderPolling, stopDefenderPolling } from '../client/intake/defender-polling';
+import { defenderAlertSink, startDefenderPolling, stopDefenderPolling } from '../client/intake/defender-polling';
 import { AlertDispatcher } from '../client/intake/dispatch';
 import {
   ConfigError,
@@ -11,14 +11,17 @@ import {
   loadTemporalConfig,
   loadTriageConfig,
   loadWorkerConfig,
+  type IntakeConfig,
+  type MetricsConfig,
   type TemporalConfig,
+  type TriageConfig,
+  type WorkerConfig,
 } from '../common/config';
-import { loadRuleCatalog } from '../common/rules';
-import { startTeamsDemo } from '../standins/teams/demo';
-import { DEMO_ANALYST } from './demo';
-import { selectPorts, type SelectedPorts } from './ports';
+import { loadRuleCatalog, type RuleCatalog } from '../common/rules';
+import { DEMO_ANALYST } from '../common/demo';
+import type { SelectedPorts } from './production-ports';
 import { installWorkerTelemetry } from './telemetry';
-import { connectTemporal, type TemporalHandles } from './temporal-connection';
+import type { TemporalHandles } from './temporal-connection';
 import { createTriageWorker } from './worker';
 
 export interface Product {
@@ -35,21 +38,25 @@ export interface Product {
   close(): Promise<void>;
 }
 
+export interface ProductSettings {
+  config: TemporalConfig;
+  triage: TriageConfig;
+  metrics: MetricsConfig;
+  intake: IntakeConfig;
+  worker: WorkerConfig;
+  catalog: RuleCatalog;
+}
+
 /**
- * Everything a worker process needs, in the order that fails fastest: configuration and the rule catalog are read and
- * validated before any server is started or contacted.
+ * Everything a worker process is configured by, read and validated first: a bad value stops start-up with the
+ * variable's name before any server is started or contacted.
  */
-export async function startProduct(options: {
-  log: (line: string) => void;
-  requireAddress: boolean;
-  logLevel: 'INFO' | 'WARN';
-}): Promise<Product> {
-  const { log } = options;
+export function loadProductSettings(options: { requireAddress: boolean }): ProductSettings {
   const config = loadTemporalConfig();
   const triage = loadTriageConfig();
   const metrics = loadMetricsConfig();
   const intake = loadIntakeConfig();
-  const workerConfig = loadWorkerConfig();
+  const worker = loadWorkerConfig();
   const catalog = loadRuleCatalog(triage.rulesFile);
   if (options.requireAddress && !config.address) {
     throw new ConfigError(
@@ -57,42 +64,57 @@ export async function startProduct(options: {
       'must name the Temporal frontend for a standalone worker (npm start runs an embedded dev server instead)',
     );
   }
-  installWorkerTelemetry({ prometheusBind: metrics.prometheusBind, logger: new DefaultLogger(options.logLevel) });
+  return { config, triage, metrics, intake, worker, catalog };
+}
 
-  const temporal = await connectTemporal(config, log);
+/** The configured analysts; in demo mode without any, the demo tenant's analyst. */
+export function analystsOf(triage: TriageConfig, demo: boolean): string[] {
+  return triage.analysts.length ? triage.analysts : demo ? [DEMO_ANALYST] : [];
+}
+
+/**
+ * The worker and what runs beside it, from its settings, its Temporal connection and its ports (chosen by the entry
+ * point: production ports in `main.ts`, the demo's in `start.ts`). Closes the ports and the connection on `close()`.
+ */
+export async function startProduct(options: {
+  log: (line: string) => void;
+  logLevel: 'INFO' | 'WARN';
+  settings: ProductSettings;
+  temporal: TemporalHandles;
+  selectPorts: (context: { analysts: string[] }) => Promise<SelectedPorts>;
+}): Promise<Product> {
+  const { log, temporal } = options;
+  const { config, triage, metrics, intake, catalog, worker: workerConfig } = options.settings;
+  installWorkerTelemetry({ prometheusBind: metrics.prometheusBind, logger: new DefaultLogger(options.logLevel) });
   // What new alerts are triaged by; it reads the fidelity ledger and never throws (an unreadable ledger promotes nothing).
   const rules = await createPromotionAwareCatalog(temporal.client, catalog, { log });
-  let teamsDemo: Awaited<ReturnType<typeof startTeamsDemo>> | undefined;
   let selected: SelectedPorts | undefined;
   try {
-    selected = await selectPorts({ log });
-    const { demo } = selected;
-    let { ports, description } = selected;
-    const analysts = triage.analysts.length ? triage.analysts : demo ? [DEMO_ANALYST] : [];
-    if (demo && process.env.SOC_DEMO_TEAMS === '1') {
-      teamsDemo = await startTeamsDemo({ temporal: temporal.client, analysts, identity: ports.identity });
-      ports = { ...ports, messenger: teamsDemo.messenger };
-      description += '; Microsoft Teams played by a local stand-in';
-      teamsDemo.instructions.forEach(log);
-    }
+    const demoAnalysts = analystsOf(triage, true);
+    selected = await options.selectPorts({ analysts: demoAnalysts });
+    const { demo, ports, description: portsDescription } = selected;
+    let description = portsDescription;
+    const analysts = analystsOf(triage, demo);
     const pollIntervalMs = intake.defenderPollIntervalMs;
     const defender = pollIntervalMs ? selected.defenderAlerts : undefined;
     const defenderActivities = defender
       ? createDefenderFeedActivities({
           feed: defender.feed,
           // Pulled alerts take the intake's path: same identity, dedupe, correlation and promoted policies.
-          dispatcher: new AlertDispatcher({
-            client: temporal.client,
-            taskQueue: config.taskQueue,
-            rules,
-            analysts,
-            timeoutMs: intake.temporalTimeoutMs,
-            correlationTimeoutMs: intake.correlationTimeoutMs,
-            maxInFlight: intake.maxInFlight,
-            maxQueued: intake.maxQueued,
-            warn: log,
-          }),
-          upnSuffix: intake.upnSuffix,
+          sink: defenderAlertSink(
+            new AlertDispatcher({
+              client: temporal.client,
+              taskQueue: config.taskQueue,
+              rules,
+              analysts,
+              timeoutMs: intake.temporalTimeoutMs,
+              correlationTimeoutMs: intake.correlationTimeoutMs,
+              maxInFlight: intake.maxInFlight,
+              maxQueued: intake.maxQueued,
+              warn: log,
+            }),
+            { upnSuffix: intake.upnSuffix },
+          ),
         })
       : {};
     const worker = await createTriageWorker({
@@ -139,14 +161,12 @@ export async function startProduct(options: {
       prometheus: metrics.prometheusBind,
       async close() {
         rules.stop();
-        await teamsDemo?.close();
         await selected?.close();
         await temporal.close();
       },
     };
   } catch (err) {
     rules.stop();
-    await teamsDemo?.close().catch(() => undefined);
     await selected?.close().catch(() => undefined);
     await temporal.close().catch(() => undefined);
     throw err;

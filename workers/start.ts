@@ -9,7 +9,9 @@ import { ConfigError, loadGraphConfig, loadIntakeConfig } from '../common/config
 import { temporalDir } from '../scripts/servers';
 import { relaunchTrustingStandIn, standInCertificate, trustsStandIn } from '../standins/graph/demo';
 import { RuleCatalogError } from '../common/rules';
-import { startProduct, type Product } from './product';
+import { selectDemoPorts } from './demo-ports';
+import { embeddedTemporal } from './embedded-temporal';
+import { loadProductSettings, startProduct, type Product } from './product';
 
 const log = (line: string) => console.log(line);
 
@@ -23,8 +25,16 @@ async function main(): Promise<'relaunched' | 'stopped'> {
     }
   }
   const intakeConfig = loadIntakeConfig();
-  const product: Product = await startProduct({ log, requireAddress: false, logLevel: 'WARN' });
-  const { config, temporal } = product;
+  const settings = loadProductSettings({ requireAddress: false });
+  const temporal = await embeddedTemporal(settings.config, log);
+  const product: Product = await startProduct({
+    log,
+    logLevel: 'WARN',
+    settings,
+    temporal,
+    selectPorts: ({ analysts }) => selectDemoPorts({ log, temporal: temporal.client, analysts }),
+  });
+  const { config } = product;
   let intake: RunningIntake | undefined;
   try {
     const { config: intakeSettings, demoToken } = withDemoToken(intakeConfig, product.demo);

@@ -1,5 +1,5 @@
-export { triageWorkflow } from './triage';
-export { fidelityLedgerWorkflow, fidelityReviewWorkflow } from './fidelity';
-export { defenderPollWorkflow } from './defender-poll';
+export { triageWorkflow } from './triage/workflow';
+export { fidelityLedgerWorkflow, fidelityReviewWorkflow } from './fidelity/workflow';
+export { defenderPollWorkflow } from './defender-poll/workflow';
 export { namedLocationWorkflow } from './named-location/workflow';
-export { correlationGateWorkflow } from './correlation';
+export { correlationGateWorkflow } from './correlation/workflow';

@@ -10,43 +10,68 @@ import type { Binder, BoundActionData } from './card-token';
 
 /**
  * Every Adaptive Card the SOC bot shows, as pure functions of the case: the messenger posts them, the bot answers
- * clicks with them. Adaptive Cards 1.4 with `Action.Execute` (Universal Actions), which Teams sends back to the bot as
- * an `adaptiveCard/action` invoke.
+ * clicks with them. Adaptive Cards 1.5 with `Action.Execute` (Universal Actions; the current Teams page asks for 1.5),
+ * each with a fallback `Action.Submit` carrying the same data for clients without Universal Actions.
+ *
+ * Alert-derived text (anything an attacker can influence: titles, descriptions, names, enrichment, notes, the case
+ * summary) is only ever put in a `TextRun`, which renders no Markdown: `TextBlock` and `Fact` render a Markdown subset
+ * with links, and backslash escaping differs between Teams clients. `TextBlock` holds only our own words.
  */
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+export const ADAPTIVE_CARD_VERSION = '1.5';
 
+type Color = 'Good' | 'Attention' | 'Warning' | 'Accent';
 export interface TextBlock {
   type: 'TextBlock';
   text: string;
   wrap: true;
   size?: 'Small' | 'Medium' | 'Large';
   weight?: 'Bolder';
-  color?: 'Good' | 'Attention' | 'Warning' | 'Accent';
+  color?: Color;
   isSubtle?: boolean;
   spacing?: 'Medium' | 'Large';
 }
-export interface FactSet {
-  type: 'FactSet';
-  facts: { title: string; value: string }[];
+/** Plain text: Adaptive Cards render no Markdown in a TextRun. */
+export interface TextRun {
+  type: 'TextRun';
+  text: string;
+  size?: 'Small' | 'Medium' | 'Large';
+  weight?: 'Bolder';
+  italic?: boolean;
+  color?: Color;
+  isSubtle?: boolean;
+}
+export interface RichTextBlock {
+  type: 'RichTextBlock';
+  inlines: TextRun[];
 }
 export interface Container {
   type: 'Container';
   items: CardElement[];
   style?: 'emphasis' | 'good' | 'attention';
 }
-export type CardElement = TextBlock | FactSet | Container;
+export type CardElement = TextBlock | RichTextBlock | Container;
+/** The same click for a client without Universal Actions: it arrives as a message whose `value` is `data`. */
+export interface SubmitAction {
+  type: 'Action.Submit';
+  title: string;
+  data: SubmittedActionData;
+}
 export interface ExecuteAction {
   type: 'Action.Execute';
   title: string;
   verb: string;
   data: BoundActionData;
   style?: 'positive' | 'destructive';
+  fallback: SubmitAction;
 }
+/** An `Action.Submit` has no verb: its data carries it. */
+export type SubmittedActionData = BoundActionData & { verb: string };
 export interface AdaptiveCard {
   type: 'AdaptiveCard';
   $schema: 'http://adaptivecards.io/schemas/adaptive-card.json';
-  version: '1.4';
+  version: typeof ADAPTIVE_CARD_VERSION;
   body: CardElement[];
   actions?: ExecuteAction[];
 }
@@ -55,12 +80,24 @@ function card(body: CardElement[], actions?: ExecuteAction[]): AdaptiveCard {
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-    version: '1.4',
+    version: ADAPTIVE_CARD_VERSION,
     body,
     ...(actions?.length ? { actions } : {}),
   };
 }
 
+function execute(title: string, verb: string, data: BoundActionData, style?: ExecuteAction['style']): ExecuteAction {
+  return {
+    type: 'Action.Execute',
+    title,
+    verb,
+    data,
+    ...(style ? { style } : {}),
+    fallback: { type: 'Action.Submit', title, data: { ...data, verb } },
+  };
+}
+
+/** Our own words (may use the Markdown subset). */
 const text = (value: string, extra: Omit<TextBlock, 'type' | 'text' | 'wrap'> = {}): TextBlock => ({
   type: 'TextBlock',
   text: value,
@@ -69,6 +106,20 @@ const text = (value: string, extra: Omit<TextBlock, 'type' | 'text' | 'wrap'> = 
 });
 const heading = (value: string, color?: TextBlock['color']): TextBlock =>
   text(value, { size: 'Large', weight: 'Bolder', ...(color ? { color } : {}) });
+
+/** Text shown exactly as given: any alert-derived string. */
+export const run = (value: string, extra: Omit<TextRun, 'type' | 'text'> = {}): TextRun => ({
+  type: 'TextRun',
+  text: value,
+  ...extra,
+});
+const bold = (value: string): TextRun => run(value, { weight: 'Bolder' });
+const plain = (...inlines: (TextRun | string)[]): RichTextBlock => ({
+  type: 'RichTextBlock',
+  inlines: inlines.filter((i) => i !== '').map((i) => (typeof i === 'string' ? run(i) : i)),
+});
+/** "Label: value" with our label in bold and the value as plain text. */
+const fact = (label: string, value: string): RichTextBlock => plain(bold(`${label}: `), value);
 
 /** "2025-03-01 14:05 UTC" — an ISO timestamp a person can read; anything else unchanged. */
 export function readableTime(value: string): string {
@@ -98,28 +149,20 @@ export function questionCard(question: UserQuestion, bind: Binder): AdaptiveCard
   return card(
     [
       heading('Was this you?'),
-      text(`The security team noticed this activity on your account (${answerAs}) and wants to make sure it was you.`),
-      { type: 'FactSet', facts: question.facts.map((f) => ({ title: f.label, value: readableTime(f.value) })) },
+      plain(
+        'The security team noticed this activity on your account (',
+        answerAs,
+        ') and wants to make sure it was you.',
+      ),
+      ...question.facts.map((f) => fact(f.label, readableTime(f.value))),
       text(
         `Please answer by ${readableTime(question.deadline)}. If you do not recognise it, choose "No" — the security team will protect your account.`,
         { isSubtle: true },
       ),
     ],
     [
-      {
-        type: 'Action.Execute',
-        title: answerLabels['it-was-me'],
-        verb: ANSWER_VERB,
-        data: data('it-was-me'),
-        style: 'positive',
-      },
-      {
-        type: 'Action.Execute',
-        title: answerLabels['it-was-not-me'],
-        verb: ANSWER_VERB,
-        data: data('it-was-not-me'),
-        style: 'destructive',
-      },
+      execute(answerLabels['it-was-me'], ANSWER_VERB, data('it-was-me'), 'positive'),
+      execute(answerLabels['it-was-not-me'], ANSWER_VERB, data('it-was-not-me'), 'destructive'),
     ],
   );
 }
@@ -161,6 +204,23 @@ export function questionOutcomeCard(outcome: QuestionOutcome, answer?: UserAnswe
   return card(body);
 }
 
+/**
+ * The answer to a click that Temporal has recorded while no triage worker is up: it takes effect when they return. No
+ * buttons: clicking again would not make it sooner. `detail` is our own words, or a line holding names.
+ */
+export function recordedWhileDownCard(headline: string, detail: string | RichTextBlock): AdaptiveCard {
+  return card([
+    heading(headline),
+    typeof detail === 'string' ? text(detail) : detail,
+    text('It will take effect when the triage service is back; nothing more is needed from you.', { isSubtle: true }),
+  ]);
+}
+
+/** A refusal told in a reply (to a click Teams sent as a message, which gets no error body); may name the user. */
+export function noticeCard(message: string): AdaptiveCard {
+  return card([plain(run(message, { color: 'Attention' }))]);
+}
+
 // ---- the escalation in the SOC channel ------------------------------------------------------------------------------
 
 export type SocDecision = Extract<
@@ -181,75 +241,125 @@ export interface SocCardView extends Omit<EscalationNotice, 'attempt'> {
   decided?: { decision: AnalystDecisionKind; by: string; at: string; result?: string };
 }
 
-/** Adaptive Card markdown has no headings or code spans: headings become bold blocks, backticks go. */
-function summaryBlocks(markdown: string, title: string): TextBlock[] {
+/** "Contain — decided by Ana Lyst at 2025-03-01 14:05 UTC (result)": the decision label ours, the rest plain. */
+export function decidedLine(decided: NonNullable<SocCardView['decided']>): RichTextBlock {
+  const { decision, by, at, result } = decided;
+  return plain(
+    bold(analystDecisionLabels[decision]),
+    ` — decided by ${by} at ${readableTime(at)}${result ? ` (${result})` : ''}`,
+  );
+}
+
+/** A card holding only who decided what: the answer to a decision when the case cannot be read back. */
+export function decidedCard(decided: NonNullable<SocCardView['decided']>): AdaptiveCard {
+  return card([decidedLine(decided)]);
+}
+
+/**
+ * The labels of the summary's facts that the card already shows in its own facts, so each fact appears once. The
+ * summary (`renderCase`) is Markdown of our own labels around alert-derived values.
+ */
+const shownInCardFacts = new Set(['Rule', 'Severity', 'Detected', 'Entities', 'Disposition']);
+/** Summary labels that would read as the card's own facts of the same name: the directory's view of them. */
+const summaryLabels: Record<string, string> = { 'User:': 'Profile:', 'Host:': 'Host details:' };
+/** Our own bold fragments inside summary values (containment status; a disabled account). */
+const ownEmphasis = /\*\*(applied|already-in-place|failed|undone|skipped|account disabled)\*\*/g;
+
+/** One summary segment ("**Label:** value", a bullet, "_unavailable: reason_") as runs of plain text. */
+function summaryRuns(segment: string): TextRun[] {
+  const labelled = /^\*\*([^*\n]{1,60})\*\*\s?([\s\S]*)$/.exec(segment);
+  const [label, rest] = labelled ? [labelled[1]!, labelled[2]!] : [undefined, segment];
+  const runs: TextRun[] = label ? [bold(`${summaryLabels[label] ?? label} `)] : [];
+  const italic = /^_([\s\S]*)_$/.exec(rest);
+  if (italic) return [...runs, run(italic[1]!, { italic: true })];
+  let last = 0;
+  for (const match of rest.matchAll(ownEmphasis)) {
+    if (match.index > last) runs.push(run(rest.slice(last, match.index)));
+    runs.push(bold(match[1]!));
+    last = match.index + match[0].length;
+  }
+  if (last < rest.length) runs.push(run(rest.slice(last)));
+  return runs;
+}
+
+function summaryBlocks(markdown: string): RichTextBlock[] {
   return (
     markdown
       .split(/\n{2,}/)
       .map((p) => p.trim())
       // The card's own heading already names the alert.
-      .filter((p) => p && p !== `### ${title}`)
+      .filter((p) => p && !/^#{1,6}\s/.test(p))
       .slice(0, 25)
-      .map((p) => {
-        const clean = p.replace(/`/g, '').slice(0, 1000);
-        return /^#{1,6}\s/.test(clean) ? text(clean.replace(/^#{1,6}\s+/, ''), { weight: 'Bolder' }) : text(clean);
+      .flatMap((p) => {
+        const bullet = p.startsWith('- ');
+        const segments = (bullet ? p.slice(2) : p)
+          .split(' · ')
+          .filter((segment) => !shownInCardFacts.has(/^\*\*([^*:]+):\*\*/.exec(segment)?.[1] ?? ''));
+        if (segments.length === 0) return [];
+        const inlines = segments.flatMap((segment, i) => [...(i ? [run(' · ')] : []), ...summaryRuns(segment)]);
+        return [plain(...(bullet ? [run('• ')] : []), ...inlines)];
       })
   );
 }
 
-function socChoices(view: SocCardView): SocDecision[] {
+/** Something this case applied is in place (what `release-containment` would undo). */
+function containedNow(view: SocCardView): boolean {
+  if (view.decided?.decision === 'contain') return true;
+  if (view.decided?.decision === 'release-containment') return false;
+  return view.containment.some((c) => c.status === 'applied');
+}
+
+/** The decisions that apply to the case's state: none once closed; "Contain" unless contained; "Release" only then. */
+export function socChoices(view: SocCardView): SocDecision[] {
   if (view.closed) return [];
-  const contained = view.containment.some((c) => c.status === 'applied') || view.decided?.decision === 'contain';
-  return socDecisions.filter((d) => d !== 'release-containment' || contained);
+  const contained = containedNow(view);
+  // A containment that failed in part may be retried.
+  const retry = view.containment.some((c) => c.status === 'failed') && view.decided?.decision !== 'contain';
+  return socDecisions.filter((d) =>
+    d === 'contain' ? !contained || retry : d === 'release-containment' ? contained : true,
+  );
 }
 
 /** The escalation: enrichment summary, the reason, who decided what and when, and the decisions still open. */
 export function socCard(view: SocCardView, bind: Binder): AdaptiveCard {
   const { alert } = view;
-  const facts = [
-    { title: 'Rule', value: `${alert.ruleName} (${alert.severity})` },
-    { title: 'Detected', value: readableTime(alert.detectedAt) },
-    ...(alert.entities.userPrincipalName ? [{ title: 'User', value: alert.entities.userPrincipalName }] : []),
-    ...(alert.entities.host ? [{ title: 'Host', value: alert.entities.host }] : []),
-    ...(alert.entities.sourceIp ? [{ title: 'IP', value: alert.entities.sourceIp }] : []),
-    { title: 'Disposition', value: view.disposition },
-    { title: 'Case', value: view.workflowId },
+  const facts: [string, string][] = [
+    ['Rule', `${alert.ruleName} (${alert.severity})`],
+    ['Detected', readableTime(alert.detectedAt)],
+    ...(alert.entities.userPrincipalName ? [['User', alert.entities.userPrincipalName] as [string, string]] : []),
+    ...(alert.entities.host ? [['Host', alert.entities.host] as [string, string]] : []),
+    ...(alert.entities.sourceIp ? [['IP', alert.entities.sourceIp] as [string, string]] : []),
+    ['Disposition', view.disposition],
+    ['Case', view.workflowId],
   ];
   const body: CardElement[] = [
-    heading(`Security alert: ${alert.title}`, 'Attention'),
-    text(`**Why you are seeing this:** ${view.reason}`),
-    { type: 'FactSet', facts },
+    plain(run(`Security alert: ${alert.title}`, { size: 'Large', weight: 'Bolder', color: 'Attention' })),
+    plain(bold('Why you are seeing this: '), view.reason),
+    ...facts.map(([label, value]) => fact(label, value)),
   ];
-  if (view.decided) {
-    const { decision, by, at, result } = view.decided;
-    body.push({
-      type: 'Container',
-      style: 'emphasis',
-      items: [
-        text(
-          `**${analystDecisionLabels[decision]}** — decided by ${by} at ${readableTime(at)}${result ? ` (${result})` : ''}`,
-        ),
-      ],
-    });
-  }
-  body.push({ type: 'Container', items: summaryBlocks(view.summary.slice(0, 6000), alert.title) });
+  if (view.decided) body.push({ type: 'Container', style: 'emphasis', items: [decidedLine(view.decided)] });
+  body.push({ type: 'Container', items: summaryBlocks(view.summary.slice(0, 6000)) });
   if (view.closed) body.push(text('This case is closed.', { isSubtle: true }));
   const choices = socChoices(view);
   if (choices.length === 0) return card(body);
   const data = bind({ kind: 'soc', workflowId: view.workflowId, choices });
   return card(
     body,
-    choices.map((decision) => ({
-      type: 'Action.Execute',
-      title: socDecisionLabels[decision],
-      verb: decision,
-      data: data(decision),
-      ...(decision === 'contain' ? { style: 'destructive' as const } : {}),
-    })),
+    choices.map((decision) =>
+      execute(
+        socDecisionLabels[decision],
+        decision,
+        data(decision),
+        decision === 'contain' ? 'destructive' : undefined,
+      ),
+    ),
   );
 }
 
-/** Plain text of a card, for logs, the CLI and tests: every text, fact and button title in order. */
+/**
+ * Plain text of a card, for logs, the CLI and tests: every text block, rich text block (its runs joined), fact and
+ * button title in order.
+ */
 export function cardText(value: unknown): string {
   const lines: string[] = [];
   const walk = (node: unknown): void => {
@@ -257,6 +367,13 @@ export function cardText(value: unknown): string {
     if (!node || typeof node !== 'object') return;
     const el = node as Record<string, unknown>;
     if (el.type === 'TextBlock' && typeof el.text === 'string') lines.push(el.text);
+    if (el.type === 'RichTextBlock' && Array.isArray(el.inlines)) {
+      lines.push(
+        (el.inlines as unknown[])
+          .map((i) => (typeof i === 'string' ? i : String((i as { text?: unknown })?.text ?? '')))
+          .join(''),
+      );
+    }
     if (el.type === 'FactSet' && Array.isArray(el.facts)) {
       for (const f of el.facts as { title?: unknown; value?: unknown }[])
         lines.push(`${String(f.title)}: ${String(f.value)}`);

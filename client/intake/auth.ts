@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IntakeSource, SourceAuth } from '../../common/config/intake';
 import { IntakeHttpError } from './errors';
+import { parameterName } from './redact';
 
 /**
  * Per-source authentication. Secrets are compared in constant time and never appear in errors or logs.
@@ -38,6 +39,17 @@ const unauthorized = (
 function header(credentials: RequestCredentials, name: string): string | undefined {
   const value = credentials.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The `token` query parameter by its parsed name (the query is decoded already; `TOKEN` is the same parameter, as it is
+ * to the log redaction). Sent twice, it is no token: which one to trust would be a guess.
+ */
+function urlToken(query: Record<string, unknown>): unknown {
+  const values = Object.entries(query)
+    .filter(([name]) => parameterName(name) === 'token')
+    .flatMap(([, value]) => (Array.isArray(value) ? value : [value]));
+  return values.length === 1 ? values[0] : undefined;
 }
 
 /** Remembers accepted signatures for the replay window; bounded, oldest forgotten first. */
@@ -117,7 +129,7 @@ export function createAuthenticator(
           return;
         }
         case 'url-token': {
-          const token = credentials.query.token;
+          const token = urlToken(credentials.query);
           if (typeof token !== 'string' || token === '') {
             throw unauthorized('missing_credentials', 'add the token to the URL as ?token=<token>');
           }

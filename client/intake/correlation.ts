@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Alert } from '../../common/alert';
-import type { correlationGateWorkflow } from '../../workflows/correlation';
-import {
-  CORRELATION_GATE_WORKFLOW,
-  claimCaseUpdate,
-  correlationGateId,
-  openCaseQuery,
-  type CaseClaim,
-} from '../../workflows/correlation-messages';
+import { within } from '../../common/deadline';
+import { workflowTypes } from '../../common/workflow-types';
+import type { correlationGateWorkflow } from '../../workflows/correlation/workflow';
+import { claimCaseUpdate, correlationGateId, openCaseQuery, type CaseClaim } from '../../common/messages/correlation';
 
 /**
  * Finds the open case for the same rule and the same user, so a second alert attaches to it instead of asking the
@@ -32,10 +28,12 @@ export function correlationKeysOf(alert: Pick<Alert, 'ruleId' | 'entities'>): st
 }
 
 /** The gate of the alert's rule and user, named by its first key (the object id when the alert has one). */
-export function correlationGateIdOf(alert: Pick<Alert, 'ruleId' | 'entities'>): string | undefined {
+export function correlationGateIdOf(alert: Pick<Alert, 'ruleId' | 'entities'>, taskQueue: string): string | undefined {
   const [key] = correlationKeysOf(alert);
-  return key === undefined ? undefined : correlationGateId(key);
+  return key === undefined ? undefined : correlationGateId(taskQueue, key);
 }
+
+const STALE_OWNER_GRACE_MS = 3_000;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -67,8 +65,8 @@ export class CaseCorrelator {
     deadline: number,
   ): Promise<string | undefined> {
     // An open case that cannot be found may be starting in another intake right now: it is called stale only after
-    // half the correlation deadline, which leaves the other half to claim the gate in its place.
-    const graceUntil = Date.now() + this.options.timeoutMs / 2;
+    // half the correlation deadline (at most a few seconds: a start takes far less), leaving time to claim in its place.
+    const graceUntil = Date.now() + Math.min(this.options.timeoutMs / 2, STALE_OWNER_GRACE_MS);
     try {
       return await this.within(deadline, async () => {
         let staleOwner: string | undefined;
@@ -101,7 +99,12 @@ export class CaseCorrelator {
   }
 
   private within<T>(deadline: number, work: () => Promise<T>): Promise<T> {
-    return this.options.client.withDeadline(Math.min(deadline, Date.now() + this.options.timeoutMs), work);
+    const until = Math.min(deadline, Date.now() + this.options.timeoutMs);
+    return within(
+      until - Date.now(),
+      this.options.client.withDeadline(until, work),
+      () => new Error(`no answer within ${this.options.timeoutMs} ms`),
+    );
   }
 
   private async attachWithGrace(
@@ -130,7 +133,7 @@ export class CaseCorrelator {
     return this.options.client.workflow.executeUpdateWithStart(claimCaseUpdate, {
       args: [claim],
       startWorkflowOperation: new WithStartWorkflowOperation<typeof correlationGateWorkflow>(
-        CORRELATION_GATE_WORKFLOW,
+        workflowTypes.correlationGate,
         {
           workflowId: gateId,
           taskQueue: this.options.taskQueue,

@@ -1,5 +1,12 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandleWithSignaledRunId } from '@temporalio/client';
-import { defenderPollSettingsSignal, defenderPollWorkflow } from '../../workflows/defender-poll';
+import { z } from 'zod';
+import type { DefenderAlertSink } from '../../activities/defender-feed';
+import type { AlertDispatcher } from './dispatch';
+import { problemsOf, summarize } from './errors';
+import { defender } from './sources';
+import { defenderPollSettingsSignal } from '../../common/messages/defender-poll';
+import { workflowTypes } from '../../common/workflow-types';
+import type { defenderPollWorkflow } from '../../workflows/defender-poll/workflow';
 
 export interface DefenderPollingOptions {
   taskQueue: string;
@@ -21,14 +28,17 @@ export function startDefenderPolling(
   client: Client,
   options: DefenderPollingOptions,
 ): Promise<WorkflowHandleWithSignaledRunId<typeof defenderPollWorkflow>> {
-  return client.workflow.signalWithStart(defenderPollWorkflow, {
-    workflowId: defenderPollWorkflowId(options.tenant),
-    taskQueue: options.taskQueue,
-    args: [{ intervalMs: options.intervalMs }],
-    signal: defenderPollSettingsSignal,
-    signalArgs: [{ intervalMs: options.intervalMs }],
-    staticSummary: `Poll Defender XDR alerts (tenant ${options.tenant ?? 'default'})`,
-  });
+  return client.workflow.signalWithStart<typeof defenderPollWorkflow, [{ intervalMs: number }]>(
+    workflowTypes.defenderPoll,
+    {
+      workflowId: defenderPollWorkflowId(options.tenant),
+      taskQueue: options.taskQueue,
+      args: [{ intervalMs: options.intervalMs }],
+      signal: defenderPollSettingsSignal,
+      signalArgs: [{ intervalMs: options.intervalMs }],
+      staticSummary: `Poll Defender XDR alerts (tenant ${options.tenant ?? 'default'})`,
+    },
+  );
 }
 
 /** Cancels the tenant's poll workflow if one runs (polling turned off); true if there was one. */
@@ -43,4 +53,26 @@ export async function stopDefenderPolling(client: Client, tenant?: string): Prom
     if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
+}
+
+/**
+ * The Defender poll's sink in the product: the intake's own normalizer and dispatcher, so a pulled alert takes the
+ * same path as a pushed one (identity, dedupe, correlation, promoted policies).
+ */
+export function defenderAlertSink(
+  dispatcher: Pick<AlertDispatcher, 'dispatch'>,
+  options: { upnSuffix?: string } = {},
+): DefenderAlertSink {
+  return {
+    async accept(raw) {
+      let item;
+      try {
+        item = defender.normalize(raw, { upnSuffix: options.upnSuffix });
+      } catch (err) {
+        if (!(err instanceof z.ZodError)) throw err;
+        return { rejected: summarize(problemsOf(err)) };
+      }
+      return dispatcher.dispatch(item);
+    },
+  };
 }

@@ -12,7 +12,8 @@ import { temporalHttpError } from './temporal-errors';
  * result per alert. The HTTP status is chosen so that a sender's usual retry rule (retry 5xx and 429) never loses an
  * alert and never retries an unreadable one:
  *  - 503 / 429 + Retry-After if any alert could not be handed to Temporal (the ones that were come back as duplicates);
- *  - 422 if no alert could be read; 207 if some could not (the others were accepted);
+ *  - 422 if no alert could be read; 207 if some could not (the others were accepted). An alert Temporal refuses as
+ *    invalid, or one the intake fails on, is unreadable on its own: the rest of the delivery keeps its outcome;
  *  - 202 if something was accepted; 200 if every alert was a duplicate (or a close of an unknown alert).
  */
 
@@ -120,7 +121,14 @@ export async function processDelivery(options: DeliveryOptions): Promise<Deliver
         return { ...base, outcome, workflowId };
       } catch (err) {
         const failure = temporalHttpError(err, retryAfterSeconds);
-        if (!failure) throw err;
+        if (!failure || failure.statusCode === 422) {
+          // Retrying cannot help: refuse this alert alone, so the rest of the delivery keeps its outcome.
+          if (!failure)
+            log.error({ err, index: entry.index }, 'dispatch failed on an alert; answering it as unreadable');
+          metrics.reject(source, 'invalid_alert');
+          const message = failure?.message ?? 'could not be handed to triage; the intake logged why';
+          return { ...base, outcome: 'rejected', error: 'invalid_alert', message, problems: [{ path: '', message }] };
+        }
         metrics.reject(source, failure.code);
         log.warn(
           { alertId: triageWorkflowId(alert), source, reason: failure.code, err },

@@ -1,4 +1,5 @@
-import type { Client } from '@temporalio/client';
+import { ServiceError, type Client } from '@temporalio/client';
+import { within } from '../../common/deadline';
 import { triageWorkflowId, type Alert } from '../../common/alert';
 import type { RulePolicy } from '../../common/policy';
 import type { RuleCatalog } from '../../common/rules';
@@ -6,7 +7,7 @@ import type { RelatedAlert } from '../../common/triage';
 import { recordRelatedAlert, submitAlert, type SubmitAlertOptions } from '../triage-client';
 import { CaseCorrelator, correlationGateIdOf } from './correlation';
 import { Limiter } from './limiter';
-import type { NormalizedAlert } from './sources';
+import type { NormalizedAlert, SourceClosure } from './sources';
 
 /**
  * Hands one normalized alert to Temporal and says what became of it:
@@ -17,6 +18,9 @@ import type { NormalizedAlert } from './sources';
  * - `ignored`: a close of an alert no case knows.
  * Temporal failures are thrown; nothing is acknowledged for them.
  */
+
+/** Past the Temporal deadline, how long a call may linger before the alert is answered 503 regardless. */
+const HARD_DEADLINE_GRACE_MS = 1_000;
 
 export type AlertOutcome = 'started' | 'duplicate' | 'related' | 'updated' | 'closed' | 'ignored';
 
@@ -60,23 +64,36 @@ export class AlertDispatcher {
     const { client, timeoutMs } = this.options;
     return this.limiter.run(() => {
       const deadline = Date.now() + timeoutMs;
-      return client.withDeadline(deadline, () => this.route(item, receivedAt, deadline));
+      return within(
+        timeoutMs + HARD_DEADLINE_GRACE_MS,
+        client.withDeadline(deadline, () => this.route(item, receivedAt, deadline)),
+        () => new ServiceError(`Temporal did not answer within ${timeoutMs} ms`),
+      );
     });
   }
 
-  private async route({ kind, alert }: NormalizedAlert, receivedAt: Date, deadline: number): Promise<DispatchResult> {
+  private async route(
+    { kind, alert, closure }: NormalizedAlert,
+    receivedAt: Date,
+    deadline: number,
+  ): Promise<DispatchResult> {
     const workflowId = triageWorkflowId(alert);
-    if (kind !== 'create' && (await this.signal(workflowId, alert, kind, receivedAt))) {
+    if (kind !== 'create' && (await this.signal(workflowId, alert, kind, receivedAt, closure))) {
       return { outcome: kind === 'update' ? 'updated' : 'closed', workflowId };
     }
     const policy = this.options.rules.policyFor(alert.ruleId);
     const correlator = this.correlator;
-    const gateId = correlator && policy.mode === 'confirm-with-user' ? correlationGateIdOf(alert) : undefined;
+    const gateId =
+      correlator && policy.mode === 'confirm-with-user'
+        ? correlationGateIdOf(alert, this.options.taskQueue)
+        : undefined;
     if (!correlator || !gateId) {
       return kind === 'close' ? { outcome: 'ignored', workflowId } : this.start(alert, policy, receivedAt);
     }
+    // Correlation gets at most half of what is left, so the case can still start when it gives up.
+    const correlationDeadline = Date.now() + (deadline - Date.now()) / 2;
     if (kind === 'close') {
-      const open = await correlator.openCase(gateId, deadline);
+      const open = await correlator.openCase(gateId, correlationDeadline);
       return open && (await this.signal(open, alert, kind, receivedAt))
         ? { outcome: 'related', workflowId: open }
         : { outcome: 'ignored', workflowId };
@@ -86,7 +103,7 @@ export class AlertDispatcher {
       gateId,
       workflowId,
       (openCase) => this.signal(openCase, alert, related, receivedAt),
-      deadline,
+      correlationDeadline,
     );
     if (open) return { outcome: 'related', workflowId: open };
     return this.start(alert, policy, receivedAt, { memo: correlator.memo(alert), correlationGateId: gateId });
@@ -99,7 +116,7 @@ export class AlertDispatcher {
     receivedAt: Date,
     correlation?: Pick<SubmitAlertOptions, 'memo' | 'correlationGateId'>,
   ): Promise<DispatchResult> {
-    const { client, taskQueue, analysts } = this.options;
+    const { client, taskQueue, analysts, warn } = this.options;
     const { workflowId, outcome } = await submitAlert(client, {
       alert,
       policy,
@@ -107,11 +124,18 @@ export class AlertDispatcher {
       taskQueue,
       receivedAt,
       ...correlation,
+      warn,
     });
     return { workflowId, outcome };
   }
 
-  private signal(workflowId: string, alert: Alert, kind: RelatedAlert['kind'], receivedAt: Date): Promise<boolean> {
+  private signal(
+    workflowId: string,
+    alert: Alert,
+    kind: RelatedAlert['kind'],
+    receivedAt: Date,
+    closure?: SourceClosure,
+  ): Promise<boolean> {
     return recordRelatedAlert(this.options.client, workflowId, {
       source: alert.source,
       sourceAlertId: alert.sourceAlertId,
@@ -119,6 +143,7 @@ export class AlertDispatcher {
       detectedAt: alert.detectedAt,
       kind,
       receivedAt: receivedAt.toISOString(),
+      ...(kind === 'close' && closure ? closure : {}),
     });
   }
 }

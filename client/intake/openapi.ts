@@ -101,7 +101,15 @@ export function openApiDocument(): Record<string, unknown> {
               in: 'query',
               required: false,
               schema: { type: 'string' },
-              description: 'Only for sources configured with url-token (Splunk)',
+              description:
+                'Only for sources configured with url-token (Splunk); the name is read decoded and in any case',
+            },
+            {
+              name: 'Content-Encoding',
+              in: 'header',
+              required: false,
+              schema: { enum: ['identity', 'gzip', 'x-gzip'] },
+              description: 'gzip bodies are decompressed (the body limit applies to the decompressed size)',
             },
           ],
           requestBody: {
@@ -126,14 +134,17 @@ export function openApiDocument(): Record<string, unknown> {
             '403': { description: 'The source is not enabled', content: json(ref('Error')) },
             '404': { description: 'Unknown source', content: json(ref('Error')) },
             '413': {
-              description: 'Body over the limit, or too many alerts in one delivery',
+              description: 'Body over the limit (also once decompressed), or too many alerts in one delivery',
               content: json(ref('Error')),
             },
             '415': {
-              description: `Content type other than ${acceptedMediaTypes.join(', ')}`,
+              description: `Content type other than ${acceptedMediaTypes.join(', ')}, or a Content-Encoding other than gzip`,
               content: json(ref('Error')),
             },
-            '422': { description: 'No alert could be read; problems name the fields', content: json(ref('Error')) },
+            '422': {
+              description: 'No alert could be read (text that is not valid Unicode included); problems name the fields',
+              content: json(ref('Error')),
+            },
             '429': {
               description: 'Overloaded; nothing was acknowledged',
               headers: retryAfter,

@@ -50,7 +50,8 @@ const redact = [
 function loggerOptions(logger: IntakeServerOptions['logger']): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
   if (logger === false) return { logger: false };
   if (logger && typeof logger === 'object' && typeof (logger as FastifyBaseLogger).child === 'function') {
-    return { loggerInstance: logger as FastifyBaseLogger };
+    // A logger of the caller's still writes request URLs redacted.
+    return { loggerInstance: (logger as FastifyBaseLogger).child({}, { serializers, redact }) };
   }
   const options = typeof logger === 'object' ? logger : {};
   return {

@@ -4,11 +4,18 @@ import { OverloadedError } from './limiter';
 
 /**
  * Turns a failure to reach or use Temporal into the answer a sender should get: 429 when Temporal or the intake is
- * overloaded, 503 for everything else Temporal-related, both with `Retry-After`. Nothing was acknowledged, so the
+ * overloaded, 422 when Temporal refuses the alert itself as invalid (a retry cannot help), 503 for everything else
+ * Temporal-related, with `Retry-After`. Nothing was acknowledged, so the
  * sender's retry is safe: a start that did reach Temporal comes back as a duplicate.
  */
 
-const grpc = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+const grpc = {
+  CANCELLED: 1,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  RESOURCE_EXHAUSTED: 8,
+  UNAVAILABLE: 14,
+} as const;
 
 /** The gRPC status code of a client error or of one of its causes. */
 function grpcCodeOf(err: unknown): number | undefined {
@@ -51,6 +58,14 @@ export function temporalHttpError(err: unknown, retryAfterSeconds: number): Inta
       'Temporal is overloaded (rate limited); retry later',
       undefined,
       headers,
+    );
+  }
+  if (code === grpc.INVALID_ARGUMENT) {
+    // The alert itself is what Temporal refused: a retry would be refused again.
+    return new IntakeHttpError(
+      422,
+      'invalid_alert',
+      `Temporal refused the alert (${(err as Error).message?.split('\n')[0] ?? 'invalid argument'})`,
     );
   }
   const why = isUnavailableCode(code)

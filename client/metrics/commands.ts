@@ -3,17 +3,19 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { parseDuration } from '../../common/duration';
-import { readPromotionLedger } from '../fidelity';
+import { readPromotionLedger } from '../../activities/fidelity';
 import { computeMetrics, type MetricsReport } from './compute';
 import { listCaseRecords, type CaseRecord, type MetricsScope } from './records';
 import { renderReportHtml } from './report-html';
+import type { RuleNamer } from './rule-names';
 import { renderMetricsTable } from './table';
-
-export const DEFAULT_REPORT_PATH = 'reports/triage-report.html';
+import { DEFAULT_REPORT_PATH, metricsUsage } from './usage';
 
 export interface CommandIo {
   out(text: string): void;
   now?: Date;
+  /** Names the rules in the table (the CLI's: catalog, else the cases' own alert names); by id without it. */
+  ruleNames?: RuleNamer;
 }
 
 const stdout: CommandIo = { out: (text) => void process.stdout.write(text) };
@@ -22,8 +24,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const metricsUsage = `Usage: soc metrics [--since 30d|ISO|all] [--until ISO] [--rule ID]... [--task-queue Q] [--json]
-       soc report  [--since 30d|ISO|all] [--until ISO] [--rule ID]... [--task-queue Q] [--out ${DEFAULT_REPORT_PATH}]`;
+export { DEFAULT_REPORT_PATH, metricsUsage };
 
 function parseTime(flag: string, value: string, now: Date): Date {
   const ago = parseDuration(value);
@@ -100,8 +101,9 @@ export async function runMetricsCommand(
 ): Promise<MetricsReport> {
   const now = io.now ?? new Date();
   const { scope, json } = parseScope(argv, now, { json: true });
-  const { report } = await gather(client, scope, now);
-  io.out(json ? `${JSON.stringify(report, null, 2)}\n` : renderMetricsTable(report));
+  const { report, records } = await gather(client, scope, now);
+  if (json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+  else io.out(renderMetricsTable(report, await io.ruleNames?.(records)));
   return report;
 }
 

@@ -10,3 +10,5 @@ export { computeMetrics, type MetricsReport, type RuleMetrics, type Distribution
 export { listCaseRecords, type CaseRecord, type MetricsScope } from './records';
 export { renderReportHtml } from './report-html';
 export { renderMetricsTable } from './table';
+export { ruleNamer, ruleLabel, type RuleNamer } from './rule-names';
+export { localTime, relativeAge } from './format';

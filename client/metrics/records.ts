@@ -11,6 +11,7 @@ import {
   TriageStateKey,
   WouldContainKey,
 } from '../../common/search-attributes';
+import { triageCasesClause, visibilityString } from '../../common/visibility';
 
 /** One alert's triage case as visibility sees it: its search attributes plus the workflow's StartTime. */
 export interface CaseRecord {
@@ -39,15 +40,8 @@ export interface MetricsScope {
   taskQueue?: string;
 }
 
-/** A string literal for a visibility query. */
-export function visibilityString(value: string): string {
-  if (!value.includes("'")) return `'${value}'`;
-  if (!value.includes('"')) return `"${value}"`;
-  throw new Error(`cannot query for a value with both quote characters: ${value}`);
-}
-
 export function scopeQuery(scope: MetricsScope): string {
-  const clauses = ["WorkflowType = 'triageWorkflow'"];
+  const clauses = [triageCasesClause];
   if (scope.since) clauses.push(`StartTime >= ${visibilityString(scope.since.toISOString())}`);
   if (scope.until) clauses.push(`StartTime < ${visibilityString(scope.until.toISOString())}`);
   if (scope.rules?.length) clauses.push(`SocRuleId IN (${scope.rules.map(visibilityString).join(', ')})`);

@@ -1,9 +1,10 @@
 import { isPromotion } from '../../common/fidelity';
 import type { MetricsReport, RuleMetrics } from './compute';
-import { distributionText, percent } from './format';
+import { distributionText, localTime, percent } from './format';
+import { ruleLabel } from './rule-names';
 
-const columns: { title: string; value: (m: RuleMetrics) => string }[] = [
-  { title: 'rule', value: (m) => m.ruleId },
+const columns: { title: string; value: (m: RuleMetrics, names?: ReadonlyMap<string, string>) => string }[] = [
+  { title: 'rule', value: (m, names) => ruleLabel(m.ruleId, names) },
   { title: 'alerts', value: (m) => String(m.alerts) },
   { title: 'TP/FP/BP', value: (m) => `${m.truePositives}/${m.falsePositives}/${m.benignPositives}` },
   { title: 'precision', value: (m) => percent(m.precision) },
@@ -17,9 +18,12 @@ const columns: { title: string; value: (m: RuleMetrics) => string }[] = [
   { title: 'promotion', value: (m) => m.promotion ?? '' },
 ];
 
-/** The `soc metrics` table: one row per rule, then the overall row, then recent promotion changes. */
-export function renderMetricsTable(report: MetricsReport): string {
-  const rows = [...report.rules, report.overall].map((m) => columns.map((c) => c.value(m)));
+/**
+ * The `soc metrics` table: one row per rule (by name where `names` knows it), then the overall row, then recent
+ * promotion changes; times in the reader's zone.
+ */
+export function renderMetricsTable(report: MetricsReport, names?: ReadonlyMap<string, string>): string {
+  const rows = [...report.rules, report.overall].map((m) => columns.map((c) => c.value(m, names)));
   const header = columns.map((c) => c.title);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
@@ -29,7 +33,7 @@ export function renderMetricsTable(report: MetricsReport): string {
       .trimEnd();
   const { since, until } = report.scope;
   const out = [
-    `Triage metrics · generated ${report.generatedAt}${since ? ` · since ${since}` : ''}${until ? ` · until ${until}` : ''}`,
+    `Triage metrics · generated ${localTime(report.generatedAt)}${since ? ` · since ${localTime(since)}` : ''}${until ? ` · until ${localTime(until)}` : ''}`,
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
@@ -42,7 +46,7 @@ export function renderMetricsTable(report: MetricsReport): string {
     out.push('', 'Recent promotion changes:');
     for (const t of changes.slice(-10)) {
       out.push(
-        `  ${t.at}  ${isPromotion(t) ? 'promoted' : 'demoted'} ${t.ruleId}: ${t.from} -> ${t.to} (bound ${t.bound.toFixed(3)} over ${t.dispositions})`,
+        `  ${localTime(t.at)}  ${isPromotion(t) ? 'promoted' : 'demoted'} ${ruleLabel(t.ruleId, names)}: ${t.from} -> ${t.to} (bound ${t.bound.toFixed(3)} over ${t.dispositions})`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { Activity, ActivityTypes } from '@microsoft/agents-activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import Fastify, {
   type FastifyInstance,
   type FastifyPluginAsync,
@@ -11,9 +11,13 @@ import { cardBinder, verifyCardData, type BoundActionData } from '../../activiti
 import {
   ADAPTIVE_CARD_CONTENT_TYPE,
   ANSWER_VERB,
+  answerLabels,
+  decidedCard,
+  decidedLine,
   isSocDecision,
+  noticeCard,
   questionOutcomeCard,
-  readableTime,
+  recordedWhileDownCard,
   socCard,
   socDecisionLabels,
   type AdaptiveCard,
@@ -23,30 +27,46 @@ import {
 import { cardActivity, createConnectorClient, type ConnectorClient } from '../../activities/teams/connector';
 import type { TeamsConfig } from '../../common/config/teams';
 import type { UserAnswer } from '../../common/triage';
-import { renderCase } from '../../workflows/details';
-import { analystDecisionUpdate, answerQuestionUpdate, caseStateQuery } from '../../workflows/messages';
+import { renderCase } from '../../common/case-details';
+import { caseStateQuery } from '../../common/messages/triage';
+import { sendAnswer, sendDecision } from '../triage-client';
+import type { AnalystGroup } from './analyst-group';
 import { BotAuthError, createBotTokenVerifier, type BotTokenVerifier } from './auth';
 
 /**
  * The SOC bot's endpoint, `POST /api/messages`. Every activity is authenticated (see `auth.ts`) before anything in it
- * is believed; then the application's own checks: the tenant, a fresh activity id (no replay), the card's HMAC, and
+ * is believed; then the application's own checks: the channel (`msteams` only: an authentic token for Web Chat or
+ * Direct Line says nothing about who clicked in Teams), the tenant, a fresh activity id (no replay), the card's HMAC, and
  * the clicker — the asked user on a question card, a configured analyst on a SOC card. Only then does the click become
- * a Workflow Update, and the workflow's own validator still has the last word (one answer only, before the deadline).
+ * a Signal (durable even while no worker is up; the invoke's activity id is its request id), and the workflow's own
+ * checks still have the last word (one answer only, before the deadline), read back through its outcome query.
  *
  * Answers: 200 with `{statusCode:200, type:'application/vnd.microsoft.card.adaptive', value:<card>}` (Teams replaces
  * the card with it); 401 when the request is not from the Bot Framework for this bot; when it is, but the click is not
  * allowed, HTTP 200 with a Universal Actions error body (`application/vnd.microsoft.error`, statusCode 403): Teams
  * shows its message only for an invoke answered 200, and a generic error otherwise; 400 for a malformed body.
+ *
+ * Clicks arrive as the `adaptiveCard/action` invoke of an `Action.Execute`, or — from a Teams client without Universal
+ * Actions — as a message whose `value` is the data of the button's fallback `Action.Submit`. Both are trusted equally:
+ * the same Bot Framework token vouches for the clicker's object id, and the same HMAC binds the data to its case, user
+ * and choices. Only the answer differs: a message cannot receive a card, so the bot replaces the card with the
+ * connector, and tells the clicker of a refusal with a reply.
  */
 
 export interface TeamsBotOptions {
   config: TeamsConfig;
-  /** Temporal client the clicks become Workflow Updates through. */
+  /** Temporal client the clicks become Signals through. */
   temporal: Client;
   /** Entra object ids of the analysts allowed to decide on SOC cards (SOC_ANALYSTS). */
   analysts: string[];
-  /** How long a click may wait for the workflow; Teams gives an invoke about 15 s. Default 8 s. */
-  updateTimeoutMs?: number;
+  /**
+   * Analysts named by Entra group as well (SOC_ANALYST_GROUP_ID). A member who is not in `analysts` decides through
+   * the bot's own identity (`config.appId`, which must then be in the workflows' analysts list): the workflow's check
+   * is that the decision came through the bot, and the bot's that the clicker is in the group.
+   */
+  analystGroup?: AnalystGroup;
+  /** How long a click waits for the workflow's outcome before saying "recorded"; Teams gives an invoke about 15 s. Default 3 s. */
+  outcomeWaitMs?: number;
   /** Connector used to refresh a decided SOC card for every analyst in the channel; default built from `config`. */
   connector?: ConnectorClient;
   verifier?: BotTokenVerifier;
@@ -90,6 +110,25 @@ type TeamsActivity = z.infer<typeof teamsActivitySchema>;
 const invokeValueSchema = z.object({
   action: z.object({ type: z.literal('Action.Execute'), verb: z.string().min(1).max(64), data: z.unknown() }),
 });
+/** The data of a fallback `Action.Submit` (see `cards.ts`): the button's data and its verb. */
+const submittedValueSchema = z.object({ verb: z.string().min(1).max(64) }).loose();
+
+/** The only channel whose activities the bot acts on. */
+export const TEAMS_CHANNEL_ID = 'msteams';
+
+/** A click, whichever way it came. */
+interface Click {
+  verb: string;
+  data: unknown;
+  /** True for a fallback `Action.Submit` (a message activity). */
+  submitted: boolean;
+}
+
+/** A click's answer; `everyone` when the card should replace the message for the whole conversation. */
+interface ClickAnswer {
+  response: InvokeCardResponse;
+  everyone?: boolean;
+}
 
 /** Activity ids already acted on, kept for the longest a token lives (1 h) plus the allowed skew. */
 class ReplayGuard {
@@ -134,10 +173,7 @@ const errorResponse = (statusCode: number, code: string, message: string): Invok
   value: { code, message },
 });
 
-function updateRejection(err: unknown): string | undefined {
-  if (err instanceof WorkflowUpdateFailedError) return err.cause?.message ?? err.message;
-  return undefined;
-}
+const sentence = (reason: string) => reason.charAt(0).toUpperCase() + reason.slice(1);
 
 const sameId = (a: string | undefined, b: string | undefined) => Boolean(a && b && a.toLowerCase() === b.toLowerCase());
 const baseConversationId = (id: string) => id.split(';')[0]!;
@@ -151,85 +187,108 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
   const connector = options.connector ?? createConnectorClient(config, { fetch: options.fetch });
   const bind = cardBinder(config.cardHmacKey);
   const replay = new ReplayGuard();
-  const updateTimeoutMs = options.updateTimeoutMs ?? 8_000;
+  const waitMs = options.outcomeWaitMs ?? 3_000;
+  const requestOf = (activity: TeamsActivity, receivedAt: Date) => ({
+    requestId: `teams:${activity.id}`,
+    sentAt: receivedAt,
+    waitMs,
+  });
+  const withDeadline = <T>(fn: () => Promise<T>) => temporal.withDeadline(Date.now() + waitMs, fn);
 
-  const withDeadline = <T>(fn: () => Promise<T>) => temporal.withDeadline(Date.now() + updateTimeoutMs, fn);
+  /** The id a decision is sent as: the analyst's own, the bot's for a member of the analysts' group, else none. */
+  async function analystIdOf(clicker: string): Promise<string | undefined> {
+    if (analysts.has(clicker.toLowerCase())) return clicker;
+    if (options.analystGroup && (await options.analystGroup.isMember(clicker))) return config.appId;
+    return undefined;
+  }
 
-  async function answer(activity: TeamsActivity, data: BoundActionData, verb: string): Promise<InvokeCardResponse> {
+  async function answer(
+    activity: TeamsActivity,
+    data: BoundActionData,
+    verb: string,
+    receivedAt: Date,
+  ): Promise<InvokeCardResponse> {
     if (verb !== ANSWER_VERB || data.kind !== 'question')
       throw new Rejection(403, 'the card does not offer that action');
     const asked = data.answerAs ?? data.userId ?? 'the person asked';
     if (!sameId(activity.from.aadObjectId, data.userId)) throw new Rejection(403, `Only ${asked} can answer this`);
     const choice = data.choice as UserAnswer;
-    try {
-      // Teams vouches for the clicker's object id, and our signed card ties that id to the identity the workflow
-      // asked about (the UPN, when the alert named one): the answer is recorded as theirs.
-      await withDeadline(() =>
-        temporal.workflow
-          .getHandle(data.workflowId)
-          .executeUpdate(answerQuestionUpdate, { args: [{ userId: asked, answer: choice }] }),
-      );
-      return cardResponse(questionOutcomeCard('answered', choice));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return cardResponse(questionOutcomeCard('closed'));
-      const reason = updateRejection(err);
-      if (reason === undefined) throw err;
-      if (/expired/i.test(reason)) return cardResponse(questionOutcomeCard('expired'));
-      if (/taken over/i.test(reason)) return cardResponse(questionOutcomeCard('withdrawn'));
-      if (/already been answered/i.test(reason)) throw new Rejection(403, 'This question has already been answered');
-      if (/^only /i.test(reason)) throw new Rejection(403, `Only ${asked} can answer this`);
-      throw new Rejection(403, reason);
+    // Teams vouches for the clicker's object id, and our signed card ties that id to the identity the workflow
+    // asked about (the UPN, when the alert named one): the answer is recorded as theirs.
+    const outcome = await sendAnswer(
+      temporal,
+      data.workflowId,
+      { userId: asked, answer: choice },
+      requestOf(activity, receivedAt),
+    );
+    switch (outcome.status) {
+      case 'applied':
+      case 'accepted':
+        return cardResponse(questionOutcomeCard('answered', choice));
+      case 'pending':
+        return cardResponse(
+          recordedWhileDownCard('Thanks — your answer is recorded', `You answered: **${answerLabels[choice]}**.`),
+        );
+      case 'closed':
+      case 'not-found':
+        return cardResponse(questionOutcomeCard('closed'));
+      case 'refused': {
+        const reason = outcome.reason ?? 'this answer was refused';
+        if (/expired/i.test(reason)) return cardResponse(questionOutcomeCard('expired'));
+        if (/taken over/i.test(reason)) return cardResponse(questionOutcomeCard('withdrawn'));
+        if (/already been answered/i.test(reason)) throw new Rejection(403, 'This question has already been answered');
+        if (/^only /i.test(reason)) throw new Rejection(403, `Only ${asked} can answer this`);
+        throw new Rejection(403, sentence(reason));
+      }
     }
   }
 
-  async function decide(activity: TeamsActivity, data: BoundActionData, verb: string): Promise<InvokeCardResponse> {
+  async function decide(
+    activity: TeamsActivity,
+    data: BoundActionData,
+    verb: string,
+    receivedAt: Date,
+  ): Promise<ClickAnswer> {
     if (data.kind !== 'soc' || verb !== data.choice || !isSocDecision(verb))
       throw new Rejection(403, 'the card does not offer that action');
     if (baseConversationId(activity.conversation.id) !== baseConversationId(config.socConversationId)) {
       throw new Rejection(403, 'Decisions are accepted only in the SOC channel');
     }
     const clicker = activity.from.aadObjectId;
-    if (!clicker || !analysts.has(clicker.toLowerCase()))
-      throw new Rejection(403, 'Only SOC analysts can decide on this case');
+    const analystId = clicker ? await analystIdOf(clicker) : undefined;
+    if (!clicker || !analystId) throw new Rejection(403, 'Only SOC analysts can decide on this case');
     const decision: SocDecision = verb;
     const by = activity.from.name ?? clicker;
-    const at = new Date().toISOString();
-    const handle = temporal.workflow.getHandle(data.workflowId);
-    let result: string;
-    try {
-      ({ result } = await withDeadline(() =>
-        handle.executeUpdate(analystDecisionUpdate, {
-          args: [{ analystId: clicker, decision, note: `${socDecisionLabels[decision]} by ${by} in Teams` }],
-        }),
-      ));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) {
-        // Updates reach only running workflows: a closed case answers "not found" too.
-        const closed = await withDeadline(() => handle.describe())
-          .then((d) => d.status.name !== 'RUNNING')
-          .catch(() => false);
-        throw new Rejection(403, closed ? 'This case is already closed' : 'This case no longer exists');
-      }
-      const reason = updateRejection(err);
-      if (reason === undefined) throw err;
-      throw new Rejection(403, reason.charAt(0).toUpperCase() + reason.slice(1));
+    const at = receivedAt.toISOString();
+    const viaGroup = analystId !== clicker ? ` (${clicker}, SOC analyst group)` : '';
+    const outcome = await sendDecision(
+      temporal,
+      data.workflowId,
+      {
+        analystId,
+        analystName: by,
+        decision,
+        note: `${socDecisionLabels[decision]} by ${by}${viaGroup} in Teams`,
+      },
+      requestOf(activity, receivedAt),
+    );
+    switch (outcome.status) {
+      case 'closed':
+        throw new Rejection(403, 'This case is already closed');
+      case 'not-found':
+        throw new Rejection(403, 'This case no longer exists');
+      case 'refused':
+        throw new Rejection(403, sentence(outcome.reason ?? 'this decision was refused'));
+      case 'pending':
+        return {
+          response: cardResponse(recordedWhileDownCard('The decision is recorded', decidedLine({ decision, by, at }))),
+        };
     }
+    const result = outcome.result ?? `${decision} accepted`;
+    const handle = temporal.workflow.getHandle(data.workflowId);
     const decided = { decision, by, at, result };
     const state = await withDeadline(() => handle.query(caseStateQuery)).catch(() => undefined);
-    if (!state) {
-      return cardResponse({
-        type: 'AdaptiveCard',
-        $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-        version: '1.4',
-        body: [
-          {
-            type: 'TextBlock',
-            wrap: true,
-            text: `**${socDecisionLabels[decision]}** — decided by ${by} at ${readableTime(at)} (${result})`,
-          },
-        ],
-      });
-    }
+    if (!state) return { response: cardResponse(decidedCard(decided)) };
     const view: SocCardView = {
       workflowId: data.workflowId,
       alert: state.alert,
@@ -240,18 +299,48 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
       closed: state.triageState === 'closed' || decision.startsWith('close-'),
       decided,
     };
-    const card = socCard(view, bind);
-    // Teams replaces the card only for the analyst who clicked; update the message so the whole channel sees it.
-    if (activity.replyToId) {
-      await connector
-        .updateActivity(activity.conversation.id, activity.replyToId, cardActivity(card))
-        .catch(() => undefined);
+    // Teams replaces the card only for the analyst who clicked; the message is updated so the whole channel sees it.
+    return { response: cardResponse(socCard(view, bind)), everyone: true };
+  }
+
+  /** Parses a click from an `Action.Execute` invoke or a fallback `Action.Submit` message; undefined for other messages. */
+  function clickOf(activity: TeamsActivity): Click | undefined {
+    if (activity.type === ActivityTypes.Message) {
+      if (activity.value === undefined) return undefined;
+      const value = submittedValueSchema.safeParse(activity.value);
+      if (!value.success) throw new Rejection(400, 'the message carries no card action');
+      return { verb: value.data.verb, data: value.data, submitted: true };
     }
-    return cardResponse(card);
+    if (activity.type !== ActivityTypes.Invoke) return undefined;
+    if (activity.name !== 'adaptiveCard/action')
+      throw new Rejection(400, `unsupported invoke "${activity.name ?? ''}"`);
+    const value = invokeValueSchema.safeParse(activity.value);
+    if (!value.success) throw new Rejection(400, 'the invoke carries no Action.Execute');
+    return { verb: value.data.action.verb, data: value.data.action.data, submitted: false };
+  }
+
+  async function act(activity: TeamsActivity, click: Click, receivedAt: Date): Promise<ClickAnswer> {
+    const checked = verifyCardData(config.cardHmacKey, click.data);
+    if (!checked.ok) throw new Rejection(403, `This card cannot be used: ${checked.reason}`);
+    return checked.data.kind === 'question'
+      ? { response: await answer(activity, checked.data, click.verb, receivedAt) }
+      : decide(activity, checked.data, click.verb, receivedAt);
+  }
+
+  /** A submitted click gets no card back from Teams: replace the message (or reply) through the connector. */
+  async function showToConversation(activity: TeamsActivity, card: AdaptiveCard, replace: boolean): Promise<void> {
+    const sent =
+      replace && activity.replyToId
+        ? connector.updateActivity(activity.conversation.id, activity.replyToId, cardActivity(card))
+        : connector.sendActivity(activity.conversation.id, cardActivity(card));
+    await sent.catch(() => undefined);
   }
 
   return async (fastify) => {
     fastify.post('/api/messages', async (request, reply: FastifyReply) => {
+      const receivedAt = new Date();
+      // Set once a fallback Action.Submit is believed: its refusal is told in a reply, as Teams shows no error body.
+      let submitted: TeamsActivity | undefined;
       try {
         const body = request.body as Record<string, unknown> | undefined;
         if (!body || typeof body !== 'object') throw new Rejection(400, 'the body must be a JSON activity');
@@ -264,6 +353,9 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
         } catch {
           throw new Rejection(400, 'the body is not a valid activity');
         }
+        if (activity.channelId !== TEAMS_CHANNEL_ID) {
+          throw new Rejection(403, 'This bot accepts activities only from Microsoft Teams');
+        }
         if (!replay.firstTime(activity.id)) throw new Rejection(403, 'This request was already processed');
         const tenants = [activity.channelData?.tenant?.id, activity.conversation.tenantId].filter((t): t is string =>
           Boolean(t),
@@ -271,17 +363,11 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
         if (tenants.length === 0 || !tenants.every((t) => sameId(t, config.tenantId))) {
           throw new Rejection(403, 'This bot serves only its own organisation');
         }
-        if (activity.type !== ActivityTypes.Invoke) return reply.code(200).send();
-        if (activity.name !== 'adaptiveCard/action')
-          throw new Rejection(400, `unsupported invoke "${activity.name ?? ''}"`);
-        const value = invokeValueSchema.safeParse(activity.value);
-        if (!value.success) throw new Rejection(400, 'the invoke carries no Action.Execute');
-        const checked = verifyCardData(config.cardHmacKey, value.data.action.data);
-        if (!checked.ok) throw new Rejection(403, `This card cannot be used: ${checked.reason}`);
-        const response =
-          checked.data.kind === 'question'
-            ? await answer(activity, checked.data, value.data.action.verb)
-            : await decide(activity, checked.data, value.data.action.verb);
+        const click = clickOf(activity);
+        if (!click) return reply.code(200).send();
+        if (click.submitted) submitted = activity;
+        const { response, everyone } = await act(activity, click, receivedAt);
+        if (everyone || click.submitted) await showToConversation(activity, response.value, true);
         return reply.code(200).header('content-type', 'application/json').send(response);
       } catch (err) {
         if (err instanceof BotAuthError) {
@@ -293,10 +379,11 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
         if (err instanceof Rejection) {
           request.log.warn({ reason: err.message, status: err.status }, 'Teams activity refused');
           if (err.status === 401) return reply.code(401).send({ error: 'unauthorized', message: err.message });
+          if (err.status === 403 && submitted) await showToConversation(submitted, noticeCard(err.message), false);
           if (err.status === 403) return reply.code(200).send(errorResponse(403, 'Forbidden', err.message));
           return reply.code(err.status).send(errorResponse(err.status, 'BadRequest', err.message));
         }
-        // Temporal unreachable or too slow: nothing was decided; say so in the card's own error format.
+        // Temporal unreachable: the click may not be recorded; say so in the card's own error format.
         request.log.error({ err }, 'Teams click could not reach the workflow');
         return reply
           .code(200)

@@ -7,10 +7,13 @@ import { Client, Connection } from '@temporalio/client';
 import {
   ConfigError,
   connectionOptions,
+  loadGraphConfig,
   loadTeamsConfig,
   loadTemporalConfig,
   loadTriageConfig,
 } from '../../common/config';
+import { createGraphPorts } from '../../activities/graph';
+import { cachedAnalystGroup, graphAnalystGroup, type AnalystGroup } from './analyst-group';
 import { buildBotServer } from './bot';
 
 async function main(): Promise<void> {
@@ -18,13 +21,25 @@ async function main(): Promise<void> {
   const teams = loadTeamsConfig();
   if (!teams)
     throw new ConfigError('TEAMS_APP_ID', 'must be set to run the Teams bot (see the README, "Microsoft Teams")');
-  const { analysts } = loadTriageConfig();
+  const { analysts, analystGroupId } = loadTriageConfig();
   if (analysts.length === 0)
     throw new ConfigError('SOC_ANALYSTS', 'must list the analysts allowed to decide on SOC cards');
+  let analystGroup: AnalystGroup | undefined;
+  if (analystGroupId) {
+    const graph = loadGraphConfig();
+    if (!graph) throw new ConfigError('SOC_ANALYST_GROUP_ID', 'needs Microsoft Graph (GRAPH_*) to check membership');
+    if (!analysts.some((a) => a.toLowerCase() === teams.appId.toLowerCase())) {
+      throw new ConfigError(
+        'SOC_ANALYSTS',
+        `must include the bot's app id (${teams.appId}): group members' decisions reach the workflow as the bot`,
+      );
+    }
+    analystGroup = cachedAnalystGroup(graphAnalystGroup(createGraphPorts(graph).identity, analystGroupId));
+  }
   const address = temporalConfig.address ?? `localhost:${temporalConfig.devServerPort}`;
   const connection = await Connection.connect(connectionOptions(temporalConfig, address));
   const temporal = new Client({ connection, namespace: temporalConfig.namespace });
-  const server = await buildBotServer({ config: teams, temporal, analysts, logger: { level: 'info' } });
+  const server = await buildBotServer({ config: teams, temporal, analysts, analystGroup, logger: { level: 'info' } });
   await server.listen({ host: teams.botHost, port: teams.botPort });
   console.log(
     `Teams bot listening on http://${teams.botHost}:${teams.botPort}/api/messages (app ${teams.appId}, tenant ${teams.tenantId})`,

@@ -150,6 +150,15 @@ export function loadIntakeConfig(env: Env = process.env): IntakeConfig {
   const auth = Object.fromEntries(
     intakeSources.map((source) => [source, sourceAuth(env, source)]),
   ) as IntakeConfig['auth'];
+  const temporalTimeoutMs = parseVar(env, 'SOC_INTAKE_TEMPORAL_TIMEOUT_MS', int(100, 120_000), 5_000)!;
+  const correlationTimeoutMs = parseVar(env, 'SOC_INTAKE_CORRELATION_TIMEOUT_MS', int(50, 60_000), 2_000)!;
+  // Correlation must leave the start of the case time within the alert's deadline.
+  if (correlationTimeoutMs * 2 > temporalTimeoutMs) {
+    throw new ConfigError(
+      'SOC_INTAKE_CORRELATION_TIMEOUT_MS',
+      `(${correlationTimeoutMs}) must be at most half of SOC_INTAKE_TEMPORAL_TIMEOUT_MS (${temporalTimeoutMs}), so a case can still start when correlation gives up`,
+    );
+  }
   return {
     host: parseVar(
       env,
@@ -161,8 +170,8 @@ export function loadIntakeConfig(env: Env = process.env): IntakeConfig {
     bodyLimitBytes: parseVar(env, 'SOC_INTAKE_BODY_LIMIT_BYTES', int(1024, 64 * 1024 * 1024), 1024 * 1024)!,
     maxAlertsPerDelivery: parseVar(env, 'SOC_INTAKE_MAX_ALERTS_PER_DELIVERY', int(1, 1000), 100)!,
     upnSuffix: parseVar(env, 'SOC_INTAKE_UPN_SUFFIX', domain),
-    temporalTimeoutMs: parseVar(env, 'SOC_INTAKE_TEMPORAL_TIMEOUT_MS', int(100, 120_000), 5_000)!,
-    correlationTimeoutMs: parseVar(env, 'SOC_INTAKE_CORRELATION_TIMEOUT_MS', int(50, 60_000), 2_000)!,
+    temporalTimeoutMs,
+    correlationTimeoutMs,
     maxInFlight: parseVar(env, 'SOC_INTAKE_MAX_IN_FLIGHT', int(1, 4096), 64)!,
     maxQueued: parseVar(env, 'SOC_INTAKE_MAX_QUEUED', int(0, 1_000_000), 5_000)!,
     retryAfterSeconds: parseVar(env, 'SOC_INTAKE_RETRY_AFTER_SECONDS', int(1, 3600), 5)!,

@@ -5,6 +5,11 @@ import { parseVar, type Env } from './env';
 export interface TriageConfig {
   /** Entra object ids whose decisions the workflow accepts. */
   analysts: string[];
+  /**
+   * Entra group (object id) whose members the Teams bot also accepts as analysts (SOC_ANALYST_GROUP_ID); their
+   * decisions reach the workflow as the bot's own identity, which must then be in `analysts` (see the README).
+   */
+  analystGroupId?: string;
   /** The YAML rule catalog (`SOC_RULES_FILE`, default: the catalog shipped in `rules/catalog.yaml`). */
   rulesFile: string;
 }
@@ -26,6 +31,17 @@ export const defaultRulesFile = join(__dirname, '..', '..', 'rules', 'catalog.ya
 export function loadTriageConfig(env: Env = process.env): TriageConfig {
   return {
     analysts: parseVar(env, 'SOC_ANALYSTS', objectIdList, [])!,
+    analystGroupId: parseVar(
+      env,
+      'SOC_ANALYST_GROUP_ID',
+      z
+        .string()
+        .trim()
+        .regex(
+          /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+          'must be the object id (GUID) of an Entra group',
+        ),
+    ),
     rulesFile: resolve(parseVar(env, 'SOC_RULES_FILE', z.string().min(1), defaultRulesFile)!),
   };
 }

@@ -5,8 +5,10 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEMO_ANALYST } from '../../workers/demo';
+import { DEMO_ANALYST } from '../../common/demo';
+import { demoSeed } from '../../activities/in-memory/seed';
 import { graphDemoSeed, standInGraphEnv, startGraphStandIn, type GraphStandIn } from '../../standins/graph';
+import { startTeamsStandIn, type TeamsStandIn } from '../../standins/teams/standin';
 import { relaunchTrustingStandIn, standInCertificate, trustsStandIn } from '../../standins/graph/demo';
 import { temporalDir } from '../servers';
 import { ClusterUnavailableError, startCluster, type Cluster } from './index';
@@ -18,14 +20,24 @@ async function main(): Promise<void> {
   const workers = count.parse(process.env.SOC_CLUSTER_WORKERS ?? '2');
   const intakes = count.parse(process.env.SOC_CLUSTER_INTAKES ?? '2');
   let standIn: GraphStandIn | undefined;
+  let teams: TeamsStandIn | undefined;
   let productEnv: Record<string, string> = {};
   if (!process.env.GRAPH_TENANT_ID) {
     // One stand-in shared by every worker: the same demo tenant, whichever worker runs an action or its undo.
     const tls = await standInCertificate(join(temporalDir, 'tls'));
     if (!trustsStandIn(tls.certPath)) return relaunchTrustingStandIn(tls.certPath);
     standIn = await startGraphStandIn({ tls, seed: graphDemoSeed(), machineActionDelayMs: 3_000 });
+    // The workers are production workers: they talk to Teams (here its local stand-in) or do not start.
+    teams = await startTeamsStandIn({
+      tls,
+      users: [
+        ...demoSeed().users.map((u) => ({ id: u.id, name: u.displayName, upn: u.userPrincipalName })),
+        { id: DEMO_ANALYST, name: 'Demo Analyst', analyst: true },
+      ],
+    });
     productEnv = {
       ...standInGraphEnv(standIn),
+      ...(process.env.TEAMS_APP_ID ? {} : teams.env()),
       NODE_EXTRA_CA_CERTS: tls.certPath,
       SOC_ANALYSTS: process.env.SOC_ANALYSTS ?? DEMO_ANALYST,
     };
@@ -40,6 +52,7 @@ async function main(): Promise<void> {
     // A start still under way finishes first (or fails and cleans up), so nothing it started is left behind.
     await (await starting.catch(() => undefined))?.stop();
     await standIn?.stop();
+    await teams?.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
@@ -49,6 +62,7 @@ async function main(): Promise<void> {
     cluster = await starting;
   } catch (err) {
     await standIn?.stop();
+    await teams?.close();
     throw err;
   }
   if (stopping) return;
@@ -59,6 +73,7 @@ async function main(): Promise<void> {
   for (const [i, url] of cluster.intakeUrls.entries()) log(`intake-${i + 1}: ${url}/v1/alerts/{source}`);
   log(`Intake token (Authorization: Bearer): ${cluster.intakeToken}`);
   if (standIn) log(`Microsoft Graph and Defender: demo tenant served by a local stand-in at ${standIn.url}`);
+  if (teams) log(`Microsoft Teams: a local Bot Connector stand-in at ${teams.url} (answer with npm run soc -- answer)`);
   log(`Server log: ${cluster.server.logFile}`);
   log('Try it:');
   log(`  TEMPORAL_ADDRESS=${cluster.temporalAddress} npm run soc -- demo-alert --ransomware`);

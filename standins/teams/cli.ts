@@ -8,8 +8,9 @@ import { DEMO_TEAMS_STANDIN_PORT } from './demo';
 import { fetchTrusting } from './trust';
 
 /**
- * The CLI's Teams stand-in commands (`npm run soc -- teams-cards | teams-click …`), for a stand-in started by
- * `npm start` (SOC_TEAMS_STANDIN_URL, default https://127.0.0.1:3979). Returns what to print.
+ * The demo's Teams stand-in commands (`npm run demo -- teams-cards | teams-click …`), for a stand-in started by
+ * `SOC_DEMO_TEAMS=1 npm start` (SOC_TEAMS_STANDIN_URL, default https://127.0.0.1:3979). Resolves to what to print and
+ * whether the stand-in accepted it (a refused click exits 1).
  *
  *   teams-cards [--all]                                             cards still waiting for a click (or every card)
  *   teams-click <message id> --as <object id | UPN> --yes | --no | --button "<title>"
@@ -20,7 +21,10 @@ export const teamsStandInUsage = `  teams-cards [--all]                         
 
 const usersSchema = z.array(z.object({ id: z.string(), name: z.string(), upn: z.string().optional() }));
 
-export async function teamsStandInCommand(command: 'teams-cards' | 'teams-click', args: string[]): Promise<string> {
+export async function teamsStandInCommand(
+  command: 'teams-cards' | 'teams-click',
+  args: string[],
+): Promise<{ text: string; ok: boolean }> {
   const url = process.env.SOC_TEAMS_STANDIN_URL ?? `https://127.0.0.1:${DEMO_TEAMS_STANDIN_PORT}`;
   const certPath = join(temporalDir, 'tls', 'standin-cert.pem');
   const fetch = existsSync(certPath) ? fetchTrusting(readFileSync(certPath, 'utf8')) : globalThis.fetch;
@@ -43,7 +47,7 @@ export async function teamsStandInCommand(command: 'teams-cards' | 'teams-click'
 
   if (command === 'teams-cards') {
     const cards = await listStandInCards(url, { pendingOnly: !values.all, fetch }).catch(reach);
-    return formatStandInCards(cards ?? []);
+    return { text: formatStandInCards(cards ?? []), ok: true };
   }
 
   const activityId = positionals[0];
@@ -58,6 +62,24 @@ export async function teamsStandInCommand(command: 'teams-cards' | 'teams-click'
     throw new Error(`${values.as} is not a person in the stand-in (${users.map((u) => u.upn ?? u.id).join(', ')})`);
   const result = await clickStandInCard(url, { as: user.id, activityId, button }, { fetch });
   return result.status === 200 && !result.message
-    ? `Teams shows ${user.name} now:\n${result.text ?? ''}`
-    : `Refused (HTTP ${result.status}): ${result.message ?? ''}`;
+    ? { text: `Teams shows ${user.name} now:\n${result.text ?? ''}`, ok: true }
+    : { text: `Refused (HTTP ${result.status}): ${result.message ?? ''}`, ok: false };
+}
+
+if (require.main === module) {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command !== 'teams-cards' && command !== 'teams-click') {
+    console.error(`Usage: npm run demo -- <command>\n\n${teamsStandInUsage}`);
+    process.exit(2);
+  }
+  teamsStandInCommand(command, rest).then(
+    ({ text, ok }) => {
+      console.log(text);
+      process.exit(ok ? 0 : 1);
+    },
+    (err: Error) => {
+      console.error(err.message);
+      process.exit(1);
+    },
+  );
 }

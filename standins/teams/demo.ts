@@ -10,7 +10,7 @@ import type { StandInUser } from './standin';
 /**
  * `npm start` with the Teams stand-in: the demo tenant's people in a local Teams, the real bot endpoint, and the Teams
  * messenger for the worker. A person answers a card on the stand-in's page (https://127.0.0.1:3979/, self-signed
- * certificate) or with `npm run soc -- teams-cards` / `teams-click`.
+ * certificate) or with `npm run demo -- teams-cards` / `teams-click`.
  */
 
 export const DEMO_TEAMS_STANDIN_PORT = 3979;
@@ -53,8 +53,8 @@ export async function startTeamsDemo(options: {
     instructions: [
       `Teams stand-in:       ${loop.standIn.url}/   (cards with working buttons; accept the self-signed certificate)`,
       `Bot endpoint:         ${loop.botUrl}`,
-      'Cards waiting:        npm run soc -- teams-cards',
-      'Click a card:         npm run soc -- teams-click <message id> --as jdoe@contoso.example --yes   (or --no, or --button "Contain")',
+      'Cards waiting:        npm run demo -- teams-cards',
+      'Click a card:         npm run demo -- teams-click <message id> --as jdoe@contoso.example --yes   (or --no, or --button "Contain")',
     ],
   };
 }

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Messenger } from '../../activities/ports';
 import { createTeamsMessenger } from '../../activities/teams/messenger';
+import type { AnalystGroup } from '../../client/teams/analyst-group';
 import { buildBotServer } from '../../client/teams/bot';
 import { loadTeamsConfig, type TeamsConfig } from '../../common/config/teams';
 import { startTeamsStandIn, type TeamsStandIn, type TeamsStandInOptions } from './standin';
@@ -26,6 +27,8 @@ export interface TeamsLoop {
 export async function startTeamsLoop(options: {
   temporal: Client;
   analysts: string[];
+  /** Analysts by Entra group, as `SOC_ANALYST_GROUP_ID` configures the bot. */
+  analystGroup?: AnalystGroup;
   standIn: TeamsStandInOptions;
   botPort?: number;
   /** For alerts that name the user only by UPN (see `TeamsMessengerOptions.lookupObjectId`). */
@@ -36,7 +39,13 @@ export async function startTeamsLoop(options: {
     const config = loadTeamsConfig(standIn.env({ TEAMS_BOT_PORT: String(options.botPort ?? 0) }))!;
     // This process may have started before NODE_EXTRA_CA_CERTS named the stand-in certificate: trust it explicitly.
     const fetch = fetchTrusting(standIn.caCert);
-    const bot = await buildBotServer({ config, temporal: options.temporal, analysts: options.analysts, fetch });
+    const bot = await buildBotServer({
+      config,
+      temporal: options.temporal,
+      analysts: options.analysts,
+      analystGroup: options.analystGroup,
+      fetch,
+    });
     await bot.listen({ host: config.botHost, port: config.botPort });
     const address = bot.server.address();
     if (!address || typeof address === 'string') throw new Error('bot server has no TCP address');

@@ -2,7 +2,7 @@ import type { ClickResult, StandInMessage, StandInUser } from './standin';
 
 /**
  * The stand-in's demo page: every conversation with its current card, rendered from the Adaptive Card JSON (TextBlock,
- * FactSet, Container, Action.Execute), and a form per button that clicks it as a chosen person — through the same
+ * RichTextBlock and its TextRuns as plain text, FactSet, Container, Action.Execute), and a form per button that clicks it as a chosen person — through the same
  * signed invoke the tests send.
  */
 
@@ -30,6 +30,18 @@ function element(node: unknown): string {
         el.color === 'Attention' ? '#b00020' : el.color === 'Good' ? '#1b6e20' : el.isSubtle ? '#666' : 'inherit';
       return `<p style="font-size:${size};font-weight:${weight};color:${color}">${inline(el.text)}</p>`;
     }
+    case 'RichTextBlock':
+      return `<p>${((el.inlines as Record<string, unknown>[]) ?? [])
+        .map((r) => {
+          const style = [
+            r.weight === 'Bolder' ? 'font-weight:bold' : '',
+            r.italic ? 'font-style:italic' : '',
+            r.size === 'Large' ? 'font-size:1.25em' : '',
+            r.color === 'Attention' ? 'color:#b00020' : r.isSubtle ? 'color:#666' : '',
+          ].filter(Boolean);
+          return `<span style="${style.join(';')}">${escape(r.text).replace(/\n/g, '<br>')}</span>`;
+        })
+        .join('')}</p>`;
     case 'FactSet':
       return `<table>${((el.facts as { title: unknown; value: unknown }[]) ?? [])
         .map((f) => `<tr><th>${escape(f.title)}</th><td>${inline(f.value)}</td></tr>`)

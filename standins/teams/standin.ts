@@ -75,6 +75,11 @@ export interface ClickOptions {
   choice?: string;
   /** Click a button of an older version of the card (0 = as first posted): a stale card on a device that did not refresh. */
   version?: number;
+  /**
+   * Send the button's fallback `Action.Submit` as a message (a Teams client without Universal Actions) instead of the
+   * `adaptiveCard/action` invoke; Teams then shows no card from the answer.
+   */
+  submit?: boolean;
   /** Merged over the button's data: how a tampered card is sent. */
   data?: Record<string, unknown>;
   /** Breaks the Bot Framework token. */
@@ -84,7 +89,10 @@ export interface ClickOptions {
     /** Seconds until expiry from now; negative for an expired token. Default 3600. */
     expiresInSeconds?: number;
     serviceUrl?: string;
-    /** `unendorsed`: a published key not endorsed for msteams; `rogue`: an unpublished key using the real key's kid. */
+    /**
+     * `unendorsed`: a published key endorsed for webchat and directline but not msteams; `rogue`: an unpublished key
+     * using the real key's kid.
+     */
     key?: 'msteams' | 'unendorsed' | 'rogue';
     omit?: boolean;
   };
@@ -208,6 +216,9 @@ const executeAction = z.object({
   title: z.string(),
   verb: z.string(),
   data: z.record(z.string(), z.unknown()).default({}),
+  fallback: z
+    .object({ type: z.literal('Action.Submit'), data: z.record(z.string(), z.unknown()).default({}) })
+    .optional(),
 });
 const controlClick = z.object({
   as: z.string().min(1),
@@ -504,9 +515,10 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
         ? `${message.conversationId};messageid=${message.activityId}`
         : message.conversationId);
     const activityId = `f:${randomUUID()}`;
+    if (click.submit && !button.fallback) throw new Error(`button ${button.title} has no fallback Action.Submit`);
+    const clickData = { ...(click.submit ? button.fallback!.data : button.data), ...click.data };
     const activity = {
-      type: 'invoke',
-      name: 'adaptiveCard/action',
+      ...(click.submit ? { type: 'message', text: '' } : { type: 'invoke', name: 'adaptiveCard/action' }),
       id: activityId,
       timestamp: new Date().toISOString(),
       localTimestamp: new Date().toISOString(),
@@ -529,15 +541,12 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
           ? { channel: { id: message.conversationId }, team: { id: message.conversationId } }
           : {}),
       },
-      value: {
-        action: {
-          type: 'Action.Execute',
-          title: button.title,
-          verb: button.verb,
-          data: { ...button.data, ...click.data },
-        },
-        trigger: 'manual',
-      },
+      value: click.submit
+        ? clickData
+        : {
+            action: { type: 'Action.Execute', title: button.title, verb: button.verb, data: clickData },
+            trigger: 'manual',
+          },
       locale: 'en-US',
     };
 
@@ -565,7 +574,8 @@ export async function startTeamsStandIn(options: TeamsStandInOptions): Promise<T
       { url: botEndpoint, headers, body: JSON.stringify(activity) },
       { activityId: message.activityId, as: click.as },
     );
-    if (result.status === 200 && result.card) {
+    // A message gets no card back in Teams: only an invoke's answer replaces the card.
+    if (result.status === 200 && result.card && !click.submit) {
       // What Teams does with an Action.Execute response: replace the card for the person who clicked.
       const version: CardVersion = {
         at: new Date().toISOString(),

@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CaseState } from '../../common/triage';
-import { caseStateQuery } from '../../workflows/messages';
+import { caseStateQuery } from '../../common/messages/triage';
 
 /** Polls the case query until `predicate` holds. Queries do not advance a time-skipping server's clock. */
 export async function waitForCase(

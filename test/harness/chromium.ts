@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,24 +16,9 @@ const ARGS = [
   '--disable-sync',
 ];
 
-/** Installs Debian's `chromium` package when it is missing (as root); otherwise fails with what to do. */
+/** Debian's `chromium`, which `npm test`'s setup step installs (scripts/system-packages.ts); else what to do. */
 export function ensureChromium(): string {
   if (existsSync(CHROMIUM)) return CHROMIUM;
-  const isRoot = process.getuid?.() === 0;
-  if (isRoot) {
-    const install = spawnSync(
-      'sh',
-      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'],
-      {
-        stdio: ['ignore', 'inherit', 'inherit'],
-        timeout: 15 * 60_000,
-      },
-    );
-    if (existsSync(CHROMIUM)) return CHROMIUM;
-    throw new Error(
-      `the browser check needs Debian's chromium at ${CHROMIUM}; apt-get install -y chromium failed (exit ${install.status ?? install.signal})`,
-    );
-  }
   throw new Error(
     `the browser check needs Debian's chromium at ${CHROMIUM}: run "apt-get update && apt-get install -y chromium" as root`,
   );

@@ -1,8 +1,8 @@
 import { ClusterUnavailableError, ensureClusterBinaries, ensurePostgres } from '../../scripts/cluster';
 
-/** test/cluster.test.ts needs the Temporal server built from Go and PostgreSQL; global setup supplies them. */
+/** test/e2e/cluster.test.ts needs the Temporal server built from Go and PostgreSQL; global setup supplies them. */
 
-const CLUSTER_TEST = 'test/cluster.test.ts';
+const CLUSTER_TEST = 'test/e2e/cluster.test.ts';
 
 /**
  * Builds the server and installs PostgreSQL (minutes, once per machine) only when the cluster test is among the files

@@ -5,10 +5,10 @@ import { createFidelityActivities } from '../../activities/fidelity';
 import { createInMemoryPorts } from '../../activities/in-memory/ports';
 import { demoSeed } from '../../activities/in-memory/seed';
 import { World } from '../../activities/in-memory/world';
-import { readPromotionLedger } from '../../client/fidelity';
+import { readPromotionLedger } from '../../activities/fidelity';
 import type { PromotionLedgerView } from '../../common/fidelity';
 import type { RuleCatalog } from '../../common/rules';
-import type { FidelityReviewResult } from '../../workflows/fidelity';
+import type { FidelityReviewResult } from '../../workflows/fidelity/workflow';
 import { workflowBundle } from './temporal';
 
 /** A product worker (triage + fidelity) on its own task queue, with its own ledger so tests never share promotions. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { SeededCase } from './seeded-cases';
+import { workflowTypes } from '../../common/workflow-types';
 
 export type { SeededCase } from './seeded-cases';
 
@@ -23,7 +24,11 @@ export async function startSeeder(client: Client, connection: NativeConnection, 
     async seed(cases) {
       const handles = await Promise.all(
         cases.map((seed) =>
-          client.workflow.start('triageWorkflow', { taskQueue, workflowId: `seeded-${randomUUID()}`, args: [seed] }),
+          client.workflow.start(workflowTypes.triage, {
+            taskQueue,
+            workflowId: `seeded-${randomUUID()}`,
+            args: [seed],
+          }),
         ),
       );
       await Promise.all(handles.filter((_, i) => cases[i]!.closedAfterMs !== undefined).map((h) => h.result()));

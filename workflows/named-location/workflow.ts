@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { RangeEdit, RangeEditResult } from '../../common/named-location';
 import type { NamedLocationActivities } from '../../activities';
-import { editNamedLocationUpdate } from './messages';
+import { editNamedLocationUpdate } from '../../common/messages/named-location';
 
 const EDIT_ATTEMPTS = 5;
 const MAX_EDITS_PER_WRITE = 100;

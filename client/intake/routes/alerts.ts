@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { intakeSources, type IntakeConfig, type IntakeSource } from '../../../common/config/intake';
 import type { Authenticator } from '../auth';
 import { acceptedMediaTypes, parseDocuments } from '../body';
+import { checkContentEncoding, decodedBody } from '../content-encoding';
 import { processDelivery } from '../delivery';
 import type { AlertDispatcher } from '../dispatch';
 import { IntakeHttpError } from '../errors';
@@ -69,6 +70,7 @@ export async function alertRoutes(
     // Credentials are checked before the body is read, so an unauthenticated sender cannot make the intake parse it.
     onRequest: async (request) => {
       auth.beforeBody(sourceOf(request), { headers: request.headers, query: request.query });
+      checkContentEncoding(request.headers['content-encoding']);
     },
     handler: async (request, reply) => {
       const source = sourceOf(request);
@@ -86,9 +88,11 @@ export async function alertRoutes(
             `query parameter ${query.error.issues[0]?.path.join('.')} ${query.error.issues[0]?.message}`,
           );
         }
+        // The signature covers the bytes as sent; the documents are read from them decompressed.
+        const body = await decodedBody(raw, request.headers['content-encoding'], config.bodyLimitBytes);
         const answer = await processDelivery({
           adapter: pushSources[source],
-          documents: parseDocuments(raw, request.headers['content-type']),
+          documents: parseDocuments(body, request.headers['content-type']),
           context: { upnSuffix: config.upnSuffix, instance: query.data.instance },
           dispatcher,
           maxAlerts: config.maxAlertsPerDelivery,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { alertSchema, type Alert, type AlertInput, type AlertSource } from '../../../common/alert';
+import { alertSchema, isWellFormed, type Alert, type AlertInput, type AlertSource } from '../../../common/alert';
+import type { Disposition } from '../../../common/triage';
 
 /** What every source normalizer implements: split a delivery into alerts, and turn one into the alert model. */
 
@@ -10,6 +11,20 @@ export type DeliveryKind = 'create' | 'update' | 'close';
 export interface NormalizedAlert {
   kind: DeliveryKind;
   alert: Alert;
+  /** A close only: the source's verdict (`undetermined` when it gives none) and who closed it there. */
+  closure?: SourceClosure;
+}
+
+export interface SourceClosure {
+  disposition: Disposition;
+  closedBy?: string;
+}
+
+/** A close as the case records it; a closer's name the model could not hold is left out. */
+export function closureOf(disposition: Disposition | undefined, closedBy: string | undefined): SourceClosure {
+  const by = closedBy?.trim();
+  const usable = by && by.length <= 256 && isWellFormed(by) ? by : undefined;
+  return { disposition: disposition ?? 'undetermined', ...(usable ? { closedBy: usable } : {}) };
 }
 
 export interface NormalizeContext {

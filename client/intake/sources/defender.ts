@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Disposition } from '../../../common/triage';
 import {
+  closureOf,
   finishAlert,
   instanceOf,
   splitArrayEnvelope,
@@ -23,7 +25,8 @@ import {
 
 /**
  * Microsoft Defender XDR alerts as Graph `GET /security/alerts_v2` returns them (pulled by the Defender poll
- * workflow, not pushed). The alert `id` is the identity within the tenant; a resolved alert closes its case.
+ * workflow, not pushed). The alert `id` is the identity within the tenant; a resolved alert closes its case, with its
+ * `classification` as the verdict and `assignedTo` as the one who resolved it.
  */
 
 const evidenceSchema = z.object({
@@ -49,6 +52,8 @@ const graphAlertSchema = z.object({
     .min(1, 'must not be empty'),
   tenantId: optionalText,
   status: optionalText,
+  classification: optionalText,
+  assignedTo: optionalText,
   severity: optionalText,
   detectorId: optionalText,
   title: optionalText,
@@ -103,12 +108,25 @@ function kindOf(alert: GraphAlert): DeliveryKind {
   return alert.status?.toLowerCase() === 'resolved' ? 'close' : 'create';
 }
 
+const dispositions: Record<string, Disposition> = {
+  truepositive: 'true-positive',
+  informationalexpectedactivity: 'benign-positive',
+  falsepositive: 'false-positive',
+  unknown: 'undetermined',
+};
+
 export const defender: SourceAdapter = {
   source: 'defender',
   split: (documents) => splitArrayEnvelope(documents, 'value'),
   normalize(item, context) {
     return graphAlertSchema
-      .transform((alert, ctx) => ({ kind: kindOf(alert), alert: normalizeDefender(alert, ctx, context) }))
+      .transform((alert, ctx) => {
+        const kind = kindOf(alert);
+        const normalized = normalizeDefender(alert, ctx, context);
+        if (kind !== 'close') return { kind, alert: normalized };
+        const closure = closureOf(dispositions[alert.classification?.toLowerCase() ?? ''], alert.assignedTo);
+        return { kind, alert: normalized, closure };
+      })
       .parse(item);
   },
 };

@@ -11,4 +11,4 @@ import { splunk } from './splunk';
 export const pushSources: Record<IntakeSource, SourceAdapter> = { splunk, elastic, sentinel, ocsf, generic };
 
 export { defender };
-export type { DeliveryKind, NormalizeContext, NormalizedAlert, SourceAdapter } from './adapter';
+export type { DeliveryKind, NormalizeContext, NormalizedAlert, SourceAdapter, SourceClosure } from './adapter';

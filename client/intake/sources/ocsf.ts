@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Severity } from '../../../common/alert';
+import type { Disposition } from '../../../common/triage';
 import {
+  closureOf,
   finishAlert,
   instanceOf,
   splitArrayEnvelope,
@@ -25,8 +27,15 @@ import {
 
 /**
  * OCSF 1.8 Detection Finding (class_uid 2004), one per JSON body, a JSON array, or one per NDJSON line. The finding
- * uid is the identity; `activity_id` 2 (Update) and 3 (Close) concern a finding sent before. `time` is epoch
- * milliseconds.
+ * uid is the identity; `time` is epoch milliseconds. What a delivery does to the case:
+ * - `activity_id` 1 Create starts it (or is a redelivery); 2 Update concerns the finding sent before;
+ * - 3 Close, or a `status_id` of 3 Suppressed or 4 Resolved, closes it (verdict from `verdict_id` when sent, else
+ *   undetermined: the case closes and containment stays);
+ * - 0 Unknown, 99 Other or no `activity_id`: the producer does not say, so it updates the finding's case if there is
+ *   one and starts a case otherwise (an update of an unknown finding starts one), never a second case.
+ * Entities: the user from `actor.user`, else an evidence's `actor.user` or `user`; the host from `device`, else an
+ * evidence's `device`; the remote address from an evidence's `src_endpoint` (a top-level `src_endpoint`, which the
+ * class does not define, is read last).
  */
 
 const DETECTION_FINDING = 2004;
@@ -35,6 +44,7 @@ const user = z
   .object({ name: optionalText, email_addr: optionalText, uid: optionalText, domain: optionalText })
   .nullish();
 const endpoint = z.object({ ip: optionalText, hostname: optionalText }).nullish();
+const device = z.object({ hostname: optionalText, name: optionalText, domain: optionalText }).nullish();
 
 const ocsfSchema = z.object({
   class_uid: z
@@ -47,7 +57,9 @@ const ocsfSchema = z.object({
     .refine((uid) => uid === DETECTION_FINDING, {
       message: `must be ${DETECTION_FINDING} (Detection Finding)`,
     }),
-  activity_id: z.number({ error: 'must be a number (1 Create, 2 Update, 3 Close)' }).int().optional(),
+  activity_id: z.number({ error: 'must be a number (1 Create, 2 Update, 3 Close)' }).int().nullish(),
+  status_id: z.number({ error: 'must be a number (1 New … 4 Resolved, 99 Other)' }).int().nullish(),
+  verdict_id: z.number().int().nullish().catch(undefined),
   severity_id: z.number({ error: 'must be a number from 0 to 6 or 99' }).int().optional(),
   severity: optionalText,
   time: z.number({ error: requiredAs('epoch milliseconds (a number)', 'is required, in epoch milliseconds') }),
@@ -65,9 +77,11 @@ const ocsfSchema = z.object({
     analytic: z.object({ uid: optionalText, name: optionalText }).nullish(),
   }),
   actor: z.object({ user }).nullish(),
-  device: z.object({ hostname: optionalText, name: optionalText, domain: optionalText }).nullish(),
+  device,
   src_endpoint: endpoint,
-  evidences: z.array(z.object({ src_endpoint: endpoint, user }).nullish()).nullish(),
+  evidences: z
+    .array(z.object({ actor: z.object({ user }).nullish(), user, device, src_endpoint: endpoint }).nullish())
+    .nullish(),
 });
 
 type Finding = z.output<typeof ocsfSchema>;
@@ -81,11 +95,22 @@ const severityById: Record<number, Severity> = {
   6: 'critical',
 };
 
+const CLOSE = 3;
+const SUPPRESSED = 3;
+const RESOLVED = 4;
+
 function kindOf(finding: Finding): DeliveryKind {
-  if (finding.activity_id === 2) return 'update';
-  if (finding.activity_id === 3) return 'close';
-  return 'create';
+  if (finding.activity_id === CLOSE || finding.status_id === SUPPRESSED || finding.status_id === RESOLVED)
+    return 'close';
+  return finding.activity_id === 1 ? 'create' : 'update';
 }
+
+/** The Finding `verdict_id` values that are a disposition; the others (Suspicious, Duplicate, …) say nothing of it. */
+const dispositionByVerdict: Record<number, Disposition> = {
+  1: 'false-positive',
+  2: 'true-positive',
+  5: 'benign-positive',
+};
 
 function normalizeOcsf(finding: Finding, ctx: z.RefinementCtx, context: NormalizeContext) {
   const info = finding.finding_info;
@@ -100,7 +125,8 @@ function normalizeOcsf(finding: Finding, ctx: z.RefinementCtx, context: Normaliz
       message: 'is required (or finding_info.analytic.name / finding_info.title)',
     });
   const evidences = (finding.evidences ?? []).filter((e) => e !== null && e !== undefined);
-  const actor = finding.actor?.user ?? evidences.find((e) => e.user)?.user ?? undefined;
+  const actor = finding.actor?.user ?? evidences.map((e) => e.actor?.user ?? e.user).find(Boolean) ?? undefined;
+  const host = finding.device ?? evidences.map((e) => e.device).find(Boolean) ?? undefined;
   const product = finding.metadata?.product;
   const instance = [finding.metadata?.tenant_uid, product?.uid ?? product?.name].filter(Boolean).join('/');
   return finishAlert(
@@ -117,7 +143,7 @@ function normalizeOcsf(finding: Finding, ctx: z.RefinementCtx, context: Normaliz
       entities: entitiesOf({
         userPrincipalName: userPrincipalNameOf(actor?.email_addr ?? actor?.name, context.upnSuffix),
         userObjectId: isGuid(actor?.uid) ? actor?.uid : undefined,
-        host: hostNameOf(finding.device?.hostname ?? finding.device?.name, finding.device?.domain),
+        host: hostNameOf(host?.hostname ?? host?.name, host?.domain),
         sourceIp: firstIp(...evidences.map((e) => e.src_endpoint?.ip), finding.src_endpoint?.ip),
       }),
     },
@@ -131,7 +157,14 @@ export const ocsf: SourceAdapter = {
   split: (documents) => splitArrayEnvelope(documents, 'findings'),
   normalize(item, context) {
     return ocsfSchema
-      .transform((finding, ctx) => ({ kind: kindOf(finding), alert: normalizeOcsf(finding, ctx, context) }))
+      .transform((finding, ctx) => {
+        const kind = kindOf(finding);
+        const alert = normalizeOcsf(finding, ctx, context);
+        if (kind !== 'close') return { kind, alert };
+        const product = finding.metadata?.product;
+        const closure = closureOf(dispositionByVerdict[finding.verdict_id ?? 0], product?.name ?? product?.uid);
+        return { kind, alert, closure };
+      })
       .parse(item);
   },
 };

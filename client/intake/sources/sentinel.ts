@@ -1,11 +1,14 @@
 import { z } from 'zod';
+import type { Disposition } from '../../../common/triage';
 import {
+  closureOf,
   finishAlert,
   instanceOf,
   splitArrayEnvelope,
   type DeliveryKind,
   type NormalizeContext,
   type SourceAdapter,
+  type SourceClosure,
 } from './adapter';
 import {
   alertIdOf,
@@ -25,7 +28,8 @@ import {
 /**
  * Microsoft Sentinel: an automation rule runs a Logic App whose HTTP action posts the incident trigger body. The
  * incident GUID (`object.name`) is the identity; `objectEventType` Update is the same incident again (a signal to its
- * case), and an Update whose status is Closed closes it.
+ * case), and an incident whose status is Closed closes it, with its classification as the verdict and its owner as
+ * the one who closed it.
  */
 
 const record = z.record(z.string(), z.unknown()).nullish();
@@ -49,6 +53,8 @@ const sentinelSchema = z.object({
       description: optionalText,
       severity: optionalText,
       status: optionalText,
+      classification: optionalText,
+      owner: z.object({ userPrincipalName: optionalText, email: optionalText, assignedTo: optionalText }).nullish(),
       createdTimeUtc: optionalText,
       firstActivityTimeUtc: optionalText,
       relatedAnalyticRuleIds: z.array(z.string()).nullish(),
@@ -89,8 +95,23 @@ function analyticRuleIdOf(additionalData: Record<string, unknown> | null | undef
 }
 
 function kindOf(incident: Incident): DeliveryKind {
-  if (incident.objectEventType.toLowerCase() === 'create') return 'create';
-  return incident.object.properties.status?.toLowerCase() === 'closed' ? 'close' : 'update';
+  if (incident.object.properties.status?.toLowerCase() === 'closed') return 'close';
+  return incident.objectEventType.toLowerCase() === 'create' ? 'create' : 'update';
+}
+
+const dispositions: Record<string, Disposition> = {
+  truepositive: 'true-positive',
+  benignpositive: 'benign-positive',
+  falsepositive: 'false-positive',
+  undetermined: 'undetermined',
+};
+
+function closureOfIncident(incident: Incident): SourceClosure {
+  const { classification, owner } = incident.object.properties;
+  return closureOf(
+    dispositions[classification?.toLowerCase() ?? ''],
+    owner?.userPrincipalName ?? owner?.email ?? owner?.assignedTo,
+  );
 }
 
 function normalizeSentinel(incident: Incident, ctx: z.RefinementCtx, context: NormalizeContext) {
@@ -152,9 +173,12 @@ export const sentinel: SourceAdapter = {
   source: 'sentinel',
   split: (documents) => splitArrayEnvelope(documents, 'incidents'),
   normalize(item, context) {
-    const parsed = sentinelSchema
-      .transform((incident, ctx) => ({ kind: kindOf(incident), alert: normalizeSentinel(incident, ctx, context) }))
+    return sentinelSchema
+      .transform((incident, ctx) => {
+        const kind = kindOf(incident);
+        const alert = normalizeSentinel(incident, ctx, context);
+        return kind === 'close' ? { kind, alert, closure: closureOfIncident(incident) } : { kind, alert };
+      })
       .parse(item);
-    return parsed;
   },
 };

@@ -18,8 +18,11 @@ import {
  * `result` only the first row (a "for each result" trigger sends one POST per row, all with the same `sid`).
  *
  * - Enterprise Security notables carry `result.event_id`, stable when the same notable arrives again under a new
- *   `sid`: that is the identity. `rule_id` is a copy of `event_id`, so the rule is the correlation search.
- * - Core alerts have no row id: the identity is the `sid` plus a hash of the row.
+ *   `sid`: that is the identity. The rule is the correlation search that raised the notable (the row's `search_name`,
+ *   else its `source` "<Domain> - <Name> - Rule"), not the saved search forwarding notables, which the envelope's
+ *   `search_name` names; `rule_id` is a copy of `event_id`, no rule.
+ * - Core alerts have no row id: the identity is the `sid` plus a hash of the row; the rule is the saved search.
+ * - Without `_time` in the row, the trigger time comes from the `sid`, which holds it in every form Splunk makes.
  */
 
 const cell = z.union([
@@ -69,16 +72,24 @@ function rowHash(row: Row): string {
   );
 }
 
+/**
+ * The trigger time a search id carries, in epoch seconds: scheduled (`scheduler__<owner>__<app>__RMD5…_at_<epoch>_<n>`,
+ * `rt_scheduler__…`, with a `_<GUID>` suffix on a search head cluster) or `<epoch>.<n>` at the end of ad-hoc,
+ * real-time and remote ids (`md_<epoch>.N`, `rt_md_<epoch>.N`, `<user>__<user>__<app>__search1_<epoch>.N`, `<epoch>.N`).
+ */
+export function epochOfSid(sid: string): string | undefined {
+  return /_at_(\d{9,11})_\d+/.exec(sid)?.[1] ?? /(?:^|_)(\d{9,11})\.\d+(?:_[0-9A-F-]{36})?$/i.exec(sid)?.[1];
+}
+
 function normalizeSplunk(body: z.output<typeof splunkSchema>, ctx: z.RefinementCtx, context: NormalizeContext) {
   const row = body.result;
   const notableId = field(row, 'event_id');
   const searchName = body.search_name?.trim() || undefined;
-  const ruleName = notableId ? (field(row, 'rule_name', 'rule_title') ?? searchName) : searchName;
-  const ruleId = notableId ? (searchName ?? field(row, 'rule_name', 'rule_title')) : searchName;
+  const correlationSearch = notableId ? (field(row, 'search_name', 'source') ?? searchName) : undefined;
+  const ruleName = notableId ? (field(row, 'rule_name') ?? correlationSearch) : searchName;
+  const ruleId = notableId ? (correlationSearch ?? field(row, 'rule_name', 'rule_title')) : searchName;
   const timeText = field(row, '_time');
-  // Without _time, the scheduler's sid carries the trigger time (`…_at_<epoch>_…`).
-  const detectedAt =
-    timeText !== undefined ? fromEpochSeconds(timeText) : fromEpochSeconds(/_at_(\d{9,11})_/.exec(body.sid)?.[1]);
+  const detectedAt = timeText !== undefined ? fromEpochSeconds(timeText) : fromEpochSeconds(epochOfSid(body.sid));
   if (!detectedAt) {
     ctx.addIssue({
       code: 'custom',
@@ -91,7 +102,7 @@ function normalizeSplunk(body: z.output<typeof splunkSchema>, ctx: z.RefinementC
   const severityText = notableId
     ? field(row, 'urgency', 'severity')
     : field(row, 'urgency', 'severity', 'alert_severity');
-  const title = notableId ? (field(row, 'rule_title', 'rule_name') ?? searchName) : searchName;
+  const title = notableId ? (field(row, 'rule_title', 'rule_name') ?? correlationSearch) : searchName;
   return finishAlert(
     {
       source: 'splunk',
@@ -112,9 +123,9 @@ function normalizeSplunk(body: z.output<typeof splunkSchema>, ctx: z.RefinementC
     ctx,
     {
       sourceAlertId: notableId ? 'result.event_id' : 'sid',
-      ruleId: 'search_name',
-      ruleName: 'search_name',
-      title: 'search_name',
+      ruleId: notableId ? 'result.search_name' : 'search_name',
+      ruleName: notableId ? 'result.rule_name' : 'search_name',
+      title: notableId ? 'result.rule_title' : 'search_name',
     },
   );
 }

@@ -1,0 +1,81 @@
+import type { CaseState, Enrichment, Section } from './triage';
+
+/**
+ * Markdown that tells the story of a case so far: the Web UI's current details and the analysts' escalation. Times are
+ * the case's own ISO strings (UTC) unless the reader gives `time`: the CLI shows them in the reader's zone.
+ */
+
+export interface RenderOptions {
+  /** How a person reads a recorded ISO time; default the ISO string itself (the workflow's details, in UTC). */
+  time?: (iso: string) => string;
+}
+
+const isoTime = (iso: string) => iso;
+
+function section<T>(s: Section<T> | undefined, render: (data: T) => string): string {
+  if (!s) return '…';
+  if (s.status === 'ok') return render(s.data);
+  return `_${s.status === 'unavailable' ? 'unavailable' : 'not applicable'}: ${s.reason}_`;
+}
+
+export function renderEnrichment(e: Enrichment | undefined, { time = isoTime }: RenderOptions = {}): string[] {
+  if (!e) return ['**Context:** being gathered'];
+  return [
+    `**User:** ${section(e.profile, (p) => `${p.displayName} (${p.userPrincipalName})${p.jobTitle ? `, ${p.jobTitle}` : ''}${p.department ? `, ${p.department}` : ''}${p.manager ? `; manager ${p.manager.displayName}` : ''}${p.accountEnabled === false ? '; **account disabled**' : ''}`)}`,
+    `**Risk:** ${section(e.risk, (r) => `${r.riskLevel} (${r.riskState})`)}`,
+    `**Sign-ins:** ${section(
+      e.signIns,
+      (s) =>
+        `${s.total} since ${time(s.since)}, ${s.failures} failed; IPs: ${
+          s.distinctIps
+            .slice(0, 5)
+            .map((ip) => `${ip.ip}${ip.locations[0] ? ` (${ip.locations[0]})` : ''} ×${ip.count}`)
+            .join(', ') || 'none'
+        }`,
+    )}`,
+    `**Groups:** ${section(
+      e.groups,
+      (g) =>
+        `${g.total}${g.truncated ? '+' : ''}: ${
+          g.groups
+            .slice(0, 8)
+            .map((x) => x.displayName)
+            .join(', ') || 'none'
+        }`,
+    )}`,
+    `**Devices:** ${section(e.devices, (d) => d.devices.map((x) => `${x.name}${x.compliant === false ? ' (non-compliant)' : ''}`).join(', ') || 'none')}`,
+    `**Host:** ${section(e.host, (h) => `${h.name}${h.operatingSystem ? `, ${h.operatingSystem}` : ''}${h.riskScore ? `, risk ${h.riskScore}` : ''}${h.lastSeen ? `, last seen ${time(h.lastSeen)}` : ''}`)}`,
+  ];
+}
+
+export function renderCase(state: CaseState, options: RenderOptions = {}): string {
+  const { time = isoTime } = options;
+  const { alert } = state;
+  const lines = [
+    `### ${alert.title}`,
+    `**State:** ${state.triageState} · **Disposition:** ${state.disposition} · **Route:** ${state.route}`,
+    `**Rule:** ${alert.ruleName} (\`${alert.ruleId}\`) · **Severity:** ${alert.severity} · **Source:** ${alert.source}`,
+    `**Detected:** ${time(alert.detectedAt)} · **Received:** ${time(state.receivedAt)}`,
+    `**Entities:** ${[alert.entities.userPrincipalName, alert.entities.host, alert.entities.sourceIp].filter(Boolean).join(' · ') || 'none'}`,
+    ...renderEnrichment(state.enrichment, options),
+  ];
+  const q = state.question;
+  if (q) {
+    const answer = q.answer
+      ? `answered "${q.answer.answer}" at ${time(q.answer.at)}`
+      : (q.outcome ?? `waiting until ${time(q.deadline)}`);
+    lines.push(`**Asked the user** at ${time(q.askedAt)}: ${answer}`);
+  }
+  if (state.wouldHaveContained)
+    lines.push(
+      `**Shadow mode:** would have contained automatically (${state.wouldHaveContained.actions.join(', ')}); did not`,
+    );
+  for (const c of state.containment) lines.push(`- ${c.action} ${c.target}: **${c.status}** — ${c.detail}`);
+  for (const e of state.escalations.slice(-3)) lines.push(`**Escalated** at ${time(e.at)}: ${e.reason}`);
+  for (const d of state.decisions.slice(-3))
+    lines.push(`**${d.decision}** by ${d.analystId} at ${time(d.at)}: ${d.result}`);
+  if (state.relatedAlertCount > 0) lines.push(`**Related alerts:** ${state.relatedAlertCount}`);
+  if (state.closeReason)
+    lines.push(`**Closed** at ${state.closedAt ? time(state.closedAt) : state.closedAt}: ${state.closeReason}`);
+  return lines.join('\n\n');
+}

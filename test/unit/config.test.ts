@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DEFAULT_MAX_CACHED_WORKFLOWS,
+  loadTemporalConfig,
+  loadTriageConfig,
+  loadWorkerConfig,
+} from '../../common/config';
+import { projectRoot } from '../../scripts/servers';
+
+const dir = mkdtempSync(join(tmpdir(), 'soc-config-'));
+const pem = join(dir, 'client.pem');
+writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+const notPem = join(dir, 'client.txt');
+writeFileSync(notPem, 'hello');
+
+test('defaults run the embedded dev server on the soc-triage task queue', () => {
+  expect(loadTemporalConfig({})).toMatchObject({
+    address: undefined,
+    namespace: 'default',
+    taskQueue: 'soc-triage',
+    devServerPort: 7233,
+    tls: undefined,
+    apiKey: undefined,
+  });
+});
+
+test('a Temporal Cloud configuration: address, namespace, API key', () => {
+  const config = loadTemporalConfig({
+    TEMPORAL_ADDRESS: 'soc.a1b2c.tmprl.cloud:7233',
+    TEMPORAL_NAMESPACE: 'soc.a1b2c',
+    TEMPORAL_API_KEY: 'key-0123456789abcdef',
+  });
+  expect(config).toMatchObject({
+    address: 'soc.a1b2c.tmprl.cloud:7233',
+    namespace: 'soc.a1b2c',
+    apiKey: 'key-0123456789abcdef',
+  });
+});
+
+test.each([
+  [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS must be host:port'],
+  [{ TEMPORAL_NAMESPACE: 'my namespace' }, 'TEMPORAL_NAMESPACE may contain only'],
+  [{ TEMPORAL_TASK_QUEUE: 'a/b' }, 'TEMPORAL_TASK_QUEUE may contain only'],
+  [{ TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS_CERT: pem }, 'TEMPORAL_TLS_KEY must be set together'],
+  [
+    { TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS_CERT: join(dir, 'missing.pem'), TEMPORAL_TLS_KEY: pem },
+    'TEMPORAL_TLS_CERT names a file that cannot be read (ENOENT)',
+  ],
+  [{ TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS_CERT: notPem, TEMPORAL_TLS_KEY: pem }, 'TEMPORAL_TLS_CERT names'],
+  [{ TEMPORAL_API_KEY: 'key-0123456789abcdef' }, 'TEMPORAL_ADDRESS must be set when TLS or an API key is configured'],
+  [{ TEMPORAL_DEV_SERVER_PORT: '80' }, 'TEMPORAL_DEV_SERVER_PORT must be a port'],
+])('invalid configuration %j is refused with a message naming the variable', (env, message) => {
+  expect(() => loadTemporalConfig(env)).toThrow(`Invalid configuration: ${message}`);
+});
+
+test('analysts are Entra object ids', () => {
+  expect(
+    loadTriageConfig({ SOC_ANALYSTS: 'aaaaaaaa-0000-4000-8000-000000000001, bbbbbbbb-0000-4000-8000-000000000002' })
+      .analysts,
+  ).toEqual(['aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000002']);
+  expect(() => loadTriageConfig({ SOC_ANALYSTS: 'alice@contoso.example' })).toThrow(
+    'Invalid configuration: SOC_ANALYSTS must list Entra object ids',
+  );
+});
+
+test('worker tuning: the measured cache size by default, task slots and a prebuilt bundle from the environment', () => {
+  const missingBundle = join(dir, 'no-bundle.js');
+  expect(loadWorkerConfig({}, missingBundle)).toEqual({
+    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: undefined,
+    maxConcurrentActivityTaskExecutions: undefined,
+    workflowBundlePath: undefined,
+  });
+  const bundle = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundle, '// bundle');
+  expect(
+    loadWorkerConfig(
+      {
+        SOC_WORKER_MAX_CACHED_WORKFLOWS: '250',
+        SOC_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '20',
+        SOC_WORKER_MAX_CONCURRENT_ACTIVITIES: '50',
+        SOC_WORKFLOW_BUNDLE: bundle,
+      },
+      missingBundle,
+    ),
+  ).toEqual({
+    maxCachedWorkflows: 250,
+    maxConcurrentWorkflowTaskExecutions: 20,
+    maxConcurrentActivityTaskExecutions: 50,
+    workflowBundlePath: bundle,
+  });
+});
+
+test('the default bundle is used only when no workflow source is newer than it', () => {
+  const bundle = join(dir, 'default-bundle.js');
+  writeFileSync(bundle, '// bundle');
+  expect(loadWorkerConfig({}, bundle).workflowBundlePath).toBe(bundle);
+  const longAgo = new Date('2000-01-01T00:00:00Z');
+  utimesSync(bundle, longAgo, longAgo);
+  expect(loadWorkerConfig({}, bundle).workflowBundlePath).toBeUndefined();
+});
+
+test.each([
+  [{ SOC_WORKER_MAX_CACHED_WORKFLOWS: 'lots' }, 'SOC_WORKER_MAX_CACHED_WORKFLOWS must be a whole number'],
+  [{ SOC_WORKER_MAX_CACHED_WORKFLOWS: '-1' }, 'SOC_WORKER_MAX_CACHED_WORKFLOWS must be a whole number'],
+  [
+    { SOC_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' },
+    'SOC_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be a whole number',
+  ],
+  [{ SOC_WORKER_MAX_CONCURRENT_ACTIVITIES: '2.5' }, 'SOC_WORKER_MAX_CONCURRENT_ACTIVITIES must be a whole number'],
+  [{ SOC_WORKFLOW_BUNDLE: '/nowhere/bundle.js' }, 'SOC_WORKFLOW_BUNDLE names /nowhere/bundle.js, which does not exist'],
+])('invalid worker tuning %j is refused with a message naming the variable', (env, message) => {
+  expect(() => loadWorkerConfig(env)).toThrow(`Invalid configuration: ${message}`);
+});
+
+test('npm start stops at once on invalid configuration, naming the variable, and starts nothing', () => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'workers/start.ts'], {
+    cwd: projectRoot,
+    env: { ...process.env, TEMPORAL_NAMESPACE: 'not valid!' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(result.status).toBe(1);
+  expect(result.stderr.trim()).toBe(
+    'Invalid configuration: TEMPORAL_NAMESPACE may contain only letters, digits, ".", "_" and "-"',
+  );
+  expect(result.stdout).not.toContain('Starting the embedded Temporal dev server');
+});

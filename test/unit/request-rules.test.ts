@@ -1,0 +1,40 @@
+import type { QuestionState } from '../../common/triage';
+import { answeredAt, answerRefusal, SENT_AT_SKEW_MS } from '../../workflows/triage/requests';
+
+/** When an answer counts as given: the caller's `sentAt`, kept between the question and workflow time. */
+
+const askedAt = Date.parse('2026-01-01T10:00:00Z');
+const question: QuestionState = {
+  userId: 'jdoe-id',
+  userPrincipalName: 'jdoe@contoso.example',
+  askedAt: new Date(askedAt).toISOString(),
+  deadline: new Date(askedAt + 30 * 60_000).toISOString(),
+  messageRef: 'activity-1',
+};
+const minutes = (n: number) => askedAt + n * 60_000;
+const jdoe = { userId: 'jdoe@contoso.example', answer: 'it-was-me' as const };
+
+test('an answer sent before the deadline counts even when the workflow sees it after the deadline', () => {
+  const at = answeredAt(question, new Date(minutes(29)).toISOString(), minutes(45));
+  expect(at).toBe(minutes(29));
+  expect(answerRefusal(question, jdoe, at)).toBeUndefined();
+});
+
+test('an answer sent after the deadline is refused as expired', () => {
+  const at = answeredAt(question, new Date(minutes(31)).toISOString(), minutes(45));
+  expect(answerRefusal(question, jdoe, at)).toBe('this question has expired');
+});
+
+test('a sentAt before the question is read as the question time; one beyond workflow time plus skew as that', () => {
+  expect(answeredAt(question, new Date(minutes(-60)).toISOString(), minutes(5))).toBe(askedAt);
+  expect(answeredAt(question, new Date(minutes(120)).toISOString(), minutes(5))).toBe(minutes(5) + SENT_AT_SKEW_MS);
+  // A caller whose clock runs far ahead cannot make a late answer look early, nor an early one late beyond the skew.
+  expect(answerRefusal(question, jdoe, answeredAt(question, new Date(minutes(120)).toISOString(), minutes(40)))).toBe(
+    'this question has expired',
+  );
+});
+
+test('a missing or unreadable sentAt is read as workflow time', () => {
+  expect(answeredAt(question, undefined, minutes(3))).toBe(minutes(3));
+  expect(answeredAt(question, 'yesterday-ish', minutes(3))).toBe(minutes(3));
+});

@@ -1,0 +1,59 @@
+import type { DefenderAlertFeed } from '../activities/defender-feed';
+import { createGraphPorts } from '../activities/graph';
+import { createLogMessenger } from '../activities/log-messenger';
+import type { Ports } from '../activities/ports';
+import { createTeamsMessenger } from '../activities/teams';
+import { ConfigError, loadGraphConfig, loadTeamsConfig, parseVar, type Env } from '../common/config';
+import { z } from 'zod';
+
+export interface SelectedPorts {
+  ports: Ports;
+  description: string;
+  /** True when a seeded demo tenant stands in for Microsoft (npm start only). */
+  demo: boolean;
+  /** Where Defender XDR alerts are pulled from (Graph, or the stand-in in demo mode); none in the in-memory demo. */
+  defenderAlerts?: { feed: DefenderAlertFeed; tenantId: string };
+  close(): Promise<void>;
+}
+
+const reducedModes = z.enum(['log-messaging']);
+
+/**
+ * The production ports: Microsoft Graph and Defender for Endpoint, and Teams for questions and escalations. Fails
+ * closed: without a tenant or without Teams the worker does not start, naming what is missing — unless the
+ * deployment opts by name into a reduced mode (SOC_REDUCED_MODE=log-messaging: no questions, escalations in the log).
+ */
+export function productionPorts(log: (line: string) => void, env: Env = process.env): SelectedPorts {
+  const graph = loadGraphConfig(env);
+  if (!graph) {
+    throw new ConfigError(
+      'GRAPH_TENANT_ID',
+      'must be set, with GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (or GRAPH_CLIENT_CERTIFICATE): the production worker contains and enriches through Microsoft Graph (npm start runs the demo tenant instead)',
+    );
+  }
+  const reduced = parseVar(env, 'SOC_REDUCED_MODE', reducedModes);
+  const teams = loadTeamsConfig(env);
+  if (!teams && !reduced) {
+    throw new ConfigError(
+      'TEAMS_APP_ID',
+      'must be set, with TEAMS_APP_SECRET, TEAMS_TENANT_ID, TEAMS_SOC_CONVERSATION_ID and TEAMS_CARD_HMAC_KEY: users are asked and analysts reached in Teams (or opt into SOC_REDUCED_MODE=log-messaging: nobody is asked, escalations go to this log)',
+    );
+  }
+  const { defenderAlerts, ...graphPorts } = createGraphPorts(graph);
+  const messenger = teams
+    ? createTeamsMessenger(teams, {
+        lookupObjectId: async (upn) => (await graphPorts.identity.userProfile({ userPrincipalName: upn })).id,
+      })
+    : createLogMessenger(log);
+  return {
+    ports: { ...graphPorts, messenger },
+    description: `Microsoft Graph and Defender for Endpoint, tenant ${graph.tenantId}; ${
+      teams
+        ? 'questions and escalations through Microsoft Teams'
+        : 'REDUCED MODE (SOC_REDUCED_MODE=log-messaging): nobody is asked, escalations are written to this log'
+    }`,
+    demo: false,
+    defenderAlerts: { feed: defenderAlerts, tenantId: graph.tenantId },
+    close: async () => undefined,
+  };
+}

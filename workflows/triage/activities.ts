@@ -1,0 +1,46 @@
+import * as wf from '@temporalio/workflow';
+import type { TriageActivities } from '../../activities';
+
+/** The triage workflow's activities, each with the timeouts and retries its kind of work needs. */
+
+export const ENRICHMENT_ATTEMPTS = 5;
+export const CONTAINMENT_ATTEMPTS = 10;
+
+export const { gatherContext } = wf.proxyActivities<TriageActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: ENRICHMENT_ATTEMPTS,
+  },
+});
+
+export const { readContainmentState } = wf.proxyActivities<TriageActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: CONTAINMENT_ATTEMPTS,
+  },
+});
+
+export const { applyContainment, undoContainment } = wf.proxyActivities<TriageActivities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: CONTAINMENT_ATTEMPTS,
+  },
+});
+
+// One message each: a crashed worker costs a retry within seconds, not minutes.
+export const { askUser, remindUser, updateQuestion, escalate, updateCaseCard } = wf.proxyActivities<TriageActivities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
