@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../common/config';
 import { RuleCatalogError } from '../common/rules';
-import { loadProductSettings, startProduct } from './product';
+import { installRuntime, loadProductSettings, startProduct } from './product';
 import { productionPorts } from './production-ports';
 import { connectTemporal } from './temporal-connection';
 
@@ -13,8 +13,9 @@ async function main(): Promise<void> {
   const settings = loadProductSettings({ requireAddress: true });
   // Fails closed before anything connects: no tenant or no Teams (and no reduced mode asked for) stops start-up here.
   const ports = productionPorts(log);
+  installRuntime(settings, 'INFO');
   const temporal = await connectTemporal({ ...settings.config, address: settings.config.address! }, log);
-  const product = await startProduct({ log, logLevel: 'INFO', settings, temporal, selectPorts: async () => ports });
+  const product = await startProduct({ log, settings, temporal, selectPorts: async () => ports });
   const { config } = product;
   console.log(
     `Worker polling task queue "${config.taskQueue}" in namespace "${config.namespace}" at ${config.address} (${product.description}).`,

@@ -1,4 +1,5 @@
 import { DefaultLogger, type Worker } from '@temporalio/worker';
+import { installWorkerTelemetry } from './telemetry';
 import { createDefenderFeedActivities } from '../activities/defender-feed';
 import { createFidelityActivities } from '../activities/fidelity';
 import { createPromotionAwareCatalog, ensureFidelitySchedule, type PromotionAwareCatalog } from '../client/fidelity';
@@ -20,7 +21,6 @@ import {
 import { loadRuleCatalog, type RuleCatalog } from '../common/rules';
 import { DEMO_ANALYST } from '../common/demo';
 import type { SelectedPorts } from './production-ports';
-import { installWorkerTelemetry } from './telemetry';
 import type { TemporalHandles } from './temporal-connection';
 import { createTriageWorker } from './worker';
 
@@ -67,6 +67,14 @@ export function loadProductSettings(options: { requireAddress: boolean }): Produ
   return { config, triage, metrics, intake, worker, catalog };
 }
 
+/**
+ * The SDK runtime (logging, Prometheus) is installed once per process, before anything connects to Temporal: the
+ * first connection instantiates it.
+ */
+export function installRuntime(settings: ProductSettings, logLevel: 'INFO' | 'WARN'): void {
+  installWorkerTelemetry({ prometheusBind: settings.metrics.prometheusBind, logger: new DefaultLogger(logLevel) });
+}
+
 /** The configured analysts; in demo mode without any, the demo tenant's analyst. */
 export function analystsOf(triage: TriageConfig, demo: boolean): string[] {
   return triage.analysts.length ? triage.analysts : demo ? [DEMO_ANALYST] : [];
@@ -78,14 +86,12 @@ export function analystsOf(triage: TriageConfig, demo: boolean): string[] {
  */
 export async function startProduct(options: {
   log: (line: string) => void;
-  logLevel: 'INFO' | 'WARN';
   settings: ProductSettings;
   temporal: TemporalHandles;
   selectPorts: (context: { analysts: string[] }) => Promise<SelectedPorts>;
 }): Promise<Product> {
   const { log, temporal } = options;
   const { config, triage, metrics, intake, catalog, worker: workerConfig } = options.settings;
-  installWorkerTelemetry({ prometheusBind: metrics.prometheusBind, logger: new DefaultLogger(options.logLevel) });
   // What new alerts are triaged by; it reads the fidelity ledger and never throws (an unreadable ledger promotes nothing).
   const rules = await createPromotionAwareCatalog(temporal.client, catalog, { log });
   let selected: SelectedPorts | undefined;

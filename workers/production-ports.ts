@@ -3,8 +3,7 @@ import { createGraphPorts } from '../activities/graph';
 import { createLogMessenger } from '../activities/log-messenger';
 import type { Ports } from '../activities/ports';
 import { createTeamsMessenger } from '../activities/teams';
-import { ConfigError, loadGraphConfig, loadTeamsConfig, parseVar, type Env } from '../common/config';
-import { z } from 'zod';
+import { ConfigError, loadGraphConfig, loadReducedMode, loadTeamsConfig, type Env } from '../common/config';
 
 export interface SelectedPorts {
   ports: Ports;
@@ -15,8 +14,6 @@ export interface SelectedPorts {
   defenderAlerts?: { feed: DefenderAlertFeed; tenantId: string };
   close(): Promise<void>;
 }
-
-const reducedModes = z.enum(['log-messaging']);
 
 /**
  * The production ports: Microsoft Graph and Defender for Endpoint, and Teams for questions and escalations. Fails
@@ -31,7 +28,7 @@ export function productionPorts(log: (line: string) => void, env: Env = process.
       'must be set, with GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (or GRAPH_CLIENT_CERTIFICATE): the production worker contains and enriches through Microsoft Graph (npm start runs the demo tenant instead)',
     );
   }
-  const reduced = parseVar(env, 'SOC_REDUCED_MODE', reducedModes);
+  const reduced = loadReducedMode(env);
   const teams = loadTeamsConfig(env);
   if (!teams && !reduced) {
     throw new ConfigError(

@@ -11,7 +11,7 @@ import { relaunchTrustingStandIn, standInCertificate, trustsStandIn } from '../s
 import { RuleCatalogError } from '../common/rules';
 import { selectDemoPorts } from './demo-ports';
 import { embeddedTemporal } from './embedded-temporal';
-import { loadProductSettings, startProduct, type Product } from './product';
+import { installRuntime, loadProductSettings, startProduct, type Product } from './product';
 
 const log = (line: string) => console.log(line);
 
@@ -26,10 +26,10 @@ async function main(): Promise<'relaunched' | 'stopped'> {
   }
   const intakeConfig = loadIntakeConfig();
   const settings = loadProductSettings({ requireAddress: false });
+  installRuntime(settings, 'WARN');
   const temporal = await embeddedTemporal(settings.config, log);
   const product: Product = await startProduct({
     log,
-    logLevel: 'WARN',
     settings,
     temporal,
     selectPorts: ({ analysts }) => selectDemoPorts({ log, temporal: temporal.client, analysts }),
