@@ -1,4 +1,5 @@
 import { DefaultLogger, Runtime, type Logger } from '@temporalio/worker';
+import { caseMetricNames } from '../common/metric-names';
 
 /**
  * The worker's Prometheus endpoint: the SDK's runtime telemetry (`temporal_*`: task latencies, slots, polls, sticky
@@ -30,8 +31,8 @@ const responseBuckets = [
 ];
 
 export const productHistogramBuckets: Record<string, number[]> = {
-  soc_time_to_triage_seconds: responseBuckets,
-  soc_time_to_contain_seconds: responseBuckets,
+  [caseMetricNames.timeToTriage]: responseBuckets,
+  [caseMetricNames.timeToContain]: responseBuckets,
 };
 
 export interface WorkerTelemetryOptions {

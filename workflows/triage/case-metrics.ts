@@ -1,4 +1,5 @@
 import * as wf from '@temporalio/workflow';
+import { caseMetricNames } from '../../common/metric-names';
 import type { CaseState } from '../../common/triage';
 
 /**
@@ -49,7 +50,7 @@ export function recordCaseMetrics(state: CaseState): void {
       : { escalations: 0, triaged: false, contained: false, closed: false, shadow: false };
     if (!continued)
       meter
-        .createCounter('soc_alerts_total', 'alerts', 'Alerts triaged, by rule and route')
+        .createCounter(caseMetricNames.alerts, 'alerts', 'Alerts triaged, by rule and route')
         .add(1, { ...rule, route: state.route });
     seen.set(state, last);
   }
@@ -57,7 +58,7 @@ export function recordCaseMetrics(state: CaseState): void {
   if (now.shadow && !last.shadow) {
     meter
       .createCounter(
-        'soc_shadow_would_contain_total',
+        caseMetricNames.shadowWouldContain,
         'alerts',
         'Alerts shadow mode would have contained automatically',
       )
@@ -66,7 +67,7 @@ export function recordCaseMetrics(state: CaseState): void {
   if (now.triaged && !last.triaged) {
     meter
       .createHistogram(
-        'soc_time_to_triage_seconds',
+        caseMetricNames.timeToTriage,
         'float',
         's',
         'From receipt to a disposition (user, automation or analyst)',
@@ -75,17 +76,17 @@ export function recordCaseMetrics(state: CaseState): void {
   }
   if (now.contained && !last.contained) {
     meter
-      .createHistogram('soc_time_to_contain_seconds', 'float', 's', 'From receipt to the first containment in place')
+      .createHistogram(caseMetricNames.timeToContain, 'float', 's', 'From receipt to the first containment in place')
       .record(seconds(state.receivedAt, state.containedAt!), { ...rule, settled_by: state.settledBy ?? 'unknown' });
   }
   for (const escalation of state.escalations.slice(last.escalations)) {
     meter
-      .createCounter('soc_escalations_total', 'escalations', 'Escalations to analysts, by cause')
+      .createCounter(caseMetricNames.escalations, 'escalations', 'Escalations to analysts, by cause')
       .add(1, { ...rule, cause: escalationCause(escalation.reason) });
   }
   if (now.closed && !last.closed) {
     meter
-      .createCounter('soc_alerts_closed_total', 'alerts', 'Closed alerts, by disposition and who settled them')
+      .createCounter(caseMetricNames.closed, 'alerts', 'Closed alerts, by disposition and who settled them')
       .add(1, { ...rule, disposition: state.disposition, settled_by: state.settledBy ?? 'unknown' });
   }
   seen.set(state, now);

@@ -1,0 +1,9 @@
+/** The product's own Prometheus metrics, named once: the workflow records them, the worker's runtime buckets them. */
+export const caseMetricNames = {
+  alerts: 'soc_alerts_total',
+  shadowWouldContain: 'soc_shadow_would_contain_total',
+  timeToTriage: 'soc_time_to_triage_seconds',
+  timeToContain: 'soc_time_to_contain_seconds',
+  escalations: 'soc_escalations_total',
+  closed: 'soc_alerts_closed_total',
+} as const;
