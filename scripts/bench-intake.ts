@@ -27,6 +27,7 @@ import { staticCatalog } from '../common/rules';
 import { startIntake } from '../client/intake/start';
 import { submitAlert } from '../client/triage-client';
 import { projectRoot, startDevServer } from './servers';
+import { pool } from './bench/pool';
 
 const N = Number(process.env.BENCH_ALERTS ?? 1500);
 /** Senders in flight. The intake's own limit to Temporal (SOC_INTAKE_MAX_IN_FLIGHT) stays at its default, 64. */
@@ -53,16 +54,9 @@ function alertFor(run: string, i: number): Alert {
 
 /** Runs `work(i)` for i in [0, count) with at most `parallel` at once; returns the wall time in ms. */
 let cpuAtStart = process.cpuUsage();
-async function pool(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<number> {
+function measured(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<number> {
   cpuAtStart = process.cpuUsage();
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, count) }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
-  return performance.now() - started;
+  return pool(count, parallel, work);
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -98,7 +92,7 @@ function measurement(alerts: number, wallMs: number, latencies: number[]): Measu
  */
 async function rawStarts(client: Client, taskQueue: string, run: string, concurrency: number): Promise<Measurement> {
   const latencies: number[] = [];
-  const wall = await pool(N, concurrency, async (i) => {
+  const wall = await measured(N, concurrency, async (i) => {
     const alert = alertFor(run, i);
     const t0 = performance.now();
     const { outcome } = await submitAlert(client, { alert, policy: defaultPolicy, analysts: [], taskQueue });
@@ -174,7 +168,7 @@ async function intakeRequests(
   const stats: HttpStats = { statuses: {}, retries: 0, acknowledged: new Set() };
   const latencies: number[] = [];
   const requests = Math.ceil(N / perRequest);
-  const wall = await pool(requests, concurrency, async (r) => {
+  const wall = await measured(requests, concurrency, async (r) => {
     const alerts = Array.from({ length: perRequest }, (_, k) => alertFor(run, r * perRequest + k));
     const body = JSON.stringify(perRequest === 1 ? alerts[0] : { alerts });
     const t0 = performance.now();
@@ -191,7 +185,7 @@ async function burst(url: string, client: Client, taskQueue: string) {
   const stats: HttpStats = { statuses: {}, retries: 0, acknowledged: new Set() };
   const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
   const latencies: number[] = [];
-  const wall = await pool(BURST, BURST, async (i) => {
+  const wall = await measured(BURST, BURST, async (i) => {
     const t0 = performance.now();
     await post(url, JSON.stringify(alertFor(run, i)), agent, stats);
     latencies.push(performance.now() - t0);

@@ -25,6 +25,7 @@ import { findPid, samplePeaks, treeMemory } from './bench/rss';
 import { startCluster, startWorkerProcesses } from './cluster';
 import { startProductProcess, type ProductProcess } from './cluster/processes';
 import { projectRoot, startDevServer, temporalDir } from './servers';
+import { pool } from './bench/pool';
 
 const { values } = parseArgs({
   options: {
@@ -47,17 +48,6 @@ const log = (line: string) => console.log(line);
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 /** Deterministic jitter spread evenly over [0, JITTER_MS): the same deadlines for floor and product. */
 const timeoutFor = (i: number) => TIMEOUT_MS + Math.round(((i * 7919) % N) * (JITTER_MS / N));
-
-async function pool(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<number> {
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, count) }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
-  return performance.now() - started;
-}
 
 function distribution(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { temporalDir } from '../servers';
+import { isExecutable, temporalDir } from '../servers';
 import { which } from '../tools';
 
 /** The Temporal server and its SQL schema tool, built from the same Go module line as the dev server (CLI 1.5.1). */
@@ -21,15 +21,6 @@ export interface ClusterBinaries {
 }
 
 const binDir = join(temporalDir, 'bin');
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function moduleDirFor(go: string): string {
   const cache = spawnSync(go, ['env', 'GOMODCACHE'], { encoding: 'utf8' }).stdout.trim();

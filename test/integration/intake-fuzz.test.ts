@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { staticCatalog } from '../../common/rules';
 import { connectDevServer, uniqueTaskQueue, type DevServerHarness } from '../harness/temporal';
 import { deliver, fixtureText, fixtures, request, startTestIntake, type TestIntake } from '../harness/intake';
+import { seededRandom } from '../../scripts/chaos/random';
 
 /**
  * Thousands of random and mutated deliveries: the intake never answers 5xx, never crashes, answers every refusal with
@@ -12,16 +13,9 @@ import { deliver, fixtureText, fixtures, request, startTestIntake, type TestInta
 const SEED = Number(process.env.FUZZ_SEED ?? 20261102);
 const RUNS = 2500;
 
-/** mulberry32: small, seedable PRNG. */
+/** The crash-loop benchmark's seedable PRNG, with the picks the fuzzer needs. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const { next } = seededRandom(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   return { next, int, pick };
