@@ -22,6 +22,7 @@ export const temporalDir = join(projectRoot, '.temporal');
 const binDir = join(temporalDir, 'bin');
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const DEV_SERVER_START_ATTEMPTS = 3;
 const TEST_SERVER_MAIN = 'io.temporal.testserver.TestServer';
 
 export class MissingServerError extends Error {
@@ -252,8 +253,8 @@ export async function startDevServer(
 ): Promise<TestWorkflowEnvironment> {
   const dev = resolveDevServer(log);
   let env: TestWorkflowEnvironment;
-  try {
-    env = await TestWorkflowEnvironment.createLocal({
+  const start = () =>
+    TestWorkflowEnvironment.createLocal({
       server: {
         ...server,
         executable:
@@ -264,6 +265,18 @@ export async function startDevServer(
         extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
       },
     });
+  try {
+    // The SDK gives the server about 5 s to answer and then kills it; on a busy machine that can be too short, so a
+    // start that timed out is tried again (the SDK has stopped the slow one).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        env = await start();
+        break;
+      } catch (err) {
+        if (attempt >= DEV_SERVER_START_ATTEMPTS || !/did not start within/.test((err as Error).message)) throw err;
+        log(`The Temporal dev server was slow to start (attempt ${attempt}); trying again…`);
+      }
+    }
   } catch (err) {
     if (dev.type === 'cached-download') throw new MissingServerError(devServerMissingMessage(err));
     const port = server.port ? ` on port ${server.port} (is another one running? set TEMPORAL_DEV_SERVER_PORT)` : '';
