@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { problemsOf } from '../../client/intake/errors';
 import { intakeConfig, intakeSources, type IntakeSource, type SourceAuth } from '../../common/config/intake';
 import { staticCatalog, type RuleCatalog } from '../../common/rules';
 import { buildIntakeServer, type IntakeServer } from '../../client/intake/server';
@@ -151,4 +153,15 @@ export interface ResultBody {
     error?: string;
     problems?: { path: string; message: string }[];
   }[];
+}
+
+/** The problems a normalizer names for a body it refuses; fails the test if the body is accepted. */
+export function problems(run: () => unknown): { path: string; message: string }[] {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof z.ZodError) return problemsOf(err);
+    throw err;
+  }
+  throw new Error('the body was accepted');
 }

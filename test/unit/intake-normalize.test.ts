@@ -1,8 +1,6 @@
-import { z } from 'zod';
 import { triageWorkflowId, type Alert } from '../../common/alert';
-import { problemsOf } from '../../client/intake/errors';
 import { defender, pushSources, type NormalizedAlert, type SourceAdapter } from '../../client/intake/sources';
-import { fixtureJson, fixtures, fixtureText } from '../harness/intake';
+import { fixtureJson, fixtures, fixtureText, problems } from '../harness/intake';
 
 /** Every fixture normalizes to the alert a user would expect; the variants real deployments send do too. */
 
@@ -25,16 +23,6 @@ function only(
   const all = normalizeAll(adapter, [document], ctx);
   expect(all).toHaveLength(1);
   return all[0]!;
-}
-
-function problems(run: () => unknown): { path: string; message: string }[] {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof z.ZodError) return problemsOf(err);
-    throw err;
-  }
-  throw new Error('the body was accepted');
 }
 
 /** The fields an analyst looks at first. */

@@ -1,10 +1,8 @@
-import { z } from 'zod';
 import { MAX_WORKFLOW_ID_BYTES, triageWorkflowId } from '../../common/alert';
-import { problemsOf } from '../../client/intake/errors';
 import { redactUrl } from '../../client/intake/redact';
 import { pushSources, defender, type NormalizedAlert, type SourceAdapter } from '../../client/intake/sources';
 import { epochOfSid } from '../../client/intake/sources/splunk';
-import { fixtureJson, fixtures } from '../harness/intake';
+import { fixtureJson, fixtures, problems } from '../harness/intake';
 
 /**
  * Deliveries shaped the way each product emits them, one table per promise of issue 14: ids of any length and content,
@@ -18,16 +16,6 @@ function normalize(adapter: SourceAdapter, document: unknown): NormalizedAlert {
   const { items, envelope } = adapter.split([document]);
   expect(items).toHaveLength(1);
   return adapter.normalize(items[0], { ...context, envelope });
-}
-
-function problems(run: () => unknown): { path: string; message: string }[] {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof z.ZodError) return problemsOf(err);
-    throw err;
-  }
-  throw new Error('the body was accepted');
 }
 
 type Json = Record<string, unknown>;
