@@ -25,15 +25,11 @@ export async function selectDemoPorts(options: {
   const teams = loadTeamsConfig();
   let selected: SelectedPorts;
   if (loadGraphConfig()) {
-    selected = productionPorts(log, teams ? process.env : { ...process.env, SOC_REDUCED_MODE: 'log-messaging' });
-    if (!teams) {
-      selected.ports = { ...selected.ports, messenger: printed.messenger };
-      selected.description = selected.description.replace(
-        /; REDUCED MODE.*$/,
-        '; questions and escalations printed here',
-      );
-    }
-    return selected;
+    // A real tenant with `npm start`: without Teams, questions and escalations are printed here.
+    return productionPorts(log, process.env, {
+      messenger: printed.messenger,
+      description: 'questions and escalations printed here',
+    });
   }
   const tls = await standInCertificate(join(temporalDir, 'tls'));
   if (trustsStandIn(tls.certPath)) {

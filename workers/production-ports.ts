@@ -1,7 +1,7 @@
 import type { DefenderAlertFeed } from '../activities/defender-feed';
 import { createGraphPorts } from '../activities/graph';
 import { createLogMessenger } from '../activities/log-messenger';
-import type { Ports } from '../activities/ports';
+import type { Messenger, Ports } from '../activities/ports';
 import { createTeamsMessenger } from '../activities/teams';
 import { ConfigError, loadGraphConfig, loadReducedMode, loadTeamsConfig, type Env } from '../common/config';
 
@@ -20,7 +20,12 @@ export interface SelectedPorts {
  * closed: without a tenant or without Teams the worker does not start, naming what is missing — unless the
  * deployment opts by name into a reduced mode (SOC_REDUCED_MODE=log-messaging: no questions, escalations in the log).
  */
-export function productionPorts(log: (line: string) => void, env: Env = process.env): SelectedPorts {
+export function productionPorts(
+  log: (line: string) => void,
+  env: Env = process.env,
+  /** `npm start` only: its printed questions and escalations where no Teams is configured. */
+  demoMessenger?: { messenger: Messenger; description: string },
+): SelectedPorts {
   const graph = loadGraphConfig(env);
   if (!graph) {
     throw new ConfigError(
@@ -30,25 +35,29 @@ export function productionPorts(log: (line: string) => void, env: Env = process.
   }
   const reduced = loadReducedMode(env);
   const teams = loadTeamsConfig(env);
-  if (!teams && !reduced) {
+  if (!teams && !reduced && !demoMessenger) {
     throw new ConfigError(
       'TEAMS_APP_ID',
       'must be set, with TEAMS_APP_SECRET, TEAMS_TENANT_ID, TEAMS_SOC_CONVERSATION_ID and TEAMS_CARD_HMAC_KEY: users are asked and analysts reached in Teams (or opt into SOC_REDUCED_MODE=log-messaging: nobody is asked, escalations go to this log)',
     );
   }
   const { defenderAlerts, ...graphPorts } = createGraphPorts(graph);
-  const messenger = teams
-    ? createTeamsMessenger(teams, {
-        lookupObjectId: async (upn) => (await graphPorts.identity.userProfile({ userPrincipalName: upn })).id,
-      })
-    : createLogMessenger(log);
+  const [messenger, messaging] = teams
+    ? [
+        createTeamsMessenger(teams, {
+          lookupObjectId: async (upn) => (await graphPorts.identity.userProfile({ userPrincipalName: upn })).id,
+        }),
+        'questions and escalations through Microsoft Teams',
+      ]
+    : demoMessenger
+      ? [demoMessenger.messenger, demoMessenger.description]
+      : [
+          createLogMessenger(log),
+          'REDUCED MODE (SOC_REDUCED_MODE=log-messaging): nobody is asked, escalations are written to this log',
+        ];
   return {
     ports: { ...graphPorts, messenger },
-    description: `Microsoft Graph and Defender for Endpoint, tenant ${graph.tenantId}; ${
-      teams
-        ? 'questions and escalations through Microsoft Teams'
-        : 'REDUCED MODE (SOC_REDUCED_MODE=log-messaging): nobody is asked, escalations are written to this log'
-    }`,
+    description: `Microsoft Graph and Defender for Endpoint, tenant ${graph.tenantId}; ${messaging}`,
     demo: false,
     defenderAlerts: { feed: defenderAlerts, tenantId: graph.tenantId },
     close: async () => undefined,
