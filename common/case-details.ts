@@ -65,6 +65,11 @@ export function renderCase(state: CaseState, options: RenderOptions = {}): strin
       ? `answered "${q.answer.answer}" at ${time(q.answer.at)}`
       : (q.outcome ?? `waiting until ${time(q.deadline)}`);
     lines.push(`**Asked the user** at ${time(q.askedAt)}: ${answer}`);
+    const proof = q.answer?.stepUp;
+    if (proof)
+      lines.push(
+        `**Step-up verified** at ${time(proof.verifiedAt)} (${proof.method}; acrs ${proof.acrs.join(', ')}${proof.authTime ? `; signed in at ${time(proof.authTime)}` : ''})`,
+      );
   }
   if (state.wouldHaveContained)
     lines.push(

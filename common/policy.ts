@@ -39,6 +39,11 @@ export const rulePolicySchema = z
     onUserConfirms: z.enum(['close', 'review']).default('close'),
     /** Whether "no, it wasn't me" may trigger containment without an analyst. */
     containOnUserDenial: z.boolean().default(false),
+    /**
+     * Whether the user's "yes, it was me" counts only after a fresh sign-in with MFA (Entra step-up, see
+     * `common/step-up.ts`). On by default: the question goes to an account an attacker may be holding.
+     */
+    stepUp: z.boolean().default(true),
     /** Shadow mode, granted by the fidelity loop: record what automatic containment would have done, never do it. */
     shadowAutoContain: z.boolean().default(false),
   })

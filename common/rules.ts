@@ -140,6 +140,7 @@ const ruleSchema = z
         .optional(),
       onUserConfirms: z.enum(['close', 'review'], { error: 'must be close or review' }).optional(),
       containOnUserDenial: bool.optional(),
+      stepUp: bool.optional(),
       allowAutoContain: bool.default(false),
       promotion: promotionSchema.prefault({}),
     },

@@ -1,5 +1,6 @@
 import type { Alert } from './alert';
 import type { ContainmentAction, RulePolicy, RuleMode } from './policy';
+import type { StepUpProof } from './step-up';
 
 /** Shapes shared by the triage workflow, its activities and its clients. Pure: safe in workflow code. */
 
@@ -191,7 +192,9 @@ export interface QuestionState {
   deadline: string;
   /** Reference returned by the messenger (for example the Teams activity id), used to update the card. */
   messageRef?: string;
-  answer?: { answer: UserAnswer; at: string };
+  /** Set when the rule asks for step-up: a "yes" counts only with a verified step-up proof. */
+  stepUpRequired?: boolean;
+  answer?: { answer: UserAnswer; at: string; stepUp?: StepUpProof };
   outcome?: 'answered' | 'expired' | 'withdrawn' | 'undeliverable';
   /** When the reminder before the deadline was sent. */
   remindedAt?: string;
@@ -296,6 +299,8 @@ export interface UserQuestion {
   timeoutMs?: number;
   /** Facts that let a person recognise the event: time, IP and its location, host, application. */
   facts: { label: string; value: string }[];
+  /** The "yes" leads to a step-up sign-in first (the card's binding says so). */
+  stepUp?: boolean;
 }
 
 export interface DeliveredQuestion {

@@ -18,6 +18,8 @@ export interface CardBinding {
   answerAs?: string;
   /** The choices the card offers, in card order. */
   choices: string[];
+  /** Question cards: the "yes" counts only after a step-up sign-in (the rule asks for it). */
+  stepUp?: true;
 }
 
 /** The data of an `Action.Execute` button: the binding, its HMAC, and the choice this button makes. */
@@ -29,6 +31,7 @@ export const boundActionDataSchema = z.object({
   userId: z.string().min(1).max(64).optional(),
   answerAs: z.string().min(1).max(256).optional(),
   choices: z.array(z.string().min(1).max(64)).min(1).max(10),
+  stepUp: z.literal(true).optional(),
   token: z.string().min(1).max(128),
   choice: z.string().min(1).max(64),
 });
@@ -43,6 +46,8 @@ function mac(key: Buffer, binding: CardBinding): Buffer {
     binding.userId ?? '',
     binding.answerAs ?? '',
     binding.choices,
+    // Appended only when set, so cards posted before step-up existed keep their HMAC.
+    ...(binding.stepUp ? ['step-up'] : []),
   ]);
   return createHmac('sha256', key).update(canonical).digest();
 }

@@ -68,15 +68,23 @@ export interface ExecuteAction {
 }
 /** An `Action.Submit` has no verb: its data carries it. */
 export type SubmittedActionData = BoundActionData & { verb: string };
-export interface AdaptiveCard {
+/** Opens the URL in the browser; the bot is not told of the click. */
+export interface OpenUrlAction {
+  type: 'Action.OpenUrl';
+  title: string;
+  url: string;
+}
+export interface AdaptiveCard<Action = ExecuteAction> {
   type: 'AdaptiveCard';
   $schema: 'http://adaptivecards.io/schemas/adaptive-card.json';
   version: typeof ADAPTIVE_CARD_VERSION;
   body: CardElement[];
-  actions?: ExecuteAction[];
+  actions?: Action[];
 }
+/** A card with a link among its actions. */
+export type LinkCard = AdaptiveCard<ExecuteAction | OpenUrlAction>;
 
-function card(body: CardElement[], actions?: ExecuteAction[]): AdaptiveCard {
+function card<Action = ExecuteAction>(body: CardElement[], actions?: Action[]): AdaptiveCard<Action> {
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
@@ -145,7 +153,14 @@ const answerChoices: UserAnswer[] = ['it-was-me', 'it-was-not-me'];
 export function questionCard(question: UserQuestion, bind: Binder): AdaptiveCard {
   const userId = question.user.objectId ?? '';
   const answerAs = question.user.userPrincipalName ?? userId;
-  const data = bind({ kind: 'question', workflowId: question.workflowId, userId, answerAs, choices: answerChoices });
+  const data = bind({
+    kind: 'question',
+    workflowId: question.workflowId,
+    userId,
+    answerAs,
+    choices: answerChoices,
+    ...(question.stepUp ? { stepUp: true as const } : {}),
+  });
   return card(
     [
       heading('Was this you?'),
@@ -165,6 +180,40 @@ export function questionCard(question: UserQuestion, bind: Binder): AdaptiveCard
       execute(answerLabels['it-was-not-me'], ANSWER_VERB, data('it-was-not-me'), 'destructive'),
     ],
   );
+}
+
+export const STEP_UP_BUTTON = 'Confirm with a fresh sign-in';
+
+/**
+ * The answer to "Yes" where the rule asks for step-up: a link to the product's confirmation page, which signs the user
+ * in again with MFA and only then records the answer. The question card itself is unchanged until then.
+ */
+export function stepUpCard(url: string, question: BoundActionData): LinkCard {
+  const again = (choice: UserAnswer) => ({ ...question, choice });
+  return card<ExecuteAction | OpenUrlAction>(
+    [
+      heading('One more step: confirm it is you'),
+      text(
+        'Your "Yes, this was me" counts only after you sign in again with multi-factor authentication. Open the confirmation page and sign in with your work account.',
+      ),
+      text('If you did not start this, ignore this message and tell the security team.', { isSubtle: true }),
+    ],
+    [
+      { type: 'Action.OpenUrl', title: STEP_UP_BUTTON, url },
+      execute(answerLabels['it-was-not-me'], ANSWER_VERB, again('it-was-not-me'), 'destructive'),
+      execute('Get a new confirmation link', ANSWER_VERB, again('it-was-me')),
+    ],
+  );
+}
+
+/** The answer to "Yes" when the confirmation page cannot be offered: the question stays open. */
+export function stepUpUnavailableCard(): AdaptiveCard {
+  return card([
+    heading('Step-up unavailable', 'Attention'),
+    text(
+      'Your "Yes" cannot be recorded right now because the confirmation sign-in is unavailable. The question stays open; the security team will follow up if it is not answered in time.',
+    ),
+  ]);
 }
 
 /** A reminder in the user's chat, below the question it points to. */

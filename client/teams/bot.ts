@@ -20,7 +20,10 @@ import {
   recordedWhileDownCard,
   socCard,
   socDecisionLabels,
+  stepUpCard,
+  stepUpUnavailableCard,
   type AdaptiveCard,
+  type LinkCard,
   type SocCardView,
   type SocDecision,
 } from '../../activities/teams/cards';
@@ -32,6 +35,7 @@ import { caseStateQuery } from '../../common/messages/triage';
 import { sendAnswer, sendDecision } from '../triage-client';
 import type { AnalystGroup } from './analyst-group';
 import { BotAuthError, createBotTokenVerifier, type BotTokenVerifier } from './auth';
+import type { StepUp } from './step-up';
 
 /**
  * The SOC bot's endpoint, `POST /api/messages`. Every activity is authenticated (see `auth.ts`) before anything in it
@@ -65,6 +69,11 @@ export interface TeamsBotOptions {
    * is that the decision came through the bot, and the bot's that the clicker is in the group.
    */
   analystGroup?: AnalystGroup;
+  /**
+   * Step-up for "yes" (see `step-up/`): a "Yes" on a card whose rule asks for it answers with a link to the
+   * confirmation page instead of sending the answer. Without it such a "Yes" is told that step-up is unavailable.
+   */
+  stepUp?: StepUp;
   /** How long a click waits for the workflow's outcome before saying "recorded"; Teams gives an invoke about 15 s. Default 3 s. */
   outcomeWaitMs?: number;
   /** Connector used to refresh a decided SOC card for every analyst in the channel; default built from `config`. */
@@ -77,7 +86,7 @@ export interface TeamsBotOptions {
 export interface InvokeCardResponse {
   statusCode: 200;
   type: typeof ADAPTIVE_CARD_CONTENT_TYPE;
-  value: AdaptiveCard;
+  value: AdaptiveCard | LinkCard;
 }
 export interface InvokeErrorResponse {
   statusCode: number;
@@ -162,7 +171,7 @@ class Rejection extends Error {
   }
 }
 
-const cardResponse = (card: AdaptiveCard): InvokeCardResponse => ({
+const cardResponse = (card: AdaptiveCard | LinkCard): InvokeCardResponse => ({
   statusCode: 200,
   type: ADAPTIVE_CARD_CONTENT_TYPE,
   value: card,
@@ -213,6 +222,17 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
     const asked = data.answerAs ?? data.userId ?? 'the person asked';
     if (!sameId(activity.from.aadObjectId, data.userId)) throw new Rejection(403, `Only ${asked} can answer this`);
     const choice = data.choice as UserAnswer;
+    if (data.stepUp && choice === 'it-was-me') {
+      // The answer counts only after a fresh sign-in with MFA: the confirmation page sends it, not this click.
+      if (!options.stepUp) return cardResponse(stepUpUnavailableCard());
+      const link = options.stepUp.link({
+        workflowId: data.workflowId,
+        userObjectId: data.userId!,
+        answerAs: asked,
+        answer: choice,
+      });
+      return cardResponse(stepUpCard(link, data));
+    }
     // Teams vouches for the clicker's object id, and our signed card ties that id to the identity the workflow
     // asked about (the UPN, when the alert named one): the answer is recorded as theirs.
     const outcome = await sendAnswer(
@@ -328,7 +348,11 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
   }
 
   /** A submitted click gets no card back from Teams: replace the message (or reply) through the connector. */
-  async function showToConversation(activity: TeamsActivity, card: AdaptiveCard, replace: boolean): Promise<void> {
+  async function showToConversation(
+    activity: TeamsActivity,
+    card: AdaptiveCard | LinkCard,
+    replace: boolean,
+  ): Promise<void> {
     const sent =
       replace && activity.replyToId
         ? connector.updateActivity(activity.conversation.id, activity.replyToId, cardActivity(card))
@@ -407,5 +431,6 @@ export interface BotServerOptions extends TeamsBotOptions {
 export async function buildBotServer(options: BotServerOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 256 * 1024 });
   await app.register(teamsBot(options));
+  if (options.stepUp) await app.register(options.stepUp.routes);
   return app;
 }

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { StepUpProof } from '../step-up';
 import type { AnalystDecision, CaseState, RelatedAlert, RequestOutcome, UserAnswer } from '../triage';
 
 /** Every message the triage workflow understands, shared by the workflow and its clients (CLI, intake, Teams bot). */
@@ -7,6 +8,8 @@ export interface UserAnswerRequest {
   /** Entra object id (or UPN) of the person answering, as authenticated by the caller. */
   userId: string;
   answer: UserAnswer;
+  /** The verified step-up behind a "yes" (see `common/step-up.ts`); required where the rule asks for step-up. */
+  stepUp?: StepUpProof;
 }
 
 export interface UserAnswerResult {

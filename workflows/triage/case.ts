@@ -51,6 +51,8 @@ import {
  * replaced after each decision. Older recorded histories replay without it.
  */
 const CRASH_SAFE_TRIAGE = 'crash-safe-triage';
+/** A "yes" counts only with a verified step-up where the rule asks for it (cases asked before keep their rules). */
+const STEP_UP_ANSWER = 'step-up-answer';
 
 type DecisionRecord = AnalystDecision & { at: string; result: string };
 
@@ -367,11 +369,13 @@ export class TriageCase {
     const { user, state, policy } = this;
     if (!user) return this.escalate('the rule asks the user, but the alert names no user');
     let deadline = new Date(Date.now() + policy.confirmationTimeoutMs).toISOString();
+    const stepUp = policy.stepUp !== false && wf.patched(STEP_UP_ANSWER);
     state.question = {
       userId: user.objectId ?? user.userPrincipalName!,
       userPrincipalName: user.userPrincipalName,
       askedAt: this.now(),
       deadline,
+      ...(stepUp ? { stepUpRequired: true } : {}),
     };
     state.triageState = 'awaiting-user';
     this.publish();
@@ -386,6 +390,7 @@ export class TriageCase {
             deadline,
             ...(this.crashSafe ? { timeoutMs: policy.confirmationTimeoutMs } : {}),
             facts: questionFacts(this.alert, state.enrichment),
+            ...(stepUp ? { stepUp: true } : {}),
           },
         ],
       );

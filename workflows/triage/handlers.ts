@@ -7,14 +7,15 @@ import {
   caseStateQuery,
   relatedAlertSignal,
   requestOutcomeQuery,
+  type UserAnswerRequest,
 } from '../../common/messages/triage';
 import {
   dispositionForAnswer,
   type AnalystDecision,
   type Disposition,
   type RequestOutcome,
-  type UserAnswer,
 } from '../../common/triage';
+import { isStepUpProof } from '../../common/step-up';
 import type { TriageCase } from './case';
 import {
   answeredAt,
@@ -76,9 +77,9 @@ export function registerHandlers(triage: TriageCase): void {
       pending,
       containable: (actions) => triage.plan(actions).length > 0,
     });
-  function recordAnswer(answer: UserAnswer, atMs: number): Disposition {
+  function recordAnswer({ answer, stepUp }: UserAnswerRequest, atMs: number): Disposition {
     const question = state.question!;
-    question.answer = { answer, at: new Date(atMs).toISOString() };
+    question.answer = { answer, at: new Date(atMs).toISOString(), ...(isStepUpProof(stepUp) ? { stepUp } : {}) };
     question.outcome = 'answered';
     return dispositionForAnswer(answer, policy.onUserConfirms);
   }
@@ -90,10 +91,10 @@ export function registerHandlers(triage: TriageCase): void {
   // The Updates stay for the histories that hold them; the bot and the CLI send the Signals, durable with no worker up.
   wf.setHandler(
     answerQuestionUpdate,
-    ({ answer }) => ({
+    (request) => ({
       recorded: true as const,
       triageState: state.triageState,
-      disposition: recordAnswer(answer, Date.now()),
+      disposition: recordAnswer(request, Date.now()),
     }),
     { validator: (request) => refusal(answerRefusal(state.question, request, Date.now())) },
   );
@@ -111,7 +112,7 @@ export function registerHandlers(triage: TriageCase): void {
     const atMs = answeredAt(state.question, sentAt, Date.now());
     const reason = isAnswerRequest(request) ? answerRefusal(state.question, request, atMs) : 'malformed answer';
     if (reason) return record({ status: 'refused', reason });
-    record({ status: 'applied', result: `recorded; disposition ${recordAnswer(request.answer, atMs)}` });
+    record({ status: 'applied', result: `recorded; disposition ${recordAnswer(request, atMs)}` });
   });
 
   wf.setHandler(analystDecisionSignal, ({ requestId, sentAt: _sentAt, ...decision }) => {

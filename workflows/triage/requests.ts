@@ -7,6 +7,7 @@ import {
   type RequestOutcome,
 } from '../../common/triage';
 import type { UserAnswerRequest } from '../../common/messages/triage';
+import { isStepUpProof, STEP_UP_ANSWERS } from '../../common/step-up';
 
 /**
  * The rules an answer or a decision must pass, whichever way it arrives (Update or Signal), written once. Each returns
@@ -20,7 +21,7 @@ export const SENT_AT_SKEW_MS = 60_000;
 
 export function answerRefusal(
   question: QuestionState | undefined,
-  { userId, answer }: UserAnswerRequest,
+  { userId, answer, stepUp }: UserAnswerRequest,
   answeredAtMs: number,
 ): string | undefined {
   if (answer !== 'it-was-me' && answer !== 'it-was-not-me') return `unknown answer "${answer}"`;
@@ -31,6 +32,8 @@ export function answerRefusal(
   if (question.answer) return 'this question has already been answered';
   if (question.outcome === 'withdrawn') return 'the security team has taken over this case';
   if (question.outcome || answeredAtMs >= Date.parse(question.deadline)) return 'this question has expired';
+  if (question.stepUpRequired && (STEP_UP_ANSWERS as readonly string[]).includes(answer) && !isStepUpProof(stepUp))
+    return 'this answer counts only after a verified step-up sign-in with MFA';
   return undefined;
 }
 
