@@ -6,6 +6,8 @@ import { loadGraphConfig, loadTeamsConfig, parseVar } from '../common/config';
 import { temporalDir } from '../scripts/servers';
 import { standInCertificate, startGraphDemo, trustsStandIn } from '../standins/graph/demo';
 import { startTeamsDemo } from '../standins/teams/demo';
+import { standInStepUp } from '../standins/entra/step-up';
+import type { StepUp } from '../client/teams/step-up';
 import { demoPorts } from './demo';
 import { productionPorts, type SelectedPorts } from './production-ports';
 
@@ -24,6 +26,7 @@ export async function selectDemoPorts(options: {
   const printed = demoPorts(log);
   const teams = loadTeamsConfig();
   let selected: SelectedPorts;
+  let stepUp: ((publicUrl: string) => Promise<StepUp>) | undefined;
   if (loadGraphConfig()) {
     // A real tenant with `npm start`: without Teams, questions and escalations are printed here.
     return productionPorts(log, process.env, {
@@ -35,6 +38,7 @@ export async function selectDemoPorts(options: {
   if (trustsStandIn(tls.certPath)) {
     const standIn = await startGraphDemo({ tls });
     const { defenderAlerts, ...standInPorts } = standIn.ports;
+    stepUp = standInStepUp({ standIn: standIn.standIn, graph: standIn.config, temporal: options.temporal, log });
     selected = {
       ports: { ...standInPorts, messenger: printed.messenger },
       description: `demo mode: no GRAPH_TENANT_ID, so Graph, Defender and Entra ID are a local stand-in at ${standIn.standIn.url}`,
@@ -70,6 +74,7 @@ export async function selectDemoPorts(options: {
       temporal: options.temporal,
       analysts: options.analysts,
       identity: selected.ports.identity,
+      stepUp,
     });
     selected.ports = { ...selected.ports, messenger: teamsDemo.messenger };
     selected.description += '; Microsoft Teams played by a local stand-in';

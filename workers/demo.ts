@@ -12,7 +12,9 @@ export function demoPorts(log: (line: string) => void): Ports {
     onQuestion: (q) =>
       log(
         `\n[demo Teams] Asked ${q.user.userPrincipalName}: "Was this you?" — ${q.alert.title}\n` +
-          `  answer: npm run soc -- answer ${q.workflowId} --as ${q.user.userPrincipalName} --yes   (or --no)`,
+          (q.stepUp
+            ? `  answer: npm run soc -- answer ${q.workflowId} --as ${q.user.userPrincipalName} --no   (a "yes" counts only after step-up: try SOC_DEMO_TEAMS=1 npm start)`
+            : `  answer: npm run soc -- answer ${q.workflowId} --as ${q.user.userPrincipalName} --yes   (or --no)`),
       ),
     onEscalation: (n) =>
       log(

@@ -428,7 +428,9 @@ export function cardText(value: unknown): string {
         lines.push(`${String(f.title)}: ${String(f.value)}`);
     }
     if (typeof el.type === 'string' && el.type.startsWith('Action.') && typeof el.title === 'string')
-      lines.push(`[${el.title}]`);
+      lines.push(
+        el.type === 'Action.OpenUrl' && typeof el.url === 'string' ? `[${el.title}] ${el.url}` : `[${el.title}]`,
+      );
     walk(el.body);
     walk(el.items);
     walk(el.columns);

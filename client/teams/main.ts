@@ -11,7 +11,11 @@ import {
   loadTeamsConfig,
   loadTemporalConfig,
   loadTriageConfig,
+  requireStepUpConfig,
 } from '../../common/config';
+import { loadRuleCatalog } from '../../common/rules';
+import { createConditionalAccessReader } from '../../activities/graph/conditional-access';
+import { createStepUp, type StepUp } from './step-up';
 import { createGraphPorts } from '../../activities/graph';
 import { cachedAnalystGroup, graphAnalystGroup, type AnalystGroup } from './analyst-group';
 import { buildBotServer } from './bot';
@@ -21,7 +25,18 @@ async function main(): Promise<void> {
   const teams = loadTeamsConfig();
   if (!teams)
     throw new ConfigError('TEAMS_APP_ID', 'must be set to run the Teams bot (see the README, "Microsoft Teams")');
-  const { analysts, analystGroupId } = loadTriageConfig();
+  const { analysts, analystGroupId, rulesFile } = loadTriageConfig();
+  // Fail closed: rules whose "yes" needs step-up need its configuration, and Graph to check the policy behind it.
+  const askingStepUp = loadRuleCatalog(rulesFile)
+    .rules.filter((r) => r.policy.mode === 'confirm-with-user' && r.policy.stepUp)
+    .map((r) => r.id);
+  const stepUpConfig = requireStepUpConfig(process.env, askingStepUp);
+  const stepUpGraph = stepUpConfig ? loadGraphConfig() : undefined;
+  if (stepUpConfig && !stepUpGraph)
+    throw new ConfigError(
+      'GRAPH_TENANT_ID',
+      'must be set: step-up checks through Microsoft Graph (Policy.Read.All) that a Conditional Access policy enforces SOC_STEPUP_AUTH_CONTEXT',
+    );
   if (analysts.length === 0)
     throw new ConfigError('SOC_ANALYSTS', 'must list the analysts allowed to decide on SOC cards');
   let analystGroup: AnalystGroup | undefined;
@@ -39,12 +54,29 @@ async function main(): Promise<void> {
   const address = temporalConfig.address ?? `localhost:${temporalConfig.devServerPort}`;
   const connection = await Connection.connect(connectionOptions(temporalConfig, address));
   const temporal = new Client({ connection, namespace: temporalConfig.namespace });
-  const server = await buildBotServer({ config: teams, temporal, analysts, analystGroup, logger: { level: 'info' } });
+  let stepUp: StepUp | undefined;
+  if (stepUpConfig && stepUpGraph) {
+    stepUp = await createStepUp({
+      config: stepUpConfig,
+      temporal,
+      policies: createConditionalAccessReader(stepUpGraph),
+      log: (ready, line) => (ready.ready ? console.log(line) : console.warn(line)),
+    });
+  }
+  const server = await buildBotServer({
+    config: teams,
+    temporal,
+    analysts,
+    analystGroup,
+    stepUp,
+    logger: { level: 'info' },
+  });
   await server.listen({ host: teams.botHost, port: teams.botPort });
   console.log(
     `Teams bot listening on http://${teams.botHost}:${teams.botPort}/api/messages (app ${teams.appId}, tenant ${teams.tenantId})`,
   );
   const stop = async () => {
+    stepUp?.close();
     await server.close();
     await connection.close();
     process.exit(0);

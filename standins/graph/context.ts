@@ -6,6 +6,7 @@ import type { Pager } from './odata';
 import type { RequestLog } from './request-log';
 import type { Route } from './routing';
 import type { Tokens } from './tokens';
+import type { EntraSignIn } from '../entra/sign-in';
 
 /** What the stand-in's resource modules share: each registers its routes with these (Fastify plugin style). */
 
@@ -24,6 +25,8 @@ export interface StandInDeps {
   faults: Faults;
   requestLog: RequestLog;
   tokens: Tokens;
+  /** Entra ID's authorization endpoint and code grant (step-up sign-ins). */
+  entra: EntraSignIn;
 }
 
 export type StandInRoutes = (deps: StandInDeps) => void;

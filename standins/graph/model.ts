@@ -8,6 +8,7 @@ import type {
   IPv4CidrRange,
   IPv6CidrRange,
   ManagedDevice,
+  ConditionalAccessPolicy,
   RiskyUser,
   SignIn,
   SecurityNamespace,
@@ -164,6 +165,8 @@ export interface GraphSeed {
   machineActions: DefenderMachineAction[];
   /** Defender XDR alerts (`/security/alerts_v2`). */
   securityAlerts: StandInSecurityAlert[];
+  /** Conditional Access policies (`/identity/conditionalAccess/policies`); none when absent. */
+  conditionalAccessPolicies?: ConditionalAccessPolicy[];
 }
 
 /** Every application permission the adapters use, least privileged (see the README's permission table). */

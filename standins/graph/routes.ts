@@ -23,6 +23,7 @@ export const routeNames = [
   'cancelMachineAction',
   'listMachineActions',
   'listSecurityAlerts',
+  'listConditionalAccessPolicies',
 ] as const;
 export type RouteName = (typeof routeNames)[number];
 

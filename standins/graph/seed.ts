@@ -1,5 +1,6 @@
 import { demoSeed } from '../../activities/in-memory/seed';
 import type { WorldUser } from '../../activities/in-memory/world';
+import { stepUpPolicy } from './conditional-access-policies';
 import {
   leastPrivilegePermissions,
   type DirectoryEntry,
@@ -46,6 +47,7 @@ export function graphDemoSeed(now = new Date()): GraphSeed {
     managedDevices: [],
     signIns: [],
     riskyUsers: [],
+    conditionalAccessPolicies: [stepUpPolicy()],
     namedLocations: [
       {
         '@odata.type': '#microsoft.graph.ipNamedLocation',

@@ -17,6 +17,9 @@ import { signInRoutes } from './sign-ins';
 import { tokenEndpoint } from './token-endpoint';
 import { createTokens } from './tokens';
 import { userRoutes } from './users';
+import { conditionalAccessPolicyRoutes } from './conditional-access-policies';
+import { createSigningKeys } from '../entra/keys';
+import { createEntraSignIn, type EntraSignIn } from '../entra/sign-in';
 
 export { DEFENDER_RESOURCE, GRAPH_RESOURCE } from './responses';
 export { routeNames, type RouteName } from './routes';
@@ -67,6 +70,8 @@ export interface GraphStandIn {
   effectLog: { entity: string; action: string; at: number }[];
   effectCount(entity: string, action: string): number;
   requests(route: RouteName): LoggedRequest[];
+  /** Entra ID sign-ins for step-up: redirect URIs, passwords, ID token overrides, the authorization requests seen. */
+  entra: EntraSignIn;
   /** The live directory: tests may read and change it (for example revoke a permission). */
   state: GraphSeed;
   snapshot(): DirectorySnapshot;
@@ -95,7 +100,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
   const pager = createPager(live, options.maxPageSize ?? 999);
   const actions = createMachineActions({ live, effects, delayMs: options.machineActionDelayMs ?? 400 });
   const route = createRouter(app, { live, tokens, faults, requestLog });
-  const deps: StandInDeps = { app, live, route, pager, effects, faults, requestLog, tokens };
+  const entra = createEntraSignIn(live, await createSigningKeys());
+  const deps: StandInDeps = { app, live, route, pager, effects, faults, requestLog, tokens, entra };
 
   parseBodies(app);
   for (const routes of [
@@ -105,6 +111,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     signInRoutes,
     alertRoutes,
     namedLocationRoutes,
+    conditionalAccessPolicyRoutes,
+    entra.routes,
     machineRoutes,
     machineActionRoutes(actions),
   ])
@@ -129,6 +137,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     effectLog: effects.log,
     effectCount: effects.countOf,
     requests: (name) => requestLog.entries.filter((entry) => entry.route === name),
+    entra,
     get state() {
       return live.state;
     },
@@ -153,6 +162,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       effects.clear();
       faults.clear();
       pager.clear();
+      entra.reset();
     },
     async stop() {
       actions.clearTimers();

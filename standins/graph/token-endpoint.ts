@@ -5,7 +5,7 @@ import { DEFENDER_RESOURCE, GRAPH_RESOURCE, seconds } from './responses';
 
 /** The Entra ID token endpoint: OpenID discovery and the client-credentials grant, with AADSTS errors. */
 
-export const tokenEndpoint: StandInRoutes = ({ app, live, faults, requestLog, tokens }) => {
+export const tokenEndpoint: StandInRoutes = ({ app, live, faults, requestLog, tokens, entra }) => {
   app.get('/:tenant/v2.0/.well-known/openid-configuration', async (req, reply) => {
     const entry = requestLog.record(req, 'openidConfiguration');
     const { tenant } = req.params as { tenant: string };
@@ -60,7 +60,7 @@ export const tokenEndpoint: StandInRoutes = ({ app, live, faults, requestLog, to
         fault.message ?? 'The service is temporarily unavailable.',
       );
     if (tenant !== live.state.tenantId) return aadError(400, 'invalid_tenant', 90_002, `Tenant '${tenant}' not found.`);
-    if (form.grant_type !== 'client_credentials')
+    if (form.grant_type !== 'client_credentials' && form.grant_type !== 'authorization_code')
       return aadError(400, 'unsupported_grant_type', 70_003, 'The app requested an unsupported grant type.');
     if (form.client_id !== live.state.app.clientId) {
       return aadError(
@@ -85,6 +85,13 @@ export const tokenEndpoint: StandInRoutes = ({ app, live, faults, requestLog, to
           'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
         );
       }
+    }
+    if (form.grant_type === 'authorization_code') {
+      const answer = await entra.redeem(form);
+      if (!answer.ok) return aadError(answer.status, answer.error, answer.code, answer.description);
+      entry.status = 200;
+      reply.raw.once('finish', () => (entry.respondedAt = Date.now()));
+      return reply.send(answer.body);
     }
     const scope = (form.scope ?? '').split(' ').find((s) => s.endsWith('/.default'));
     const resource = scope?.replace(/\/\.default$/, '');

@@ -4,8 +4,10 @@ import { demoSeed } from '../../activities/in-memory/seed';
 import type { IdentityDirectory } from '../../activities/ports';
 import { temporalDir } from '../../scripts/servers';
 import { ensureStandInTls } from '../tls';
+import { DEMO_MFA_CODE, DEMO_PASSWORD } from '../entra/sign-in';
 import { startTeamsLoop, type TeamsLoop } from './loop';
 import type { StandInUser } from './standin';
+import type { StepUp } from '../../client/teams/step-up';
 
 /**
  * `npm start` with the Teams stand-in: the demo tenant's people in a local Teams, the real bot endpoint, and the Teams
@@ -35,6 +37,8 @@ export async function startTeamsDemo(options: {
   identity: IdentityDirectory;
   standInPort?: number;
   botPort?: number;
+  /** Step-up for "yes" on the bot's server (the Entra stand-in's, in demo mode). */
+  stepUp?: (publicUrl: string) => Promise<StepUp>;
 }): Promise<TeamsLoop & { instructions: string[] }> {
   const tls = await ensureStandInTls(join(temporalDir, 'tls'));
   const loop = await startTeamsLoop({
@@ -47,6 +51,7 @@ export async function startTeamsDemo(options: {
     },
     botPort: options.botPort ?? DEMO_TEAMS_BOT_PORT,
     lookupObjectId: async (upn) => (await options.identity.userProfile({ userPrincipalName: upn })).id,
+    stepUp: options.stepUp,
   });
   return {
     ...loop,
@@ -55,6 +60,11 @@ export async function startTeamsDemo(options: {
       `Bot endpoint:         ${loop.botUrl}`,
       'Cards waiting:        npm run demo -- teams-cards',
       'Click a card:         npm run demo -- teams-click <message id> --as jdoe@contoso.example --yes   (or --no, or --button "Contain")',
+      ...(loop.stepUp
+        ? [
+            `Step-up for "yes":    the card links to ${loop.stepUp.config.publicBaseUrl}/stepup; sign in as the user with password "${DEMO_PASSWORD}" and MFA code ${DEMO_MFA_CODE} (or skip MFA to see it refused)`,
+          ]
+        : []),
     ],
   };
 }

@@ -4,6 +4,8 @@ import type { Messenger } from '../../activities/ports';
 import { createTeamsMessenger } from '../../activities/teams/messenger';
 import type { AnalystGroup } from '../../client/teams/analyst-group';
 import { buildBotServer } from '../../client/teams/bot';
+import type { StepUp } from '../../client/teams/step-up';
+import { freePort } from '../../scripts/servers';
 import { loadTeamsConfig, type TeamsConfig } from '../../common/config/teams';
 import { startTeamsStandIn, type TeamsStandIn, type TeamsStandInOptions } from './standin';
 import { fetchTrusting } from './trust';
@@ -19,6 +21,8 @@ export interface TeamsLoop {
   bot: FastifyInstance;
   botUrl: string;
   messenger: Messenger;
+  /** The step-up confirmation page on the bot's server, when asked for. */
+  stepUp?: StepUp;
   /** A fetch that trusts the stand-in certificate, for more messengers or clients in this process. */
   fetch: typeof fetch;
   close(): Promise<void>;
@@ -33,10 +37,16 @@ export async function startTeamsLoop(options: {
   botPort?: number;
   /** For alerts that name the user only by UPN (see `TeamsMessengerOptions.lookupObjectId`). */
   lookupObjectId?: (userPrincipalName: string) => Promise<string>;
+  /** Serve step-up on the bot's server, made for its public URL (see `standins/entra/step-up.ts`). */
+  stepUp?: (publicUrl: string) => Promise<StepUp>;
 }): Promise<TeamsLoop> {
   const standIn = await startTeamsStandIn(options.standIn);
+  let stepUp: StepUp | undefined;
   try {
-    const config = loadTeamsConfig(standIn.env({ TEAMS_BOT_PORT: String(options.botPort ?? 0) }))!;
+    // Step-up's redirect URI names the bot's port, so it is chosen before the server is built.
+    const botPort = options.botPort || (options.stepUp ? await freePort() : 0);
+    const config = loadTeamsConfig(standIn.env({ TEAMS_BOT_PORT: String(botPort) }))!;
+    stepUp = options.stepUp ? await options.stepUp(`http://127.0.0.1:${botPort}`) : undefined;
     // This process may have started before NODE_EXTRA_CA_CERTS named the stand-in certificate: trust it explicitly.
     const fetch = fetchTrusting(standIn.caCert);
     const bot = await buildBotServer({
@@ -44,6 +54,7 @@ export async function startTeamsLoop(options: {
       temporal: options.temporal,
       analysts: options.analysts,
       analystGroup: options.analystGroup,
+      stepUp,
       fetch,
     });
     await bot.listen({ host: config.botHost, port: config.botPort });
@@ -57,13 +68,16 @@ export async function startTeamsLoop(options: {
       bot,
       botUrl,
       messenger: createTeamsMessenger(config, { fetch, lookupObjectId: options.lookupObjectId }),
+      stepUp,
       fetch,
       async close() {
+        stepUp?.close();
         await bot.close();
         await standIn.close();
       },
     };
   } catch (err) {
+    stepUp?.close();
     await standIn.close();
     throw err;
   }

@@ -53,10 +53,19 @@ function element(node: unknown): string {
   }
 }
 
+/** `Action.OpenUrl` buttons, as links: Teams opens them in the browser without telling the bot. */
+function links(card: unknown): string {
+  const actions = ((card ?? {}) as { actions?: { type?: string; title?: string; url?: string }[] }).actions ?? [];
+  return actions
+    .filter((a) => a.type === 'Action.OpenUrl' && typeof a.url === 'string' && /^https?:\/\//.test(a.url))
+    .map((a) => `<p><a class="open-url" href="${escape(a.url)}">${escape(a.title ?? a.url)}</a></p>`)
+    .join('');
+}
+
 function cardHtml(card: unknown, message: StandInMessage, users: StandInUser[]): string {
   const c = (card ?? {}) as {
     body?: unknown[];
-    actions?: { type?: string; title?: string; verb?: string; data?: { choice?: string } }[];
+    actions?: { type?: string; title?: string; verb?: string; url?: string; data?: { choice?: string } }[];
   };
   const defaultClicker = message.kind === 'personal' ? message.userId : users.find((u) => u.analyst)?.id;
   const options = users
@@ -76,7 +85,7 @@ function cardHtml(card: unknown, message: StandInMessage, users: StandInUser[]):
       </form>`,
     )
     .join('');
-  return `<div class="card">${(c.body ?? []).map(element).join('')}${buttons ? `<div class="actions">${buttons}</div>` : ''}</div>`;
+  return `<div class="card">${(c.body ?? []).map(element).join('')}${links(card)}${buttons ? `<div class="actions">${buttons}</div>` : ''}</div>`;
 }
 
 export function renderPage(input: {
@@ -90,7 +99,7 @@ export function renderPage(input: {
   const result = lastResult
     ? `<div class="result ${lastResult.status === 200 && !lastResult.message ? 'ok' : 'refused'}">
         <b>Last click</b> as ${escape(name(lastResult.as))}: HTTP ${lastResult.status}${lastResult.message ? ` — ${escape(lastResult.message)}` : ''}
-        ${lastResult.card ? `<div class="card">${((lastResult.card as { body?: unknown[] }).body ?? []).map(element).join('')}</div>` : ''}
+        ${lastResult.card ? `<div class="card">${((lastResult.card as { body?: unknown[] }).body ?? []).map(element).join('')}${links(lastResult.card)}</div>` : ''}
       </div>`
     : '';
   const items = [...messages]

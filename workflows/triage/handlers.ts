@@ -9,12 +9,7 @@ import {
   requestOutcomeQuery,
   type UserAnswerRequest,
 } from '../../common/messages/triage';
-import {
-  dispositionForAnswer,
-  type AnalystDecision,
-  type Disposition,
-  type RequestOutcome,
-} from '../../common/triage';
+import { dispositionForAnswer, type AnalystDecision, type Disposition, type RequestOutcome } from '../../common/triage';
 import { isStepUpProof } from '../../common/step-up';
 import type { TriageCase } from './case';
 import {

@@ -33,7 +33,8 @@ class OneTime<T> {
   ) {}
   put(value: T): string {
     const now = Date.now();
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now || this.entries.size >= this.max) this.entries.delete(key);
+    for (const [key, entry] of this.entries)
+      if (entry.expiresAt <= now || this.entries.size >= this.max) this.entries.delete(key);
     const key = random();
     this.entries.set(key, { value, expiresAt: now + this.ttlMs });
     return key;

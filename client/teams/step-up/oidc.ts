@@ -151,7 +151,8 @@ export function createIdTokenChecker(config: StepUpConfig, fetchImpl: typeof fet
         throw new StepUpRefusal('someone other than the person asked signed in');
       const now = Date.now() / 1000;
       const fresh = (at: number | undefined) => at !== undefined && at <= now + CLOCK_SKEW_S && now - at <= maxAgeS;
-      if (!fresh(claims.iat)) throw new StepUpRefusal('the sign-in is not fresh (the ID token was issued too long ago)');
+      if (!fresh(claims.iat))
+        throw new StepUpRefusal('the sign-in is not fresh (the ID token was issued too long ago)');
       if (claims.auth_time !== undefined && !fresh(claims.auth_time))
         throw new StepUpRefusal('the sign-in is not fresh (auth_time is too long ago)');
       const acrs = claims.acrs ?? [];

@@ -51,7 +51,10 @@ export function stepUpRoutes(deps: {
       const query = linkQuery.safeParse(request.query);
       const started = query.success ? flows.start(query.data.t) : undefined;
       if (!started) return page(reply, 400, 'refused', 'This confirmation link was already used or has expired.');
-      return reply.code(302).header('cache-control', 'no-store').redirect(authorizeUrl(config, started.state, started.flow));
+      return reply
+        .code(302)
+        .header('cache-control', 'no-store')
+        .redirect(authorizeUrl(config, started.state, started.flow));
     });
 
     app.get('/stepup/callback', async (request, reply) => {
