@@ -22,6 +22,8 @@ export interface IdTokenOverrides {
   tenantId?: string;
   /** Back-date `iat` and `auth_time` (a stale sign-in). */
   issuedSecondsAgo?: number;
+  /** Carry this nonce instead of the request's (a token replayed from another sign-in). */
+  nonce?: string;
 }
 
 export interface EntraSignIn {
@@ -287,7 +289,7 @@ export function createEntraSignIn(live: Live, keys: SigningKeys): EntraSignIn {
       nbf: now,
       exp: now + 3600,
       auth_time: issued.authTime - back,
-      ...(issued.nonce !== undefined ? { nonce: issued.nonce } : {}),
+      ...((overrides.nonce ?? issued.nonce) !== undefined ? { nonce: overrides.nonce ?? issued.nonce } : {}),
       name: issued.displayName,
       preferred_username: issued.userPrincipalName,
       ...(issued.acrs.length ? { acrs: issued.acrs } : {}),

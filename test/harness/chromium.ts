@@ -29,8 +29,8 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** A headless Chromium with a fresh profile, removed on close. */
-export async function openBrowser(): Promise<Browser> {
+/** A headless Chromium with a fresh profile, removed on close; `trustAnyCertificate` for the stand-ins' own certificates. */
+export async function openBrowser(options: { trustAnyCertificate?: boolean } = {}): Promise<Browser> {
   const executablePath = ensureChromium();
   const profile = mkdtempSync(join(tmpdir(), 'soc-chromium-'));
   let context: BrowserContext;
@@ -40,6 +40,7 @@ export async function openBrowser(): Promise<Browser> {
       headless: true,
       args: ARGS,
       viewport: { width: 1400, height: 1000 },
+      ...(options.trustAnyCertificate ? { ignoreHTTPSErrors: true } : {}),
     });
   } catch (err) {
     rmSync(profile, { recursive: true, force: true });
