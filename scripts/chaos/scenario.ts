@@ -153,6 +153,8 @@ export function planRun(options: ChaosOptions, catalog = loadChaosCatalog()): Ch
         confirmationTimeoutMs,
         reminderBeforeDeadlineMs: policy.reminderBeforeDeadlineMs > 0 ? Math.round(confirmationTimeoutMs / 3) : 0,
         analystDecisionTimeoutMs: options.analystDecisionSeconds * 1000,
+        // The crash loop answers through the signal as the bot's step-up page would after a sign-in it cannot play.
+        stepUp: false,
       });
     },
   };

@@ -174,7 +174,12 @@ test('a decision repeated with the same request id takes effect once; a refused 
 
 test("an answer repeated with the same request id is recorded once; another person's and a second answer are refused", async () => {
   await withCase(
-    makeInput({ mode: 'confirm-with-user', onUserConfirms: 'review', containmentActions: ['disable-account'] }),
+    makeInput({
+      mode: 'confirm-with-user',
+      stepUp: false,
+      onUserConfirms: 'review',
+      containmentActions: ['disable-account'],
+    }),
     async ({ handle }) => {
       await waitForCase(handle, (s) => s.triageState === 'awaiting-user' && Boolean(s.question?.messageRef));
       const stranger = await sendAnswer(
@@ -207,7 +212,12 @@ test("an answer repeated with the same request id is recorded once; another pers
 
 test('an answer given before the deadline while no worker is up counts, though the workers return after the deadline', async () => {
   // The shortest deadline a rule may set; the time-skipping server cannot skip time past an unprocessed signal.
-  const input = makeInput({ mode: 'confirm-with-user', confirmationTimeoutMs: 60_000, containmentActions: [] });
+  const input = makeInput({
+    mode: 'confirm-with-user',
+    stepUp: false,
+    confirmationTimeoutMs: 60_000,
+    containmentActions: [],
+  });
   await withCase(input, async ({ handle, workers }) => {
     const asked = await waitForSettledCase(
       handle,
@@ -255,7 +265,12 @@ async function cardOf(handle: WorkflowHandle, kind: 'personal' | 'channel'): Pro
 
 test('Teams clicks while no worker is up: each card says the click is recorded, and both take effect when workers return', async () => {
   await withCase(
-    makeInput({ mode: 'confirm-with-user', onUserConfirms: 'review', containmentActions: ['disable-account'] }),
+    makeInput({
+      mode: 'confirm-with-user',
+      stepUp: false,
+      onUserConfirms: 'review',
+      containmentActions: ['disable-account'],
+    }),
     async ({ handle, workers }) => {
       const question = await cardOf(handle, 'personal');
       await workers.stop();

@@ -34,6 +34,7 @@ const catalog = parseRuleCatalog(
     mode: confirm-with-user
     containmentActions: [revoke-sessions, disable-account]
     onUserConfirms: close
+    stepUp: false
     allowAutoContain: false
     promotion: { threshold: 0.8, minDispositions: 20 }
   ${spray}:

@@ -95,6 +95,7 @@ test('the worker exports the SDK runtime metrics and the product metrics of real
 
   const shadow = await start(rules.shadow, {
     mode: 'confirm-with-user',
+    stepUp: false,
     containmentActions: ['revoke-sessions'],
     shadowAutoContain: true,
   });

@@ -51,6 +51,7 @@ beforeAll(async () => {
   running = worker.run();
   const input = makeInput({
     mode: 'confirm-with-user',
+    stepUp: false, // forged clicks; step-up's own refusals: test/e2e/step-up.test.ts
     onUserConfirms: 'review',
     containmentActions: ['disable-account'],
   });

@@ -116,3 +116,16 @@ test('YAML mistakes are reported with their line, and a file without rules says 
     'rules/catalog.yaml: unknown field "rule"',
   ]);
 });
+
+test('every confirm-with-user rule asks for step-up before a "yes" counts, unless it says stepUp: false', () => {
+  const catalog = parseRuleCatalog(
+    'rules:\n  a:\n    mode: confirm-with-user\n  b:\n    mode: confirm-with-user\n    stepUp: false\n',
+    'rules/catalog.yaml',
+  );
+  expect(catalog.policyFor('a').stepUp).toBe(true);
+  expect(catalog.policyFor('b').stepUp).toBe(false);
+  expect(loadRuleCatalog(loadTriageConfig({}).rulesFile).policyFor('impossible-travel').stepUp).toBe(true);
+  expect(problemsOf('rules:\n  a:\n    mode: confirm-with-user\n    stepUp: maybe\n')).toEqual([
+    'rules/catalog.yaml: rule "a": stepUp: must be true or false',
+  ]);
+});

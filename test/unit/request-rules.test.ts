@@ -38,3 +38,16 @@ test('a missing or unreadable sentAt is read as workflow time', () => {
   expect(answeredAt(question, undefined, minutes(3))).toBe(minutes(3));
   expect(answeredAt(question, 'yesterday-ish', minutes(3))).toBe(minutes(3));
 });
+
+test('where the rule asks for step-up, a "yes" counts only with a step-up proof; "no" needs none', () => {
+  const guarded: QuestionState = { ...question, stepUpRequired: true };
+  const proof = { verifiedAt: new Date(minutes(2)).toISOString(), method: 'entra-step-up' as const, acrs: ['c1'] };
+  const refusal = 'this answer counts only after a verified step-up sign-in with MFA';
+  expect(answerRefusal(guarded, jdoe, minutes(3))).toBe(refusal);
+  expect(answerRefusal(guarded, { ...jdoe, stepUp: { ...proof, acrs: [] } }, minutes(3))).toBe(refusal);
+  expect(answerRefusal(guarded, { ...jdoe, stepUp: { ...proof, method: 'sms' } as never }, minutes(3))).toBe(refusal);
+  expect(answerRefusal(guarded, { ...jdoe, stepUp: proof }, minutes(3))).toBeUndefined();
+  expect(answerRefusal(guarded, { ...jdoe, answer: 'it-was-not-me' }, minutes(3))).toBeUndefined();
+  // A case asked before step-up existed (or whose rule says stepUp: false) takes a "yes" as before.
+  expect(answerRefusal(question, jdoe, minutes(3))).toBeUndefined();
+});

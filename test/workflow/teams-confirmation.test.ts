@@ -92,6 +92,7 @@ async function runCase<T>(
 
 const confirm: RulePolicyInput = {
   mode: 'confirm-with-user',
+  stepUp: false, // a "Yes" counts at once here; with step-up: test/e2e/step-up.test.ts
   containmentActions: ['disable-account', 'revoke-sessions'],
 };
 const asked = (s: CaseState) => s.triageState === 'awaiting-user' && Boolean(s.question?.messageRef);

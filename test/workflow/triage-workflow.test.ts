@@ -75,6 +75,7 @@ function start(input: TriageInput, taskQueue: string) {
 
 const confirm: RulePolicyInput = {
   mode: 'confirm-with-user',
+  stepUp: false, // these tests are about the answer itself; step-up: test/e2e/step-up.test.ts
   containmentActions: ['disable-account', 'revoke-sessions'],
 };
 const askedUser = (s: CaseState) => s.triageState === 'awaiting-user' && Boolean(s.question?.messageRef);
