@@ -66,6 +66,10 @@ export function renderCase(state: CaseState, options: RenderOptions = {}): strin
       : (q.outcome ?? `waiting until ${time(q.deadline)}`);
     lines.push(`**Asked the user** at ${time(q.askedAt)}: ${answer}`);
   }
+  if (state.exercise)
+    lines.push(
+      `**Detection exercise:** \`${state.exercise.exerciseId}\` (window ${time(state.exercise.startedAt)} – ${time(state.exercise.endsAt)})`,
+    );
   if (state.wouldHaveContained)
     lines.push(
       `**Shadow mode:** would have contained automatically (${state.wouldHaveContained.actions.join(', ')}); did not`,

@@ -1,4 +1,5 @@
 import type { Alert } from './alert';
+import type { ExerciseMatch } from './exercise';
 import type { ContainmentAction, RulePolicy, RuleMode } from './policy';
 
 /** Shapes shared by the triage workflow, its activities and its clients. Pure: safe in workflow code. */
@@ -220,6 +221,8 @@ export interface CaseState {
   wouldHaveContained?: { at: string; actions: ContainmentAction[] };
   /** The SOC card of the latest escalation, replaced with the case as it ends after each decision. */
   socCardRef?: string;
+  /** The detection exercise this alert belongs to: the case is handled as the exercise's (`SocRoute` = exercise). */
+  exercise?: ExerciseMatch;
   /** Outcomes of the answers and decisions sent by signal, oldest first (the last `MAX_REQUEST_OUTCOMES`). */
   requests?: RequestOutcome[];
 }
