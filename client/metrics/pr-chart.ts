@@ -11,8 +11,14 @@ import { escapeHtml } from './svg';
 const size = { width: 560, height: 420, left: 56, right: 20, top: 16, bottom: 48 } as const;
 const plotW = size.width - size.left - size.right;
 const plotH = size.height - size.top - size.bottom;
-const x = (recall: number) => Math.round((size.left + recall * plotW) * 10) / 10;
-const y = (precision: number) => Math.round((size.top + (1 - precision) * plotH) * 10) / 10;
+/** Where a (recall, precision) pair is drawn, in the chart's own pixels (it is drawn at its natural size). */
+export const chartPosition = (recall: number, precision: number) => ({ x: x(recall), y: y(precision) });
+function x(recall: number) {
+  return Math.round((size.left + recall * plotW) * 10) / 10;
+}
+function y(precision: number) {
+  return Math.round((size.top + (1 - precision) * plotH) * 10) / 10;
+}
 
 function axes(): string {
   const ticks = [0, 0.25, 0.5, 0.75, 1];
