@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { cardBinder, verifyCardData } from '../../activities/teams/card-token';
+import { socCard, type SocCardView } from '../../activities/teams/cards';
+import { missedByRules } from '../../client/teams/missed-by';
 import { alertMatchesExercise, planProblem, type OpenExercise } from '../../common/exercise';
 import { proportion, recallFlagged, recallOf, wilsonUpperBound, RECALL_FLAG } from '../../common/recall';
 import { recallCountsByRule } from '../../client/metrics/recall';
@@ -125,5 +129,36 @@ describe('the CLI refuses what could not be recorded, before connecting', () => 
       /does not take --every/,
     );
     expect(() => parseExercise(['stop'])).toThrow(/start, schedule or list/);
+  });
+});
+
+describe('"Should have been caught by…" on the SOC card', () => {
+  const key = randomBytes(32);
+  const view: SocCardView = {
+    workflowId: 'triage:generic:tests:1',
+    alert: makeAlert(),
+    reason: 'this rule is triaged by analysts',
+    disposition: 'undetermined',
+    summary: '',
+    containment: [],
+  };
+
+  test('an open case offers it with a rule choice, bound by the card HMAC like every decision', () => {
+    const card = socCard({ ...view, ruleChoices: ['mfa-fatigue', 'leaked-credentials'] }, cardBinder(key));
+    const action = card.actions!.at(-1)!;
+    expect(action.title).toBe('Should have been caught by…');
+    expect(verifyCardData(key, action.data)).toMatchObject({ ok: true, data: { choice: 'missed-by' } });
+    expect(card.body).toContainEqual(
+      expect.objectContaining({ type: 'Input.ChoiceSet', id: 'missedBy', isMultiSelect: true }),
+    );
+    expect(socCard({ ...view, closed: true }, cardBinder(key)).actions).toBeUndefined();
+  });
+
+  test('the named rules are read from the input, checked, and deduplicated', () => {
+    expect(missedByRules({ missedBy: 'mfa-fatigue, leaked-credentials,mfa-fatigue' })).toEqual({
+      rules: ['mfa-fatigue', 'leaked-credentials'],
+    });
+    expect(missedByRules({})).toHaveProperty('problem');
+    expect(missedByRules({ missedBy: `a'b"c` })).toHaveProperty('problem');
   });
 });
