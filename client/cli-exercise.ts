@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { formatDuration, parseDuration } from '../common/duration';
 import { planProblem, type ExerciseInput } from '../common/exercise';
+import { exerciseStatusQuery } from '../common/messages/exercise';
 import { visibilityString } from '../common/visibility';
 import { CliUsageError } from './cli-errors';
 import type { CliTemporal } from './cli-connect';
@@ -126,6 +127,20 @@ export async function listExercises(client: Client, filter: { rule?: string; lim
   return renderTable(columns, rows).join('\n');
 }
 
+/** The exercise once its window is open in the rule's registry (alerts from then on match it); undefined after 10 s. */
+async function windowOpened(client: Client, workflowId: string) {
+  const handle = client.workflow.getHandle(workflowId);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const status = await client
+      .withDeadline(Date.now() + 2_000, () => handle.query(exerciseStatusQuery))
+      .catch(() => undefined);
+    if (status?.state === 'open') return status;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
+}
+
 /** `exercise start | schedule | list`. */
 export async function exerciseCommand(args: string[], temporal: CliTemporal): Promise<string> {
   const command = parseExercise(args);
@@ -136,8 +151,10 @@ export async function exerciseCommand(args: string[], temporal: CliTemporal): Pr
     case 'start': {
       const { workflowId, outcome } = await startExercise(client, taskQueue, command.input, command.id);
       if (outcome === 'duplicate') return `already started: ${workflowId}`;
-      const until = localTime(new Date(Date.now() + command.input.windowMs));
-      return `started: ${workflowId} — a detection exercise of ${command.input.ruleId}; run the test now (window until ${until})`;
+      const status = await windowOpened(client, workflowId);
+      if (!status?.endsAt)
+        return `started: ${workflowId} — its window opens when a worker picks it up (is \`npm run worker\` running?); run the test after that`;
+      return `started: ${workflowId} — a detection exercise of ${command.input.ruleId}; run the test now (window until ${localTime(status.endsAt)})`;
     }
     case 'schedule': {
       const { scheduleId, outcome } = await scheduleExercise(client, taskQueue, command.input, {
