@@ -38,6 +38,14 @@ export function missedByRules(raw: unknown): { rules: string[] } | { problem: st
   return { rules: parsed.data };
 }
 
+/** The record's id: one per case and set of rules. */
+export function missedFromCaseId(workflowId: string, rules: readonly string[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([workflowId, [...rules].sort()]))
+    .digest('hex')
+    .slice(0, 24);
+}
+
 export async function recordMissedFromCase(
   temporal: Client,
   request: { workflowId: string; rules: string[]; by: string; receivedAt: Date; deadlineMs: number },

@@ -3,6 +3,7 @@ import { createInMemoryPorts } from '../../activities/in-memory/ports';
 import { demoSeed } from '../../activities/in-memory/seed';
 import { World } from '../../activities/in-memory/world';
 import { createFidelityActivities } from '../../activities/fidelity';
+import { listExercises } from '../../client/cli-exercise';
 import { exercisesClause, recordMissedDetection, startExercise } from '../../client/exercise';
 import { runMetricsCommand } from '../../client/metrics';
 import { submitAlert } from '../../client/triage-client';
@@ -112,6 +113,12 @@ test('recall per rule and its Wilson interval come from exercises and missed det
     expect(fidelity[travel]!.recall).toEqual({ detected: 1, exercisesMissed: 2, missedDetections: 1 });
     expect(fidelity[travel]!.record.truePositives).toBe(0);
     expect(fidelity[leaked]!.recall).toEqual({ detected: 0, exercisesMissed: 2, missedDetections: 2 });
+
+    // `soc exercise list`: newest first, each with its outcome.
+    const listed = (await listExercises(client, { rule: travel, limit: 10 })).split('\n');
+    expect(listed[0]).toMatch(/^started\s+rule\s+outcome\s+ended\s+workflow id$/);
+    expect(listed.filter((line) => /\smissed\s/.test(line))).toHaveLength(2);
+    expect(listed.find((line) => line.endsWith(exercise.workflowId))).toMatch(/\sdetected\s/);
 
     await client.workflow.getHandle(exercise.workflowId).terminate('test finished');
   });
