@@ -7,7 +7,9 @@ import {
   type PromotionSettings,
   type RuleRecord,
 } from '../common/fidelity';
+import { EXERCISE_ROUTE, exerciseOutcomes } from '../common/exercise';
 import type { RuleMode } from '../common/policy';
+import type { RecallCounts } from '../common/recall';
 import type { RuleCatalog } from '../common/rules';
 import { triageCasesClause, visibilityString } from '../common/visibility';
 import { workflowTypes } from '../common/workflow-types';
@@ -20,6 +22,8 @@ export interface RuleRecordInput {
   allowAutoContain: boolean;
   settings: PromotionSettings;
   record: RuleRecord;
+  /** Exercises and missed detections of the rule over the same look-back window. */
+  recall: RecallCounts;
 }
 
 export interface FidelityActivityOptions {
@@ -57,13 +61,36 @@ async function countRecord(client: Client, ruleId: string, since: Date): Promise
     `${triageCasesClause} AND SocRuleId = ${visibilityString(ruleId)} AND SocTriageState = 'closed' ` +
     `AND StartTime >= ${visibilityString(since.toISOString())}`;
   const count = async (clause: string) => (await client.workflow.count(`${base} AND ${clause}`)).count;
-  const [truePositives, falsePositives, benignPositives, shadowDispositions] = await Promise.all([
-    count("SocDisposition = 'true-positive'"),
-    count("SocDisposition = 'false-positive'"),
-    count("SocDisposition = 'benign-positive'"),
-    count(`SocWouldContain = true AND SocDisposition IN ${DETERMINED}`),
+  const [allTruePositives, exerciseTruePositives, falsePositives, benignPositives, shadowDispositions] =
+    await Promise.all([
+      count("SocDisposition = 'true-positive'"),
+      // An exercise's alert was emulated: it proves nothing about precision.
+      count(`SocDisposition = 'true-positive' AND SocRoute = ${visibilityString(EXERCISE_ROUTE)}`),
+      count("SocDisposition = 'false-positive'"),
+      count("SocDisposition = 'benign-positive'"),
+      count(`SocWouldContain = true AND SocDisposition IN ${DETERMINED}`),
+    ]);
+  return {
+    truePositives: allTruePositives - exerciseTruePositives,
+    falsePositives,
+    benignPositives,
+    shadowDispositions,
+  };
+}
+
+/** Ended exercises of one rule and missed-detection records naming it, started since `since`. */
+async function countRecall(client: Client, ruleId: string, since: Date): Promise<RecallCounts> {
+  const after = `StartTime >= ${visibilityString(since.toISOString())}`;
+  const exercises = `WorkflowType = ${visibilityString(workflowTypes.detectionExercise)} AND SocRuleId = ${visibilityString(ruleId)} AND ${after}`;
+  const count = async (query: string) => (await client.workflow.count(query)).count;
+  const [detected, exercisesMissed, missedDetections] = await Promise.all([
+    count(`${exercises} AND SocDisposition = ${visibilityString(exerciseOutcomes.detected)}`),
+    count(`${exercises} AND SocDisposition = ${visibilityString(exerciseOutcomes.missed)}`),
+    count(
+      `WorkflowType = ${visibilityString(workflowTypes.missedDetection)} AND SocMissedBy = ${visibilityString(ruleId)} AND ${after}`,
+    ),
   ]);
-  return { truePositives, falsePositives, benignPositives, shadowDispositions };
+  return { detected, exercisesMissed, missedDetections };
 }
 
 export function createFidelityActivities(options: FidelityActivityOptions) {
@@ -80,6 +107,7 @@ export function createFidelityActivities(options: FidelityActivityOptions) {
           allowAutoContain: rule.allowAutoContain,
           settings: rule.promotion,
           record: await countRecord(client, rule.id, new Date(now - rule.promotion.lookbackMs)),
+          recall: await countRecall(client, rule.id, new Date(now - rule.promotion.lookbackMs)),
         })),
       );
       return { rules, ledger: await readPromotionLedger(client, ledgerWorkflowId) };

@@ -23,6 +23,7 @@ import {
 import { isPermanent, longerWait, reasonOf, retryDelayOf, runBatch, type Batch } from './batch';
 import type { Ports } from './ports';
 import { summariseSignIns } from './sign-ins';
+import { createExerciseActivities } from './exercise';
 
 export type ContainmentBatch = Batch;
 
@@ -172,6 +173,8 @@ export function createActivities(ports: Ports) {
       }
       return ports.namedLocations.applyEdits(edits);
     },
+
+    ...createExerciseActivities(),
   };
 }
 

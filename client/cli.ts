@@ -22,6 +22,11 @@ const usage = `Usage: npm run soc -- <command>
   answer <workflowId> --as <user> --yes|--no      answer "was this you?" as the affected user
   decide <workflowId> --as <analyst> <decision>   contain | close-true-positive | close-benign |
                                                   close-false-positive | release-containment
+  missed --rule <id>… --at <time> --note <text>   record an incident the rule(s) should have caught
+  exercise start --rule <id> --window 30m [--marker M] [--user U] [--host H]
+                                                  a detection test of the rule is run now
+  exercise schedule --rule <id> --every 7d --window 30m …   the same, as a Temporal Schedule
+  exercise list [--rule <id>]                     exercises and their outcomes (detected, missed)
 
 ${metricsUsage.replace(/^(Usage: | {7})soc /gm, '  ')}
 
@@ -65,7 +70,18 @@ async function ruleNamerFor(temporal: CliTemporal) {
   return ruleNamer(temporal.client, await catalogForNames(temporal.rulesFile));
 }
 
-const commands = new Set(['demo-alert', 'submit', 'list', 'show', 'answer', 'decide', 'metrics', 'report']);
+const commands = new Set([
+  'demo-alert',
+  'submit',
+  'list',
+  'show',
+  'answer',
+  'decide',
+  'metrics',
+  'report',
+  'missed',
+  'exercise',
+]);
 
 async function runCommand(command: string, rest: string[], temporal: CliTemporal): Promise<string | undefined> {
   const client: Client = temporal.client;
@@ -75,6 +91,8 @@ async function runCommand(command: string, rest: string[], temporal: CliTemporal
     await (command === 'metrics' ? runMetricsCommand(rest, client, io) : runReportCommand(rest, client, io));
     return undefined;
   }
+  if (command === 'missed') return (await import('./cli-missed')).missedCommand(rest, temporal);
+  if (command === 'exercise') return (await import('./cli-exercise')).exerciseCommand(rest, temporal);
   const { values, positionals } = parse(rest);
   switch (command) {
     case 'demo-alert':
@@ -103,6 +121,8 @@ async function runCommand(command: string, rest: string[], temporal: CliTemporal
 /** Checks what can be checked before connecting, so a usage error costs no round trip and needs no server. */
 async function preflight(command: string, rest: string[]): Promise<void> {
   if (command === 'metrics' || command === 'report') return;
+  if (command === 'missed') return void (await import('./cli-missed')).parseMissed(rest);
+  if (command === 'exercise') return void (await import('./cli-exercise')).parseExercise(rest);
   const { values, positionals } = parse(rest);
   if (command === 'list') (await import('./cli-list')).parseListFilters(values);
   if (command === 'show') (await import('./cli-case')).caseIdOf(positionals, 'show <workflowId>');

@@ -71,6 +71,10 @@ export function renderCase(state: CaseState, options: RenderOptions = {}): strin
         `**Step-up verified** at ${time(proof.verifiedAt)} (${proof.method}; acrs ${proof.acrs.join(', ')}${proof.authTime ? `; signed in at ${time(proof.authTime)}` : ''})`,
       );
   }
+  if (state.exercise)
+    lines.push(
+      `**Detection exercise:** \`${state.exercise.exerciseId}\` (window ${time(state.exercise.startedAt)} – ${time(state.exercise.endsAt)})`,
+    );
   if (state.wouldHaveContained)
     lines.push(
       `**Shadow mode:** would have contained automatically (${state.wouldHaveContained.actions.join(', ')}); did not`,

@@ -140,6 +140,8 @@ export interface PromotionLedgerView {
   /** Newest last. */
   recentTransitions: PromotionTransition[];
   reviewedAt?: string;
+  /** Rules flagged for detection engineering by the latest review: they keep missing (see `RECALL_FLAG`). */
+  recallFlags?: Record<string, { since: string; reason: string }>;
 }
 
 export const emptyLedger = (): PromotionLedgerView => ({ promotions: {}, recentTransitions: [] });

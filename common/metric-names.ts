@@ -7,3 +7,11 @@ export const caseMetricNames = {
   escalations: 'soc_escalations_total',
   closed: 'soc_alerts_closed_total',
 } as const;
+
+/** Recall's metrics: exercises ended (by the exercise workflow), recall per rule (by the fidelity review). */
+export const exerciseMetricNames = {
+  exercises: 'soc_detection_exercises_total',
+  recall: 'soc_rule_recall',
+  recallUpperBound: 'soc_rule_recall_upper_bound',
+  recallFlagged: 'soc_rule_recall_flagged',
+} as const;

@@ -18,6 +18,8 @@ export const ClosedAtKey = defineSearchAttributeKey('SocClosedAt', SearchAttribu
 export const QuestionOutcomeKey = defineSearchAttributeKey('SocQuestionOutcome', SearchAttributeType.KEYWORD);
 /** Shadow mode: true when automatic containment would have acted on this alert (it did not). */
 export const WouldContainKey = defineSearchAttributeKey('SocWouldContain', SearchAttributeType.BOOL);
+/** Missed-detection records: the rules that should have caught the incident (one false negative of each). */
+export const MissedByKey = defineSearchAttributeKey('SocMissedBy', SearchAttributeType.KEYWORD_LIST);
 
 export const searchAttributeKeys = [
   RuleIdKey,
@@ -32,6 +34,7 @@ export const searchAttributeKeys = [
   ClosedAtKey,
   QuestionOutcomeKey,
   WouldContainKey,
+  MissedByKey,
 ];
 
 /** `--search-attribute Name=Type` flags for `temporal server start-dev` and `temporal operator`. */

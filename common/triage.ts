@@ -1,4 +1,5 @@
 import type { Alert } from './alert';
+import type { ExerciseMatch } from './exercise';
 import type { ContainmentAction, RulePolicy, RuleMode } from './policy';
 import type { StepUpProof } from './step-up';
 
@@ -223,6 +224,8 @@ export interface CaseState {
   wouldHaveContained?: { at: string; actions: ContainmentAction[] };
   /** The SOC card of the latest escalation, replaced with the case as it ends after each decision. */
   socCardRef?: string;
+  /** The detection exercise this alert belongs to: the case is handled as the exercise's (`SocRoute` = exercise). */
+  exercise?: ExerciseMatch;
   /** Outcomes of the answers and decisions sent by signal, oldest first (the last `MAX_REQUEST_OUTCOMES`). */
   requests?: RequestOutcome[];
 }

@@ -9,6 +9,9 @@ export const workflowTypes = {
   defenderPoll: 'defenderPollWorkflow',
   correlationGate: 'correlationGateWorkflow',
   namedLocation: 'namedLocationWorkflow',
+  detectionExercise: 'detectionExerciseWorkflow',
+  exerciseRegistry: 'exerciseRegistryWorkflow',
+  missedDetection: 'missedDetectionWorkflow',
 } as const;
 
 export type WorkflowTypeName = (typeof workflowTypes)[keyof typeof workflowTypes];

@@ -3,3 +3,6 @@ export { fidelityLedgerWorkflow, fidelityReviewWorkflow } from './fidelity/workf
 export { defenderPollWorkflow } from './defender-poll/workflow';
 export { namedLocationWorkflow } from './named-location/workflow';
 export { correlationGateWorkflow } from './correlation/workflow';
+export { detectionExerciseWorkflow } from './exercise/exercise';
+export { exerciseRegistryWorkflow } from './exercise/registry';
+export { missedDetectionWorkflow } from './exercise/missed';

@@ -7,6 +7,7 @@ import {
   type UserQuestion,
 } from '../../common/triage';
 import type { Binder, BoundActionData } from './card-token';
+import { MISSED_BY_TITLE, MISSED_BY_VERB, missedByInput, type InputChoiceSet, type InputText } from './missed-by-card';
 
 /**
  * Every Adaptive Card the SOC bot shows, as pure functions of the case: the messenger posts them, the bot answers
@@ -51,7 +52,7 @@ export interface Container {
   items: CardElement[];
   style?: 'emphasis' | 'good' | 'attention';
 }
-export type CardElement = TextBlock | RichTextBlock | Container;
+export type CardElement = TextBlock | RichTextBlock | Container | InputText | InputChoiceSet;
 /** The same click for a client without Universal Actions: it arrives as a message whose `value` is `data`. */
 export interface SubmitAction {
   type: 'Action.Submit';
@@ -288,6 +289,10 @@ export interface SocCardView extends Omit<EscalationNotice, 'attempt'> {
   closed?: boolean;
   /** The latest decision on the case, shown with who and when. */
   decided?: { decision: AnalystDecisionKind; by: string; at: string; result?: string };
+  /** Rules offered for "Should have been caught by…" (free text without them). */
+  ruleChoices?: readonly string[];
+  /** Rules already recorded as having missed this case, shown on the card. */
+  missedBy?: readonly string[];
 }
 
 /** "Contain — decided by Ana Lyst at 2025-03-01 14:05 UTC (result)": the decision label ours, the rest plain. */
@@ -388,13 +393,14 @@ export function socCard(view: SocCardView, bind: Binder): AdaptiveCard {
   ];
   if (view.decided) body.push({ type: 'Container', style: 'emphasis', items: [decidedLine(view.decided)] });
   body.push({ type: 'Container', items: summaryBlocks(view.summary.slice(0, 6000)) });
+  if (view.missedBy?.length) body.push(plain(bold('Recorded as a missed detection of: '), view.missedBy.join(', ')));
   if (view.closed) body.push(text('This case is closed.', { isSubtle: true }));
   const choices = socChoices(view);
   if (choices.length === 0) return card(body);
-  const data = bind({ kind: 'soc', workflowId: view.workflowId, choices });
-  return card(
-    body,
-    choices.map((decision) =>
+  body.push(missedByInput(view.ruleChoices));
+  const data = bind({ kind: 'soc', workflowId: view.workflowId, choices: [...choices, MISSED_BY_VERB] });
+  return card(body, [
+    ...choices.map((decision) =>
       execute(
         socDecisionLabels[decision],
         decision,
@@ -402,7 +408,8 @@ export function socCard(view: SocCardView, bind: Binder): AdaptiveCard {
         decision === 'contain' ? 'destructive' : undefined,
       ),
     ),
-  );
+    execute(MISSED_BY_TITLE, MISSED_BY_VERB, data(MISSED_BY_VERB)),
+  ]);
 }
 
 /**

@@ -5,6 +5,8 @@ import type { Client } from '@temporalio/client';
 import { parseDuration } from '../../common/duration';
 import { readPromotionLedger } from '../../activities/fidelity';
 import { computeMetrics, type MetricsReport } from './compute';
+import { EXERCISE_ROUTE } from '../../common/exercise';
+import { listRecallRecords, withRecall } from './recall';
 import { listCaseRecords, type CaseRecord, type MetricsScope } from './records';
 import { renderReportHtml } from './report-html';
 import type { RuleNamer } from './rule-names';
@@ -79,8 +81,13 @@ async function gather(
   scope: MetricsScope,
   now: Date,
 ): Promise<{ report: MetricsReport; records: CaseRecord[] }> {
-  const [records, promotions] = await Promise.all([listCaseRecords(client, scope), readPromotionLedger(client)]);
-  const report = computeMetrics(records, {
+  const [allRecords, promotions, recallRecords] = await Promise.all([
+    listCaseRecords(client, scope),
+    readPromotionLedger(client),
+    listRecallRecords(client, scope),
+  ]);
+  const records = allRecords.filter((r) => r.route !== EXERCISE_ROUTE);
+  const computed = computeMetrics(records, {
     now,
     promotions,
     scope: {
@@ -90,7 +97,7 @@ async function gather(
       taskQueue: scope.taskQueue,
     },
   });
-  return { report, records };
+  return { report: withRecall(computed, recallRecords, scope.rules), records };
 }
 
 /** `soc metrics`: prints the per-rule table (or JSON with `--json`). Returns the report it printed. */

@@ -1,5 +1,7 @@
 import { wilsonLowerBound, type PromotionLedgerView, type PromotionLevel } from '../../common/fidelity';
+import { EXERCISE_ROUTE } from '../../common/exercise';
 import type { CaseRecord } from './records';
+import type { RuleRecall } from './recall';
 
 /**
  * The triage metrics, computed from visibility records only.
@@ -42,6 +44,8 @@ export interface RuleMetrics {
   mttt: Distribution;
   mttr: Distribution;
   promotion?: PromotionLevel;
+  /** Recall from exercises and missed detections, beside precision with both intervals (see `recall.ts`). */
+  recall?: RuleRecall;
 }
 
 export interface MetricsReport {
@@ -118,11 +122,13 @@ export function metricsFor(ruleId: string, records: CaseRecord[]): RuleMetrics {
 }
 
 export function computeMetrics(
-  records: CaseRecord[],
+  allRecords: CaseRecord[],
   options: { scope?: MetricsReport['scope']; promotions?: PromotionLedgerView; now?: Date } = {},
 ): MetricsReport {
+  // An exercise's alert was emulated: it says nothing of the rule's precision (it counts towards recall instead).
+  const real = allRecords.filter((r) => r.route !== EXERCISE_ROUTE);
   const byRule = new Map<string, CaseRecord[]>();
-  for (const record of records) byRule.set(record.ruleId, [...(byRule.get(record.ruleId) ?? []), record]);
+  for (const record of real) byRule.set(record.ruleId, [...(byRule.get(record.ruleId) ?? []), record]);
   const rules = [...byRule.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([ruleId, list]) => ({
@@ -132,7 +138,7 @@ export function computeMetrics(
   return {
     generatedAt: (options.now ?? new Date()).toISOString(),
     scope: options.scope ?? {},
-    overall: metricsFor('(all rules)', records),
+    overall: metricsFor('(all rules)', real),
     rules,
     promotions: options.promotions,
   };

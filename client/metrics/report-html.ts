@@ -2,6 +2,8 @@ import { isPromotion } from '../../common/fidelity';
 import { timeToRespondMs, timeToTriageMs, type MetricsReport, type RuleMetrics } from './compute';
 import { distributionText, percent, shortDuration } from './format';
 import type { CaseRecord } from './records';
+import { precisionRecallChart, precisionRecallCss } from './pr-chart';
+import { proportionText } from './recall';
 import { columnChart, escapeHtml, horizontalBarChart, type Bar } from './svg';
 
 /** The self-contained HTML report: inline CSS and SVG only, so it opens from a file or an e-mail attachment. */
@@ -79,6 +81,8 @@ function ruleTable(report: MetricsReport): string {
     'shadow (TP)',
     'Wilson bound',
     'promotion',
+    'recall [95% CI]',
+    'exercises detected / missed, missed detections',
   ];
   const row = (m: RuleMetrics, cls = '') =>
     `<tr${cls ? ` class="${cls}"` : ''}>${[
@@ -96,6 +100,10 @@ function ruleTable(report: MetricsReport): string {
       `${m.wouldContain} (${m.wouldContainTruePositives})`,
       m.fidelityBound.toFixed(3),
       m.promotion ?? '',
+      proportionText(m.recall?.recall),
+      m.recall
+        ? `${m.recall.counts.detected} / ${m.recall.counts.exercisesMissed}, ${m.recall.counts.missedDetections}`
+        : '–',
     ]
       .map((v) => `<td>${escapeHtml(String(v))}</td>`)
       .join('')}</tr>`;
@@ -130,6 +138,7 @@ figcaption{font-weight:600;margin-bottom:6px}
 svg .bar{fill:#3867d6}svg .grid{stroke:#e3e7ee}svg text{font-size:11px;fill:#1d2433}svg .axis{fill:#5b6475}
 table.rules{border-collapse:collapse;font-size:12px}table.rules th,table.rules td{border:1px solid #d8dde6;padding:4px 6px;text-align:right}
 table.rules td:first-child,table.rules th:first-child{text-align:left}tr.overall{font-weight:600;background:#f4f6fa}
+${precisionRecallCss}
 `;
 
 export function renderReportHtml(report: MetricsReport, records: CaseRecord[]): string {
@@ -158,6 +167,7 @@ export function renderReportHtml(report: MetricsReport, records: CaseRecord[]): 
 <h2>Charts</h2>
 <div class="charts">
 ${horizontalBarChart('precision', 'Precision per rule: TP / (TP + FP)', precisionBars(report.rules), 1)}
+${precisionRecallChart(report.rules)}
 ${columnChart('mttt', `Time to triage (MTTT) · median / p90 / mean ${distributionText(o.mttt)}`, durationHistogram(records.map(timeToTriageMs).filter((v): v is number => v !== undefined)))}
 ${columnChart('mttr', `Time to respond (MTTR) · median / p90 / mean ${distributionText(o.mttr)}`, durationHistogram(records.map(timeToRespondMs).filter((v): v is number => v !== undefined)))}
 ${columnChart('volume', 'Alerts received over time (UTC)', volumeOverTime(records))}
@@ -166,7 +176,7 @@ ${columnChart('volume', 'Alerts received over time (UTC)', volumeOverTime(record
 ${ruleTable(report)}
 <h2>Promotions and demotions</h2>
 ${promotions(report)}
-<p class="note">MTTT = SocTriagedAt − StartTime. MTTR = (SocContainedAt ?? SocClosedAt) − StartTime. Median of an even count is the mean of the two middle values; p90 is the nearest rank. The Wilson bound is the 95% lower bound of true positives over every disposition of closed cases.</p>
+<p class="note">MTTT = SocTriagedAt − StartTime. MTTR = (SocContainedAt ?? SocClosedAt) − StartTime. Median of an even count is the mean of the two middle values; p90 is the nearest rank. The Wilson bound is the 95% lower bound of true positives over every disposition of closed cases. Recall = exercises detected / (detected + missed exercises + missed-detection records); it measures only the emulated behaviours.</p>
 </body></html>
 `;
 }

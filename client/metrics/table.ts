@@ -1,13 +1,21 @@
 import { isPromotion } from '../../common/fidelity';
+import { RECALL_FLAG } from '../../common/recall';
 import type { MetricsReport, RuleMetrics } from './compute';
 import { distributionText, localTime, percent } from './format';
+import { proportionText } from './recall';
 import { ruleLabel } from './rule-names';
+
+/** Exercises detected / exercises missed / missed-detection records. */
+const recallCountsText = (m: RuleMetrics) =>
+  m.recall ? `${m.recall.counts.detected}/${m.recall.counts.exercisesMissed}/${m.recall.counts.missedDetections}` : '–';
 
 const columns: { title: string; value: (m: RuleMetrics, names?: ReadonlyMap<string, string>) => string }[] = [
   { title: 'rule', value: (m, names) => ruleLabel(m.ruleId, names) },
   { title: 'alerts', value: (m) => String(m.alerts) },
   { title: 'TP/FP/BP', value: (m) => `${m.truePositives}/${m.falsePositives}/${m.benignPositives}` },
   { title: 'precision', value: (m) => percent(m.precision) },
+  { title: 'recall [95% CI]', value: (m) => proportionText(m.recall?.recall) },
+  { title: 'det/miss/rec', value: (m) => recallCountsText(m) },
   { title: 'by user', value: (m) => percent(m.settledByUserShare) },
   { title: 'auto-contained', value: (m) => percent(m.containedAutomaticallyShare) },
   { title: 'no response', value: (m) => String(m.noResponseEscalations) },
@@ -16,6 +24,7 @@ const columns: { title: string; value: (m: RuleMetrics, names?: ReadonlyMap<stri
   { title: 'shadow', value: (m) => String(m.wouldContain) },
   { title: 'bound', value: (m) => m.fidelityBound.toFixed(3) },
   { title: 'promotion', value: (m) => m.promotion ?? '' },
+  { title: 'flag', value: (m) => (m.recall?.flagged ? 'misses' : '') },
 ];
 
 /**
@@ -53,6 +62,8 @@ export function renderMetricsTable(report: MetricsReport, names?: ReadonlyMap<st
   out.push(
     '',
     'MTTT = SocTriagedAt − StartTime; MTTR = (SocContainedAt ?? SocClosedAt) − StartTime; precision = TP/(TP+FP).',
+    'recall = detected / (detected + missed exercises + missed-detection records), Wilson 95% interval; it measures',
+    `only the behaviours the exercises emulate. flag "misses": ≥ ${RECALL_FLAG.minMisses} misses and recall upper bound < ${RECALL_FLAG.maxUpperBound}.`,
   );
   return out.join('\n') + '\n';
 }

@@ -33,6 +33,8 @@ import type { UserAnswer } from '../../common/triage';
 import { renderCase } from '../../common/case-details';
 import { caseStateQuery } from '../../common/messages/triage';
 import { sendAnswer, sendDecision } from '../triage-client';
+import { MISSED_BY_VERB } from '../../activities/teams/missed-by-card';
+import { missedByRules, recordMissedFromCase } from './missed-by';
 import type { AnalystGroup } from './analyst-group';
 import { BotAuthError, createBotTokenVerifier, type BotTokenVerifier } from './auth';
 import type { StepUp } from './step-up';
@@ -263,6 +265,46 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
     }
   }
 
+  /** SOC cards act only in the SOC channel, for its analysts. */
+  async function analystOf(activity: TeamsActivity): Promise<{ clicker: string; analystId: string; by: string }> {
+    if (baseConversationId(activity.conversation.id) !== baseConversationId(config.socConversationId)) {
+      throw new Rejection(403, 'Decisions are accepted only in the SOC channel');
+    }
+    const clicker = activity.from.aadObjectId;
+    const analystId = clicker ? await analystIdOf(clicker) : undefined;
+    if (!clicker || !analystId) throw new Rejection(403, 'Only SOC analysts can decide on this case');
+    return { clicker, analystId, by: activity.from.name ?? clicker };
+  }
+
+  /** "Should have been caught by…": a missed-detection record of the named rules, found in this case. */
+  async function missedBy(activity: TeamsActivity, data: BoundActionData, click: Click, receivedAt: Date) {
+    if (data.kind !== 'soc' || data.choice !== MISSED_BY_VERB)
+      throw new Rejection(403, 'the card does not offer that action');
+    const { by } = await analystOf(activity);
+    const named = missedByRules(click.data);
+    if ('problem' in named) throw new Rejection(403, named.problem);
+    const { state } = await recordMissedFromCase(temporal, {
+      workflowId: data.workflowId,
+      rules: named.rules,
+      by,
+      receivedAt,
+      deadlineMs: waitMs,
+    });
+    const notice = `Recorded: a missed detection of ${named.rules.join(', ')}, found in this case.`;
+    if (!state) return { response: cardResponse(noticeCard(notice)) };
+    const view: SocCardView = {
+      workflowId: data.workflowId,
+      alert: state.alert,
+      reason: state.escalations.at(-1)?.reason ?? 'escalated to analysts',
+      disposition: state.disposition,
+      summary: renderCase(state),
+      containment: state.containment,
+      closed: state.triageState === 'closed',
+      missedBy: named.rules,
+    };
+    return { response: cardResponse(socCard(view, bind)), everyone: true };
+  }
+
   async function decide(
     activity: TeamsActivity,
     data: BoundActionData,
@@ -271,14 +313,8 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
   ): Promise<ClickAnswer> {
     if (data.kind !== 'soc' || verb !== data.choice || !isSocDecision(verb))
       throw new Rejection(403, 'the card does not offer that action');
-    if (baseConversationId(activity.conversation.id) !== baseConversationId(config.socConversationId)) {
-      throw new Rejection(403, 'Decisions are accepted only in the SOC channel');
-    }
-    const clicker = activity.from.aadObjectId;
-    const analystId = clicker ? await analystIdOf(clicker) : undefined;
-    if (!clicker || !analystId) throw new Rejection(403, 'Only SOC analysts can decide on this case');
+    const { clicker, analystId, by } = await analystOf(activity);
     const decision: SocDecision = verb;
-    const by = activity.from.name ?? clicker;
     const at = receivedAt.toISOString();
     const viaGroup = analystId !== clicker ? ` (${clicker}, SOC analyst group)` : '';
     const outcome = await sendDecision(
@@ -342,6 +378,8 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
   async function act(activity: TeamsActivity, click: Click, receivedAt: Date): Promise<ClickAnswer> {
     const checked = verifyCardData(config.cardHmacKey, click.data);
     if (!checked.ok) throw new Rejection(403, `This card cannot be used: ${checked.reason}`);
+    if (checked.data.kind === 'soc' && click.verb === MISSED_BY_VERB)
+      return missedBy(activity, checked.data, click, receivedAt);
     return checked.data.kind === 'question'
       ? { response: await answer(activity, checked.data, click.verb, receivedAt) }
       : decide(activity, checked.data, click.verb, receivedAt);

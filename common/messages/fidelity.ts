@@ -6,6 +6,13 @@ export interface FidelityReviewRecord {
   reviewId: string;
   reviewedAt: string;
   transitions: PromotionTransition[];
+  /** Rules whose exercises keep missing (see `RECALL_FLAG`); absent from reviews of earlier versions. */
+  recallFlags?: RecallFlag[];
+}
+
+export interface RecallFlag {
+  ruleId: string;
+  reason: string;
 }
 
 export const recordFidelityReviewSignal = defineSignal<[FidelityReviewRecord]>('recordFidelityReview');

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { computeMetrics, renderReportHtml, type CaseRecord } from '../../client/metrics';
+import { chartPosition } from '../../client/metrics/pr-chart';
+import { withRecall, type RecallRecords } from '../../client/metrics/recall';
+import { proportion } from '../../common/recall';
 import { openBrowser, type Browser } from '../harness/chromium';
 
 const M = 60_000;
@@ -39,6 +42,29 @@ const records: CaseRecord[] = [
   record('role', day3 + 1, 'undetermined'),
 ];
 
+const ended = (ruleId: string, outcome: 'detected' | 'missed') => ({
+  workflowId: `exercise-${ruleId}-${Math.random()}`,
+  ruleId,
+  startedAt: new Date(day3),
+  running: false,
+  outcome,
+});
+/** travel: 3 of 4 exercises detected (75%); leaked: 2 exercises missed and 2 missed detections (0 of 4: flagged). */
+const recall: RecallRecords = {
+  exercises: [
+    ended('travel', 'detected'),
+    ended('travel', 'detected'),
+    ended('travel', 'detected'),
+    ended('travel', 'missed'),
+    ended('leaked', 'missed'),
+    ended('leaked', 'missed'),
+  ],
+  missed: [
+    { workflowId: 'm1', rules: ['leaked'], recordedAt: new Date(day3) },
+    { workflowId: 'm2', rules: ['leaked', 'travel-other'], recordedAt: new Date(day3) },
+  ],
+};
+
 let browser: Browser;
 const requests: string[] = [];
 const errors: string[] = [];
@@ -46,7 +72,7 @@ const errors: string[] = [];
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'soc-report-'));
   const file = join(dir, 'triage-report.html');
-  writeFileSync(file, renderReportHtml(computeMetrics(records), records));
+  writeFileSync(file, renderReportHtml(withRecall(computeMetrics(records), recall), records));
   browser = await openBrowser();
   browser.page.on('request', (request) => requests.push(request.url()));
   browser.page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
@@ -73,13 +99,14 @@ async function bars(chart: string): Promise<{ label: string; width: number; heig
   return out;
 }
 
-test('the report opens from a file, loads nothing else, and renders its four charts', async () => {
+test('the report opens from a file, loads nothing else, and renders its five charts', async () => {
   expect(await browser.page.title()).toBe('SOC triage report');
   expect(requests).toHaveLength(1);
   expect(errors).toEqual([]);
   const charts = browser.page.locator('figure.chart');
   expect(await charts.evaluateAll((figures) => figures.map((f) => f.getAttribute('data-chart')))).toEqual([
     'precision',
+    'precision-recall',
     'mttt',
     'mttr',
     'volume',
@@ -136,4 +163,47 @@ test('volume over time has one bar per day, empty days included', async () => {
     ['2026-03-04', 180],
   ]);
   expect(await browser.page.locator('table.rules tr.overall td').first().innerText()).toBe('(all rules)');
+});
+
+test('precision-recall: one point per rule at (recall, precision), both Wilson intervals as error bars', async () => {
+  const figure = browser.page.locator('figure[data-chart="precision-recall"]');
+  const origin = (await figure.locator('svg').boundingBox())!;
+  const drawn = async (ruleId: string) => {
+    const point = figure.locator(`g.rule-point[data-rule="${ruleId}"]`);
+    const box = async (selector: string) => (await point.locator(selector).boundingBox())!;
+    const [dot, across, up] = await Promise.all([
+      box('circle'),
+      box('line.recall-interval'),
+      box('line.precision-interval'),
+    ]);
+    return {
+      flagged: (await point.getAttribute('class'))!.includes('flagged'),
+      centre: { x: dot.x + dot.width / 2 - origin.x, y: dot.y + dot.height / 2 - origin.y },
+      recallBar: { from: across.x - origin.x, to: across.x + across.width - origin.x },
+      precisionBar: { from: up.y - origin.y, to: up.y + up.height - origin.y },
+    };
+  };
+  const expectDrawn = async (ruleId: string, r: ReturnType<typeof proportion>, p: ReturnType<typeof proportion>) => {
+    const shown = await drawn(ruleId);
+    const at = chartPosition(r.value!, p.value!);
+    expect(shown.centre.x).toBeCloseTo(at.x, 0);
+    expect(shown.centre.y).toBeCloseTo(at.y, 0);
+    // Error bars span the intervals: recall across, precision up (the stroke adds a pixel at most).
+    expect(Math.abs(shown.recallBar.from - chartPosition(r.lower, 0).x)).toBeLessThanOrEqual(1);
+    expect(Math.abs(shown.recallBar.to - chartPosition(r.upper, 0).x)).toBeLessThanOrEqual(1);
+    expect(Math.abs(shown.precisionBar.from - chartPosition(0, p.upper).y)).toBeLessThanOrEqual(1);
+    expect(Math.abs(shown.precisionBar.to - chartPosition(0, p.lower).y)).toBeLessThanOrEqual(1);
+    return shown;
+  };
+  expect(await figure.locator('g.rule-point').evaluateAll((g) => g.map((e) => e.getAttribute('data-rule')))).toEqual([
+    'leaked',
+    'travel',
+  ]);
+  const travel = await expectDrawn('travel', proportion(3, 4), proportion(3, 4));
+  const leaked = await expectDrawn('leaked', proportion(0, 4), proportion(1, 1));
+  expect([travel.flagged, leaked.flagged]).toEqual([false, true]);
+  expect(leaked.centre.x).toBeLessThan(travel.centre.x);
+  const text = await figure.innerText();
+  expect(text).toContain('Not plotted (no recall or no precision yet): role, travel-other.');
+  expect(text).toContain('Recall counts only the behaviours the exercises emulate.');
 });

@@ -256,6 +256,8 @@ test('the table shows the same numbers, one row per rule and the overall row las
     '6',
     '2/1/2',
     '66.7%',
+    '–', // recall: no exercise or missed detection of these rules
+    '0/0/0',
     '50.0%',
     '0.0%',
     '3',
@@ -270,6 +272,8 @@ test('the table shows the same numbers, one row per rule and the overall row las
     '4',
     '3/1/0',
     '75.0%',
+    '–',
+    '0/0/0',
     '0.0%',
     '100.0%',
     '0',
@@ -280,7 +284,7 @@ test('the table shows the same numbers, one row per rule and the overall row las
     'none',
   ]);
   const last = rows.filter((cells) => cells.length > 5).at(-1)!;
-  expect(last.slice(0, 7)).toEqual(['(all rules)', '14', '7/2/3', '77.8%', '35.7%', '28.6%', '3']);
+  expect(last.slice(0, 9)).toEqual(['(all rules)', '14', '7/2/3', '77.8%', '–', '0/0/0', '35.7%', '28.6%', '3']);
 });
 
 test('the report command writes one self-contained HTML file with the four charts', async () => {

@@ -13,6 +13,8 @@ import { ANALYST, JDOE, makeAlert, makeInput } from '../harness/alerts';
 import { waitForCase, waitForSettledCase } from '../harness/cases';
 import { startTimeSkipping, triageWorker, uniqueTaskQueue, type TimeSkippingHarness } from '../harness/temporal';
 import { workflowTypes } from '../../common/workflow-types';
+import { missedFromCaseId } from '../../client/teams/missed-by';
+import { missedDetectionWorkflowId } from '../../common/exercise';
 
 /**
  * The Teams confirmation loop end to end: triage workflow → Teams messenger → Bot Connector stand-in → a person
@@ -216,6 +218,7 @@ test('"No, this wasn\'t me": true positive, contained, and the SOC channel gets 
       'Close as benign',
       'Close as false positive',
       'Release containment',
+      'Should have been caught by…',
     ]);
 
     // "Close as false positive" undoes the containment and closes the case.
@@ -324,6 +327,7 @@ test('the SOC card: an analyst contains, releases and closes as benign; each car
       'Contain',
       'Close as benign',
       'Close as false positive',
+      'Should have been caught by…',
     ]);
 
     // Someone in the channel who is not an analyst.
@@ -348,6 +352,7 @@ test('the SOC card: an analyst contains, releases and closes as benign; each car
       'Close as benign',
       'Close as false positive',
       'Release containment',
+      'Should have been caught by…',
     ]);
     const contained = await waitForCase(handle, (s) => s.triageState === 'contained', 'containment');
     expect(contained.decisions[0]).toMatchObject({ analystId: ANALYST, decision: 'contain' });
@@ -368,6 +373,7 @@ test('the SOC card: an analyst contains, releases and closes as benign; each car
       'Contain',
       'Close as benign',
       'Close as false positive',
+      'Should have been caught by…',
     ]);
     await waitForCase(
       handle,
@@ -393,5 +399,38 @@ test('the SOC card: an analyst contains, releases and closes as benign; each car
     });
     expect([again.status, again.statusCode]).toEqual([200, 403]);
     expect(again.message).toBe('This case is already closed');
+  });
+});
+
+test('"Should have been caught by…" on the SOC card records one missed detection of the named rules, found in the case', async () => {
+  const input = makeInput({ mode: 'analyst', containmentActions: ['disable-account'] });
+  await runCase(input, async ({ handle }) => {
+    await waitForCase(handle, (s) => s.escalations.length === 1, 'the escalation');
+    const soc = await eventually(() => messagesOf(handle.workflowId, 'channel')[0], 'the SOC card');
+    const click = (as: string, missedBy?: string) =>
+      teams.standIn.clickCard({
+        as,
+        activityId: soc.activityId,
+        button: 'Should have been caught by…',
+        ...(missedBy === undefined ? {} : { data: { missedBy } }),
+      });
+    expect((await click(JDOE.id, 'mfa-fatigue')).message).toBe('Only SOC analysts can decide on this case');
+    expect((await click(ANALYST)).message).toBe('Name the rule that should have caught this case');
+
+    const recorded = await click(ANALYST, 'mfa-fatigue, leaked-credentials');
+    expect(recorded.status).toBe(200);
+    expect(cardText(recorded.card)).toContain('Recorded as a missed detection of: mfa-fatigue, leaked-credentials');
+    // The same rules again are the same record.
+    expect((await click(ANALYST, 'leaked-credentials,mfa-fatigue')).status).toBe(200);
+    const id = missedFromCaseId(handle.workflowId, ['mfa-fatigue', 'leaked-credentials']);
+    const record = await harness.env.client.workflow.getHandle(missedDetectionWorkflowId(id)).result();
+    expect(record).toMatchObject({
+      rules: ['leaked-credentials', 'mfa-fatigue'],
+      caseWorkflowId: handle.workflowId,
+      by: 'Ana Lyst',
+      at: input.alert.detectedAt,
+    });
+    // The case itself is untouched: still the analysts'.
+    expect((await handle.query(caseStateQuery)).triageState).toBe('awaiting-analyst');
   });
 });

@@ -11,11 +11,14 @@ import {
   type PromotionLevel,
   type PromotionTransition,
 } from '../../common/fidelity';
+import { exerciseMetricNames } from '../../common/metric-names';
+import { recallFlagged, recallFlagReason, recallOf } from '../../common/recall';
 import {
   LEDGER_MEMO_KEY,
   promotionLedgerQuery,
   recordFidelityReviewSignal,
   type FidelityReviewRecord,
+  type RecallFlag,
 } from '../../common/messages/fidelity';
 
 /**
@@ -42,6 +45,8 @@ export interface FidelityReviewResult {
   reviewedAt: string;
   rules: RuleReview[];
   transitions: PromotionTransition[];
+  /** Rules whose exercises keep missing: for detection engineering. Promotion stays gated on precision alone. */
+  recallFlags: RecallFlag[];
 }
 
 const verb = (t: PromotionTransition) => (isPromotion(t) ? 'Promoted' : 'Demoted');
@@ -56,15 +61,32 @@ function renderReview(result: FidelityReviewResult): string {
     result.transitions.length
       ? result.transitions.map((t) => `- ${describeTransition(t)}`).join('\n')
       : '_No promotion or demotion._',
-    '| rule | TP | FP | BP | shadow | Wilson lower bound | threshold | level |',
-    '|---|---|---|---|---|---|---|---|',
+    '| rule | TP | FP | BP | shadow | Wilson lower bound | threshold | level | recall (detected / missed) | recall 95% CI |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...result.rules.map(
       (r) =>
         `| \`${r.ruleId}\` | ${r.record.truePositives} | ${r.record.falsePositives} | ${r.record.benignPositives} | ${r.record.shadowDispositions} | ` +
-        `${r.decision.bound.toFixed(3)} | ${r.settings.threshold} | ${r.current === r.decision.level ? r.current : `${r.current} → **${r.decision.level}**`} |`,
+        `${r.decision.bound.toFixed(3)} | ${r.settings.threshold} | ${r.current === r.decision.level ? r.current : `${r.current} → **${r.decision.level}**`} | ` +
+        `${recallCell(r)} |`,
     ),
+    ...(result.recallFlags.length
+      ? [
+          '**Keeps missing — for detection engineering:**',
+          ...result.recallFlags.map((f) => `- \`${f.ruleId}\`: ${f.reason}`),
+        ]
+      : []),
   ];
   return lines.join('\n');
+}
+
+function recallCell(r: RuleReview): string {
+  const counts = r.recall;
+  if (!counts) return '– | –';
+  const recall = recallOf(counts);
+  const missed = counts.exercisesMissed + counts.missedDetections;
+  return recall.value === null
+    ? `${counts.detected} / ${missed} | –`
+    : `${counts.detected} / ${missed} | ${recall.lower.toFixed(2)}–${recall.upper.toFixed(2)}`;
 }
 
 /** One review: run by the schedule (overlap: skip), or started by hand. */
@@ -92,7 +114,10 @@ export async function fidelityReviewWorkflow(): Promise<FidelityReviewResult> {
       dispositions: r.decision.dispositions,
       reviewId,
     }));
-  const result: FidelityReviewResult = { reviewId, reviewedAt, rules: reviews, transitions };
+  const recallFlags = reviews
+    .filter((r) => r.recall && recallFlagged(r.recall))
+    .map((r): RecallFlag => ({ ruleId: r.ruleId, reason: recallFlagReason(r.recall) }));
+  const result: FidelityReviewResult = { reviewId, reviewedAt, rules: reviews, transitions, recallFlags };
 
   await recordFidelityReview.executeWithOptions(
     {
@@ -100,8 +125,9 @@ export async function fidelityReviewWorkflow(): Promise<FidelityReviewResult> {
         ? `Record ${transitions.length} promotion change(s) in the ledger`
         : 'Record the review in the ledger',
     },
-    [{ reviewId, reviewedAt, transitions }],
+    [{ reviewId, reviewedAt, transitions, recallFlags }],
   );
+  for (const flag of recallFlags) wf.log.warn(`rule keeps missing: ${flag.ruleId}`, { ...flag });
   for (const t of transitions) {
     wf.log.info(`rule ${isPromotion(t) ? 'promoted' : 'demoted'}: ${t.ruleId} ${t.from} -> ${t.to}`, { ...t });
     wf.metricMeter
@@ -117,6 +143,19 @@ export async function fidelityReviewWorkflow(): Promise<FidelityReviewResult> {
         'Promotion level per rule: 0 none, 1 shadow, 2 auto-contain',
       )
       .set(promotionLevels.indexOf(r.decision.level), { rule_id: r.ruleId });
+    if (!r.recall) continue;
+    const recall = recallOf(r.recall);
+    if (recall.value !== null) {
+      wf.metricMeter
+        .createGauge(exerciseMetricNames.recall, 'float', 'ratio', 'Recall per rule: detected / (detected + missed)')
+        .set(recall.value, { rule_id: r.ruleId });
+      wf.metricMeter
+        .createGauge(exerciseMetricNames.recallUpperBound, 'float', 'ratio', 'Wilson 95% upper bound of recall')
+        .set(recall.upper, { rule_id: r.ruleId });
+    }
+    wf.metricMeter
+      .createGauge(exerciseMetricNames.recallFlagged, 'int', 'flag', '1 when the rule keeps missing its exercises')
+      .set(recallFlagged(r.recall) ? 1 : 0, { rule_id: r.ruleId });
   }
   wf.setCurrentDetails(renderReview(result));
   return result;
@@ -134,6 +173,14 @@ function renderLedger(ledger: PromotionLedgerView): string {
           ...promoted.map(([id, p]) => `| \`${id}\` | **${p.level}** | ${p.since} |`),
         ].join('\n')
       : '_No rule is promoted: every rule runs in its catalog mode._',
+    ...(Object.keys(ledger.recallFlags ?? {}).length
+      ? [
+          '### Rules that keep missing (detection engineering)',
+          Object.entries(ledger.recallFlags!)
+            .map(([id, f]) => `- \`${id}\` since ${f.since}: ${f.reason}`)
+            .join('\n'),
+        ]
+      : []),
     '### Recent changes',
     ledger.recentTransitions.length
       ? ledger.recentTransitions
@@ -143,6 +190,20 @@ function renderLedger(ledger: PromotionLedgerView): string {
           .join('\n')
       : '_None yet._',
   ].join('\n\n');
+}
+
+/** The flags of the latest review; a rule flagged before keeps the time it was first flagged. */
+function recallFlagsAfter(
+  ledger: PromotionLedgerView,
+  review: FidelityReviewRecord,
+): PromotionLedgerView['recallFlags'] {
+  const flags: NonNullable<PromotionLedgerView['recallFlags']> = {};
+  for (const flag of review.recallFlags ?? []) {
+    const since = ledger.recallFlags?.[flag.ruleId]?.since;
+    if (!since) wf.log.warn(`rule flagged for detection engineering: ${flag.ruleId}`, { reason: flag.reason });
+    flags[flag.ruleId] = { since: since ?? review.reviewedAt, reason: flag.reason };
+  }
+  return flags;
 }
 
 /** Holds each rule's promotion level. Started once (see `ensureFidelitySchedule`); runs for ever via continue-as-new. */
@@ -179,6 +240,7 @@ export async function fidelityLedgerWorkflow(carried?: PromotionLedgerView): Pro
     }
     ledger.recentTransitions = ledger.recentTransitions.slice(-MAX_RECENT_TRANSITIONS);
     ledger.reviewedAt = review.reviewedAt;
+    if (review.recallFlags) ledger.recallFlags = recallFlagsAfter(ledger, review);
     publish();
   });
 

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { renderCase } from '../../common/case-details';
 import { caseClosedSignal } from '../../common/messages/correlation';
+import type { ExerciseMatch } from '../../common/exercise';
 import type { ContainmentAction, RulePolicy } from '../../common/policy';
 import {
   analystDecisionLabels,
@@ -30,6 +31,7 @@ import {
   updateQuestion,
 } from './activities';
 import { recordCaseMetrics } from './case-metrics';
+import { exerciseCloseReason, exerciseOf } from './exercise';
 import { failureReason, unavailableContext } from './failures';
 import {
   containmentOutcome,
@@ -109,6 +111,8 @@ export class TriageCase {
   /** Context first, then the rule's route (unless an analyst decided meanwhile). */
   private async open(): Promise<void> {
     wf.setCurrentDetails(renderCase(this.state));
+    const exercise = await exerciseOf(this.state);
+    if (exercise) return this.closeAsExercise(exercise);
     await this.gatherContext();
     if (this.pending.length > 0) return;
     this.recordShadowContainment();
@@ -128,6 +132,12 @@ export class TriageCase {
           break;
       }
     });
+  }
+
+  /** A detection exercise's alert: closed as the exercise's, never contained, nobody asked. */
+  private closeAsExercise(exercise: ExerciseMatch): void {
+    this.state.exercise = exercise;
+    this.close('true-positive', exerciseCloseReason(exercise), 'automation');
   }
 
   private async waitForAnalysts(): Promise<void> {

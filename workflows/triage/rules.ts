@@ -1,5 +1,6 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Alert } from '../../common/alert';
+import { EXERCISE_ROUTE } from '../../common/exercise';
 import {
   containmentActionLabels,
   containmentActions,
@@ -11,6 +12,7 @@ import {
   ContainedAtKey,
   DispositionKey,
   QuestionOutcomeKey,
+  RouteKey,
   SettledByKey,
   TriagedAtKey,
   TriageStateKey,
@@ -176,6 +178,7 @@ export function searchAttributesOf(state: CaseState): SearchAttributeUpdatePair[
     ...(state.closedAt ? [{ key: ClosedAtKey, value: new Date(state.closedAt) }] : []),
     ...(state.question?.outcome ? [{ key: QuestionOutcomeKey, value: state.question.outcome }] : []),
     ...(state.wouldHaveContained ? [{ key: WouldContainKey, value: true }] : []),
+    ...(state.exercise ? [{ key: RouteKey, value: EXERCISE_ROUTE }] : []),
   ] as SearchAttributeUpdatePair[];
 }
 
