@@ -63,6 +63,7 @@ export function registerHandlers(triage: TriageCase): void {
       analystId: `${alert.source}:${closedBy}`,
       decision,
       note: `closed in ${alert.source} by ${closedBy} (${disposition})`,
+      fromSource: true,
     });
   }
 
@@ -82,7 +83,7 @@ export function registerHandlers(triage: TriageCase): void {
     question.outcome = 'answered';
     return dispositionForAnswer(answer, policy.onUserConfirms);
   }
-  function queueDecision(decision: AnalystDecision): string {
+  function queueDecision({ fromSource: _onlyTheSourcesOwnClose, ...decision }: AnalystDecision): string {
     pending.push(decision);
     return `${decision.decision} accepted`;
   }
