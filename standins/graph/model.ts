@@ -181,4 +181,5 @@ export const leastPrivilegePermissions = [
   'Machine.Read.All',
   'Machine.Isolate',
   'SecurityAlert.Read.All',
+  'SecurityAlert.ReadWrite.All',
 ] as const;

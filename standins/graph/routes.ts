@@ -23,6 +23,9 @@ export const routeNames = [
   'cancelMachineAction',
   'listMachineActions',
   'listSecurityAlerts',
+  'getSecurityAlert',
+  'updateSecurityAlert',
+  'commentSecurityAlert',
 ] as const;
 export type RouteName = (typeof routeNames)[number];
 

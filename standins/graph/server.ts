@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+import { alertUpdateRoutes } from './alert-updates';
 import { alertRoutes } from './alerts';
 import type { Live, StandInDeps } from './context';
 import { deviceRoutes } from './devices';
@@ -18,7 +19,7 @@ import { tokenEndpoint } from './token-endpoint';
 import { createTokens } from './tokens';
 import { userRoutes } from './users';
 
-export { DEFENDER_RESOURCE, GRAPH_RESOURCE } from './responses';
+export { ARM_RESOURCE, DEFENDER_RESOURCE, GRAPH_RESOURCE } from './responses';
 export { routeNames, type RouteName } from './routes';
 export type { Fault } from './faults';
 export type { LoggedRequest } from './request-log';
@@ -72,6 +73,8 @@ export interface GraphStandIn {
   snapshot(): DirectorySnapshot;
   inject(route: RouteName, fault: Fault): void;
   clearFaults(): void;
+  /** Checks a bearer token this stand-in issued: its claims, or why not (for stand-ins of other APIs, e.g. ARM). */
+  verifyToken(authorization: string | undefined): { aud: string; appid: string } | string;
   /** Machine actions stay Pending until `release` (to stop a worker mid-isolation). */
   holdMachineActions(): void;
   releaseMachineActions(outcome?: 'Succeeded' | 'Failed'): void;
@@ -104,6 +107,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     deviceRoutes,
     signInRoutes,
     alertRoutes,
+    alertUpdateRoutes,
     namedLocationRoutes,
     machineRoutes,
     machineActionRoutes(actions),
@@ -144,6 +148,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     },
     inject: faults.inject,
     clearFaults: faults.clear,
+    verifyToken: tokens.verify,
     holdMachineActions: actions.hold,
     releaseMachineActions: (outcome = 'Succeeded') => actions.release(outcome),
     reset() {
