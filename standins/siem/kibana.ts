@@ -42,6 +42,8 @@ export async function startKibanaStandIn(options: {
   tls: { cert: string; key: string };
   apiKey?: string;
   port?: number;
+  /** Demo mode: an alert id not seeded exists (open), so any delivered alert can be written to. */
+  autoCreate?: boolean;
 }): Promise<KibanaStandIn> {
   const apiKey = options.apiKey ?? Buffer.from('standin-id:standin-api-key-0123456789').toString('base64');
   const alerts: KibanaStandIn['alerts'] = {};
@@ -70,7 +72,8 @@ export async function startKibanaStandIn(options: {
       const ids = body.signal_ids ?? body.query?.bool?.filter?.flatMap((f) => f.ids?.values ?? []) ?? [];
       if (!ids.length) return { status: 400, body: kibanaError(400, 'signal_ids or query is required') };
       const skipClosed = body.query?.bool?.must_not?.some((m) => m.term?.['kibana.alert.workflow_status'] === 'closed');
-      const inSpace = alerts[space] ?? {};
+      const inSpace = (alerts[space] ??= {});
+      if (options.autoCreate) for (const id of ids) inSpace[id] ??= { status: 'open' };
       let updated = 0;
       for (const id of ids) {
         const alert = inSpace[id];

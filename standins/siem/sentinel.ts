@@ -57,6 +57,8 @@ export async function startSentinelStandIn(options: {
   verifyToken: (authorization: string | undefined) => { aud: string } | string;
   audience?: string;
   port?: number;
+  /** Demo mode: an incident read before it was seeded exists (New), so any delivered incident can be written to. */
+  autoCreate?: boolean;
 }): Promise<SentinelStandIn> {
   const audience = options.audience ?? 'https://management.azure.com';
   const incidents = new Map<string, StandInIncident>();
@@ -79,10 +81,19 @@ export async function startSentinelStandIn(options: {
       return { status: 400, body: armError(400, `The api-version '${query['api-version']}' is not supported here.`) };
     const match = INCIDENT.exec(req.url.split('?')[0]!);
     if (!match) return { status: 404, body: armError(404, 'No such resource.') };
-    return { incident: incidents.get(match[1]!.toLowerCase()), armId: match[1]!, commentId: match[2] };
+    const armId = match[1]!;
+    if (options.autoCreate && !incidents.has(armId.toLowerCase()))
+      seed(armId, { title: 'Demo incident', severity: 'Medium', status: 'New' });
+    return { incident: incidents.get(armId.toLowerCase()), armId, commentId: match[2] };
   };
 
   const newEtag = () => `"${randomUUID()}"`;
+  const seed = (armId: string, properties: { title: string; severity: string; status: string }) =>
+    incidents.set(armId.toLowerCase(), {
+      etag: newEtag(),
+      properties: { ...properties, incidentNumber: incidents.size + 1 },
+      comments: new Map(),
+    });
 
   server.route('GET', '/subscriptions/*', 'getIncident', (req) => {
     const at = addressed(req);
@@ -153,13 +164,7 @@ export async function startSentinelStandIn(options: {
     ...base,
     requests: (name) => base.requests(name).filter((r) => name !== 'putIncident' || !isComment(r.path)),
     commentPuts: () => base.requests('putIncident').filter((r) => isComment(r.path)),
-    seedIncident(armId, properties) {
-      incidents.set(armId.toLowerCase(), {
-        etag: newEtag(),
-        properties: { ...properties, incidentNumber: incidents.size + 1 },
-        comments: new Map(),
-      });
-    },
+    seedIncident: (armId, properties) => void seed(armId, properties),
     incident: (armId) => incidents.get(armId.toLowerCase()),
     changeBeforeNextPut(times = 1) {
       concurrentEdits += times;
