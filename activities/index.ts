@@ -165,7 +165,8 @@ export function createActivities(ports: Ports) {
 
     /** Writes one transition of the case back to the alert's source (activities/write-back/). */
     async writeBackToSource(request: WriteBackRequest): Promise<WriteBackResult> {
-      if (!ports.writeBack) return { status: 'not-configured', detail: `write-back to ${request.source} not configured` };
+      if (!ports.writeBack)
+        return { status: 'not-configured', detail: `write-back to ${request.source} not configured` };
       return ports.writeBack.write(request);
     },
 

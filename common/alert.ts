@@ -38,7 +38,7 @@ export const alertOriginSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('sentinel'),
-      incidentArmId: text(1024).regex(SENTINEL_INCIDENT_ID, 'must be the incident\'s full ARM id'),
+      incidentArmId: text(1024).regex(SENTINEL_INCIDENT_ID, "must be the incident's full ARM id"),
     })
     .strict(),
   z.object({ kind: z.literal('splunk'), notableEventId: text(512) }).strict(),

@@ -1,3 +1,4 @@
+import { createSiemWriteBack } from '../../activities/write-back';
 import { commentIdOf, commentOf, markerOf } from '../../activities/write-back/comment';
 import { defenderVerdict, sentinelVerdict } from '../../activities/write-back/verdicts';
 import { defender, pushSources, type SourceAdapter } from '../../client/intake/sources';
@@ -161,5 +162,24 @@ describe('what is written', () => {
       classificationReason: 'SuspiciousButExpected',
     });
     expect(sentinelVerdict('undetermined')).toEqual({ classification: 'Undetermined' });
+  });
+
+  test('a source with no configuration is "not configured"; a transition its TRANSITIONS leave out is skipped', async () => {
+    const config = loadWriteBackConfig({
+      SOC_WRITEBACK_SPLUNK_URL: 'https://es.example.com:8089',
+      SOC_WRITEBACK_SPLUNK_TOKEN: 'a-long-token-value',
+      SOC_WRITEBACK_SPLUNK_TRANSITIONS: 'escalated',
+    });
+    const writes: string[] = [];
+    const port = createSiemWriteBack(config, {
+      splunk: { write: async (r) => (writes.push(r.transition), 'written') },
+    });
+    expect(await port.write({ ...request, origin: { kind: 'defender', defenderAlertId: 'x' } })).toEqual({
+      status: 'not-configured',
+      detail: 'write-back to defender not configured',
+    });
+    expect(await port.write(request)).toMatchObject({ status: 'skipped' });
+    expect(await port.write({ ...request, transition: 'escalated' })).toEqual({ status: 'written', detail: 'written' });
+    expect(writes).toEqual(['escalated']);
   });
 });

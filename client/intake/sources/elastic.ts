@@ -62,7 +62,11 @@ type ElasticAlert = z.output<typeof elasticAlertSchema>;
 function spaceOf(raw: ElasticAlert, context: NormalizeContext): string {
   const fromUrl = /^\/s\/([a-z0-9_-]+)\//.exec(pathOf(raw.kibana.alert.url) ?? '')?.[1];
   const rule = context.envelope?.rule as { space_id?: unknown } | undefined;
-  const candidates = [fromUrl, raw.kibana.space_ids?.[0], typeof rule?.space_id === 'string' ? rule.space_id : undefined];
+  const candidates = [
+    fromUrl,
+    raw.kibana.space_ids?.[0],
+    typeof rule?.space_id === 'string' ? rule.space_id : undefined,
+  ];
   return candidates.find((space) => space && /^[a-z0-9_-]{1,100}$/.test(space)) ?? 'default';
 }
 

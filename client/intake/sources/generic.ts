@@ -14,7 +14,9 @@ const genericSchema = z.preprocess(
       ? { ...value, source: 'generic' }
       : value,
   // Only a source's own normalizer says where its alert lives (write-back trusts it): a forwarder cannot.
-  alertSchema.omit({ origin: true }).extend({ source: z.literal('generic', { error: 'must be "generic" on this route (or left out)' }) }),
+  alertSchema
+    .omit({ origin: true })
+    .extend({ source: z.literal('generic', { error: 'must be "generic" on this route (or left out)' }) }),
 );
 
 export const generic: SourceAdapter = {

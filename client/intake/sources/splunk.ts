@@ -120,7 +120,9 @@ function normalizeSplunk(body: z.output<typeof splunkSchema>, ctx: z.RefinementC
         sourceIp: firstIp(field(row, 'src_ip'), field(row, 'src')),
       }),
       // Only an ES notable can be updated (notable_update by its event_id); a core alert has nothing to write to.
-      ...(notableId && notableId.length <= 512 ? { origin: { kind: 'splunk' as const, notableEventId: notableId } } : {}),
+      ...(notableId && notableId.length <= 512
+        ? { origin: { kind: 'splunk' as const, notableEventId: notableId } }
+        : {}),
     },
     ctx,
     {
