@@ -181,5 +181,4 @@ export const leastPrivilegePermissions = [
   'Machine.Read.All',
   'Machine.Isolate',
   'SecurityAlert.Read.All',
-  'SecurityAlert.ReadWrite.All',
 ] as const;

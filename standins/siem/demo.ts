@@ -32,6 +32,9 @@ export async function startSiemWriteBackDemo(options: {
   env?: Record<string, string>;
 }): Promise<SiemWriteBackDemo> {
   const { tls, autoCreate } = options;
+  // Writing to Defender XDR alerts takes consent beyond the read-only default (tests revoke it again for a 403).
+  const { permissions } = options.graph.standIn.state.app;
+  if (!permissions.includes('SecurityAlert.ReadWrite.All')) permissions.push('SecurityAlert.ReadWrite.All');
   const [sentinel, splunk, kibana] = await Promise.all([
     startSentinelStandIn({ tls, verifyToken: options.graph.standIn.verifyToken, autoCreate }),
     startSplunkStandIn({ tls }),
