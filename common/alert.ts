@@ -26,9 +26,12 @@ export const alertEntitiesSchema = z
   })
   .strict();
 
-/** An ARM incident id as Sentinel's trigger body gives it (`object.id`): only that shape is ever written to. */
+/**
+ * An ARM incident id as Sentinel's trigger body gives it (`object.id`): only that shape is ever written to. No segment
+ * may be "." or ".." or hold "%", "?" or "#": once in a URL, those would address another resource.
+ */
 const SENTINEL_INCIDENT_ID =
-  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+\/providers\/Microsoft\.SecurityInsights\/Incidents\/[^/]+$/i;
+  /^\/subscriptions\/(?!\.{1,2}(?:\/|$))[^/%?#]+\/resourceGroups\/(?!\.{1,2}(?:\/|$))[^/%?#]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/(?!\.{1,2}(?:\/|$))[^/%?#]+\/providers\/Microsoft\.SecurityInsights\/Incidents\/(?!\.{1,2}(?:\/|$))[^/%?#]+$/i;
 
 /**
  * Where the alert lives in its source, as write-back needs it (SIEM write-back, README): the ids, never a raw body.
