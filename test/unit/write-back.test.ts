@@ -20,9 +20,8 @@ describe('each normalizer keeps where its alert lives, and nothing else', () => 
   test('Sentinel: the incident ARM id from object.id (not the incident number)', () => {
     const body = fixtureJson<{ object: { id: string } }>(fixtures.sentinel);
     expect(originOf(sentinel, body)).toEqual({ kind: 'sentinel', incidentArmId: body.object.id });
-    expect(
-      originOf(sentinel, { ...body, object: { ...body.object, id: '/subscriptions/x/elsewhere' } }),
-    ).toBeUndefined();
+    for (const id of ['/subscriptions/x/elsewhere', body.object.id.replace(/Incidents\/.*$/, 'Incidents/..')])
+      expect(originOf(sentinel, { ...body, object: { ...body.object, id } })).toBeUndefined();
   });
 
   test('Splunk: an ES notable by its event_id; a core alert has nothing to write to', () => {
