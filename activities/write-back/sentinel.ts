@@ -90,6 +90,8 @@ export class SentinelIncidentWriter implements SourceWriter {
       if (put.status !== 409 && put.status !== 412) {
         written.push(
           Object.entries(change)
+            // The comment is the case's own reason, already on the case.
+            .filter(([k]) => k !== 'classificationComment')
             .map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`)
             .join(', '),
         );
