@@ -17,6 +17,7 @@ import { standInGraphEnv, type GraphStandIn, type StandInSecurityAlert } from '.
 import { startSiemWriteBackDemo, type SiemWriteBackDemo } from '../../standins/siem/demo';
 import { ANALYST } from '../harness/alerts';
 import { waitForCase } from '../harness/cases';
+import { recordHistory } from '../harness/histories';
 import { graphPortsFor, startStandIn, triagePorts } from '../harness/graph';
 import { fixtureJson, fixtures } from '../harness/intake';
 import { connectDevServer, triageWorker, uniqueTaskQueue, type DevServerHarness } from '../harness/temporal';
@@ -139,6 +140,7 @@ test('Sentinel: an etag conflict is re-read and applied; escalation, triage and 
     expect.stringContaining('closed: closed as false-positive'),
   ]);
   expect(siem.sentinel.requests('putIncident').every((r) => (r.body as { etag?: string }).etag)).toBe(true);
+  await recordHistory('write-back to Sentinel escalated triaged closed after an etag conflict', handle);
 });
 
 test('Defender XDR: status, verdict and comments through Graph; a crash after the comment posts no second one', async () => {
@@ -268,4 +270,5 @@ test('a close that came from Sentinel is not written back to it', async () => {
   ]);
   expect(siem.sentinel.log.length).toBe(putsBefore);
   expect(siem.sentinel.incident(body.object.id)!.comments.size).toBe(1);
+  await recordHistory('write-back does not echo a close from the source', handle);
 });
