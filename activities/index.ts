@@ -20,6 +20,7 @@ import {
   type UserQuestion,
   type UserRef,
 } from '../common/triage';
+import type { WriteBackRequest, WriteBackResult } from '../common/write-back';
 import { isPermanent, longerWait, reasonOf, retryDelayOf, runBatch, type Batch } from './batch';
 import type { Ports } from './ports';
 import { summariseSignIns } from './sign-ins';
@@ -161,6 +162,13 @@ export function createActivities(ports: Ports) {
 
     async updateCaseCard(update: CaseCardUpdate): Promise<void> {
       await messenger.updateCaseCard(update);
+    },
+
+    /** Writes one transition of the case back to the alert's source (activities/write-back/). */
+    async writeBackToSource(request: WriteBackRequest): Promise<WriteBackResult> {
+      if (!ports.writeBack)
+        return { status: 'not-configured', detail: `write-back to ${request.source} not configured` };
+      return ports.writeBack.write(request);
     },
 
     /** The named-location writer's one read-modify-write (see workflows/named-location). */

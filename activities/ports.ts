@@ -18,6 +18,7 @@ import type {
   UserQuestion,
   UserRef,
 } from '../common/triage';
+import type { WriteBackRequest, WriteBackResult } from '../common/write-back';
 
 /**
  * The narrow interfaces through which activities reach the outside world. The worker is given one implementation of
@@ -87,6 +88,14 @@ export interface NamedLocationEditor {
   applyEdits(edits: RangeEdit[]): Promise<RangeEditResult[]>;
 }
 
+/**
+ * Writes a case's transition back to the alert in its source SIEM (status, verdict, owner, a comment). Repeating a
+ * request (retries, crashed workers) must not comment twice: check for the request's marker before writing.
+ */
+export interface SiemWriteBack {
+  write(request: WriteBackRequest): Promise<WriteBackResult>;
+}
+
 export interface Ports {
   identity: IdentityDirectory;
   endpoints: EndpointDirectory;
@@ -94,4 +103,6 @@ export interface Ports {
   messenger: Messenger;
   /** Present where containment blocks IPs in a named location (Graph); its writer workflow's activity uses it. */
   namedLocations?: NamedLocationEditor;
+  /** Present where some source has write-back configured; without it every case records "not configured". */
+  writeBack?: SiemWriteBack;
 }

@@ -26,6 +26,36 @@ export const alertEntitiesSchema = z
   })
   .strict();
 
+/**
+ * An ARM incident id as Sentinel's trigger body gives it (`object.id`): only that shape is ever written to. No segment
+ * may be "." or ".." or hold "%", "?" or "#": once in a URL, those would address another resource.
+ */
+const SENTINEL_INCIDENT_ID =
+  /^\/subscriptions\/(?!\.{1,2}(?:\/|$))[^/%?#]+\/resourceGroups\/(?!\.{1,2}(?:\/|$))[^/%?#]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/(?!\.{1,2}(?:\/|$))[^/%?#]+\/providers\/Microsoft\.SecurityInsights\/Incidents\/(?!\.{1,2}(?:\/|$))[^/%?#]+$/i;
+
+/**
+ * Where the alert lives in its source, as write-back needs it (SIEM write-back, README): the ids, never a raw body.
+ * A Kibana URL is kept for the analyst's reference; write-back sends its API key only to the configured Kibana.
+ */
+export const alertOriginSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('sentinel'),
+      incidentArmId: text(1024).regex(SENTINEL_INCIDENT_ID, "must be the incident's full ARM id"),
+    })
+    .strict(),
+  z.object({ kind: z.literal('splunk'), notableEventId: text(512) }).strict(),
+  z
+    .object({
+      kind: z.literal('elastic'),
+      kibanaAlertIds: z.array(text(256)).min(1).max(100),
+      space: text(100).regex(/^[a-z0-9_-]+$/, 'must be a Kibana space id'),
+      kibanaUrl: text(1024).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('defender'), defenderAlertId: text(256) }).strict(),
+]);
+
 export const alertSchema = z
   .object({
     source: z.enum(alertSources),
@@ -39,6 +69,7 @@ export const alertSchema = z
     title: text(500),
     description: wellFormed(z.string().max(4000)).default(''),
     entities: alertEntitiesSchema.default({}),
+    origin: alertOriginSchema.optional(),
   })
   .strict();
 
@@ -47,6 +78,7 @@ export type AlertInput = z.input<typeof alertSchema>;
 export type AlertSource = (typeof alertSources)[number];
 export type Severity = (typeof severities)[number];
 export type AlertEntities = Alert['entities'];
+export type AlertOrigin = z.output<typeof alertOriginSchema>;
 
 /** Validates and normalizes; throws a `z.ZodError` that names each bad field. */
 export function parseAlert(input: unknown): Alert {

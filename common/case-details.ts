@@ -1,4 +1,5 @@
 import type { CaseState, Enrichment, Section } from './triage';
+import { renderWriteBack } from './write-back';
 
 /**
  * Markdown that tells the story of a case so far: the Web UI's current details and the analysts' escalation. Times are
@@ -84,6 +85,7 @@ export function renderCase(state: CaseState, options: RenderOptions = {}): strin
   for (const d of state.decisions.slice(-3))
     lines.push(`**${d.decision}** by ${d.analystId} at ${time(d.at)}: ${d.result}`);
   if (state.relatedAlertCount > 0) lines.push(`**Related alerts:** ${state.relatedAlertCount}`);
+  lines.push(...renderWriteBack(state.writeBack, alert.source));
   if (state.closeReason)
     lines.push(`**Closed** at ${state.closedAt ? time(state.closedAt) : state.closedAt}: ${state.closeReason}`);
   return lines.join('\n\n');

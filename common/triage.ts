@@ -2,6 +2,7 @@ import type { Alert } from './alert';
 import type { ExerciseMatch } from './exercise';
 import type { ContainmentAction, RulePolicy, RuleMode } from './policy';
 import type { StepUpProof } from './step-up';
+import type { WriteBackRecord } from './write-back';
 
 /** Shapes shared by the triage workflow, its activities and its clients. Pure: safe in workflow code. */
 
@@ -143,6 +144,8 @@ export interface AnalystDecision {
   actions?: ContainmentAction[];
   /** The caller's request id, when the decision came by signal: ties the recorded decision to its request. */
   requestId?: string;
+  /** A close the source itself sent: never written back to that source (it would echo). */
+  fromSource?: boolean;
 }
 
 /** The disposition a user's answer settles: "not me" is a true positive; "me" is benign where the rule closes on it. */
@@ -228,6 +231,8 @@ export interface CaseState {
   exercise?: ExerciseMatch;
   /** Outcomes of the answers and decisions sent by signal, oldest first (the last `MAX_REQUEST_OUTCOMES`). */
   requests?: RequestOutcome[];
+  /** What was written back to the alert's source, one record per transition (SIEM write-back). */
+  writeBack?: WriteBackRecord[];
 }
 
 // ---- workflow input -----------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { loadGraphConfig, loadTeamsConfig, parseVar } from '../common/config';
 import { temporalDir } from '../scripts/servers';
 import { standInCertificate, startGraphDemo, trustsStandIn } from '../standins/graph/demo';
+import { startSiemWriteBackDemo } from '../standins/siem/demo';
 import { startTeamsDemo } from '../standins/teams/demo';
 import { standInStepUp } from '../standins/entra/step-up';
 import type { StepUp } from '../client/teams/step-up';
@@ -37,14 +38,18 @@ export async function selectDemoPorts(options: {
   const tls = await standInCertificate(join(temporalDir, 'tls'));
   if (trustsStandIn(tls.certPath)) {
     const standIn = await startGraphDemo({ tls });
+    const siem = await startSiemWriteBackDemo({ tls, graph: standIn, autoCreate: true });
     const { defenderAlerts, ...standInPorts } = standIn.ports;
     stepUp = standInStepUp({ standIn: standIn.standIn, graph: standIn.config, temporal: options.temporal, log });
     selected = {
-      ports: { ...standInPorts, messenger: printed.messenger },
-      description: `demo mode: no GRAPH_TENANT_ID, so Graph, Defender and Entra ID are a local stand-in at ${standIn.standIn.url}`,
+      ports: { ...standInPorts, messenger: printed.messenger, writeBack: siem.writeBack },
+      description: `demo mode: no GRAPH_TENANT_ID, so Graph, Defender and Entra ID are a local stand-in at ${standIn.standIn.url}; verdicts written back to stand-ins of Defender XDR, Sentinel (${siem.sentinel.url}), Splunk ES (${siem.splunk.url}) and Kibana (${siem.kibana.url})`,
       demo: true,
       defenderAlerts: { feed: defenderAlerts, tenantId: standIn.config.tenantId },
-      close: () => standIn.stop(),
+      close: async () => {
+        await siem.stop();
+        await standIn.stop();
+      },
     };
   } else {
     selected = {

@@ -1,14 +1,14 @@
 import { createInMemoryPorts } from '../activities/in-memory/ports';
 import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
-import type { Ports } from '../activities/ports';
+import type { Ports, SiemWriteBack } from '../activities/ports';
 import { DEMO_ANALYST } from '../common/demo';
 
 /** Demo mode: no tenant configured, so the product runs against a seeded in-memory tenant and prints its messages. */
 
 export function demoPorts(log: (line: string) => void): Ports {
   const world = World.create(demoSeed());
-  return createInMemoryPorts(world, {
+  const ports = createInMemoryPorts(world, {
     onQuestion: (q) =>
       log(
         `\n[demo Teams] Asked ${q.user.userPrincipalName}: "Was this you?" — ${q.alert.title}\n` +
@@ -22,4 +22,15 @@ export function demoPorts(log: (line: string) => void): Ports {
           `  decide: npm run soc -- decide ${n.workflowId} --as ${DEMO_ANALYST} close-false-positive   (or contain, close-benign, close-true-positive, release-containment)`,
       ),
   });
+  return { ...ports, writeBack: printedWriteBack(log) };
+}
+
+/** The in-memory demo has no SIEM stand-ins: what would be written back to the alert's source is printed instead. */
+function printedWriteBack(log: (line: string) => void): SiemWriteBack {
+  return {
+    async write(request) {
+      log(`\n[demo ${request.source}] ${request.transition}: ${request.reason} (disposition ${request.disposition})`);
+      return { status: 'written', detail: 'printed by the demo (no SIEM here)' };
+    },
+  };
 }

@@ -3,7 +3,16 @@ import { createGraphPorts } from '../activities/graph';
 import { createLogMessenger } from '../activities/log-messenger';
 import type { Messenger, Ports } from '../activities/ports';
 import { createTeamsMessenger } from '../activities/teams';
-import { ConfigError, loadGraphConfig, loadReducedMode, loadTeamsConfig, type Env } from '../common/config';
+import { createWriteBackPorts } from '../activities/write-back';
+import {
+  ConfigError,
+  loadGraphConfig,
+  loadReducedMode,
+  loadTeamsConfig,
+  loadWriteBackConfig,
+  writeBackSources,
+  type Env,
+} from '../common/config';
 
 export interface SelectedPorts {
   ports: Ports;
@@ -55,9 +64,12 @@ export function productionPorts(
           createLogMessenger(log),
           'REDUCED MODE (SOC_REDUCED_MODE=log-messaging): nobody is asked, escalations are written to this log',
         ];
+  const writeBackConfig = loadWriteBackConfig(env);
+  const writeBack = createWriteBackPorts(writeBackConfig, graph);
+  const writingTo = writeBackSources.filter((source) => writeBackConfig[source]);
   return {
-    ports: { ...graphPorts, messenger },
-    description: `Microsoft Graph and Defender for Endpoint, tenant ${graph.tenantId}; ${messaging}`,
+    ports: { ...graphPorts, messenger, writeBack },
+    description: `Microsoft Graph and Defender for Endpoint, tenant ${graph.tenantId}; ${messaging}; ${writingTo.length ? `verdicts written back to ${writingTo.join(', ')}` : 'no SIEM write-back configured'}`,
     demo: false,
     defenderAlerts: { feed: defenderAlerts, tenantId: graph.tenantId },
     close: async () => undefined,

@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
  * so Temporal is the only thing that retries.
  */
 
-export type Service = 'Microsoft Graph' | 'Defender for Endpoint';
+export type Service = 'Microsoft Graph' | 'Defender for Endpoint' | 'Azure Resource Manager';
 
 /** What a request was for, so its failure can say so. */
 export interface Call {

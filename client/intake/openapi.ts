@@ -5,7 +5,10 @@ import { acceptedMediaTypes } from './body';
 
 /** The OpenAPI 3.1 description served at `/openapi.json`. The generic alert model is generated from its zod schema. */
 
-const alertModel = z.toJSONSchema(alertSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+const alertModel = z.toJSONSchema(alertSchema.omit({ origin: true }), {
+  io: 'input',
+  unrepresentable: 'any',
+}) as Record<string, unknown>;
 delete alertModel.$schema;
 
 const problem = {

@@ -48,7 +48,7 @@ const tenant = z
     /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/,
     'must be the directory (tenant) id, a GUID, or a verified domain such as contoso.onmicrosoft.com',
   );
-const httpsRoot = z.string().transform((raw, ctx) => {
+export const httpsRoot = z.string().transform((raw, ctx) => {
   let parsed: URL;
   try {
     parsed = new URL(raw);

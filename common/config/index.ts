@@ -16,3 +16,4 @@ export { loadMetricsConfig, type MetricsConfig } from './metrics';
 export { loadWorkerConfig, DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKFLOW_BUNDLE, type WorkerConfig } from './worker';
 export { loadReducedMode, reducedModes, type ReducedMode } from './reduced-mode';
 export { loadStepUpConfig, requireStepUpConfig, type StepUpConfig } from './step-up';
+export { loadWriteBackConfig, writeBackSources, type WriteBackConfig, type WriteBackSource } from './write-back';

@@ -5,6 +5,8 @@ import type { FastifyRequest } from 'fastify';
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const DEFENDER_RESOURCE = 'https://api.securitycenter.microsoft.com';
+/** Azure Resource Manager (Sentinel write-back): tokens are issued here, checked by the ARM stand-in (standins/siem). */
+export const ARM_RESOURCE = 'https://management.azure.com';
 
 /** The API a route belongs to (its error shape and the token audience it wants); none for the token endpoint. */
 export type Resource = typeof GRAPH_RESOURCE | typeof DEFENDER_RESOURCE | undefined;

@@ -24,6 +24,9 @@ export const routeNames = [
   'listMachineActions',
   'listSecurityAlerts',
   'listConditionalAccessPolicies',
+  'getSecurityAlert',
+  'updateSecurityAlert',
+  'commentSecurityAlert',
 ] as const;
 export type RouteName = (typeof routeNames)[number];
 

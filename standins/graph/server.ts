@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+import { alertUpdateRoutes } from './alert-updates';
 import { alertRoutes } from './alerts';
 import type { Live, StandInDeps } from './context';
 import { deviceRoutes } from './devices';
@@ -21,7 +22,7 @@ import { conditionalAccessPolicyRoutes } from './conditional-access-policies';
 import { createSigningKeys } from '../entra/keys';
 import { createEntraSignIn, type EntraSignIn } from '../entra/sign-in';
 
-export { DEFENDER_RESOURCE, GRAPH_RESOURCE } from './responses';
+export { ARM_RESOURCE, DEFENDER_RESOURCE, GRAPH_RESOURCE } from './responses';
 export { routeNames, type RouteName } from './routes';
 export type { Fault } from './faults';
 export type { LoggedRequest } from './request-log';
@@ -77,6 +78,8 @@ export interface GraphStandIn {
   snapshot(): DirectorySnapshot;
   inject(route: RouteName, fault: Fault): void;
   clearFaults(): void;
+  /** Checks a bearer token this stand-in issued: its claims, or why not (for stand-ins of other APIs, e.g. ARM). */
+  verifyToken(authorization: string | undefined): { aud: string; appid: string } | string;
   /** Machine actions stay Pending until `release` (to stop a worker mid-isolation). */
   holdMachineActions(): void;
   releaseMachineActions(outcome?: 'Succeeded' | 'Failed'): void;
@@ -110,6 +113,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     deviceRoutes,
     signInRoutes,
     alertRoutes,
+    alertUpdateRoutes,
     namedLocationRoutes,
     conditionalAccessPolicyRoutes,
     entra.routes,
@@ -153,6 +157,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     },
     inject: faults.inject,
     clearFaults: faults.clear,
+    verifyToken: tokens.verify,
     holdMachineActions: actions.hold,
     releaseMachineActions: (outcome = 'Succeeded') => actions.release(outcome),
     reset() {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StandInRoutes } from './context';
 import { sleep } from './faults';
-import { DEFENDER_RESOURCE, GRAPH_RESOURCE, seconds } from './responses';
+import { ARM_RESOURCE, DEFENDER_RESOURCE, GRAPH_RESOURCE, seconds } from './responses';
 
 /** The Entra ID token endpoint: OpenID discovery and the client-credentials grant, with AADSTS errors. */
 
@@ -95,7 +95,7 @@ export const tokenEndpoint: StandInRoutes = ({ app, live, faults, requestLog, to
     }
     const scope = (form.scope ?? '').split(' ').find((s) => s.endsWith('/.default'));
     const resource = scope?.replace(/\/\.default$/, '');
-    if (resource !== GRAPH_RESOURCE && resource !== DEFENDER_RESOURCE) {
+    if (resource !== GRAPH_RESOURCE && resource !== DEFENDER_RESOURCE && resource !== ARM_RESOURCE) {
       return aadError(
         400,
         'invalid_resource',

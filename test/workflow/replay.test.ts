@@ -9,7 +9,7 @@ import { quietRuntime, workflowBundle } from '../harness/temporal';
  * workflow code. A change that is not deterministic (reordered commands, a removed activity, a new timer without a
  * patch) fails here before it breaks running workflows. `histories/` holds the current version's recordings (refresh
  * them with `RECORD_HISTORIES=1 npx jest test/workflow/triage-workflow.test.ts test/integration/intake-defender.test.ts
- * test/integration/intake-correlation.test.ts`); `histories/v1/` keeps those of cases started before the crash-safe triage
+ * test/integration/intake-correlation.test.ts test/integration/write-back.test.ts`); `histories/v1/` keeps those of cases started before the crash-safe triage
  * patch, which running deployments may still hold: never refresh those.
  */
 const dir = join(__dirname, '..', 'histories');

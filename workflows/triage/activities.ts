@@ -44,3 +44,9 @@ export const { askUser, remindUser, updateQuestion, escalate, updateCaseCard } =
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
+
+// Beside the case, never blocking it: throttling waits for Retry-After (nextRetryDelay), a permanent failure stops.
+export const { writeBackToSource } = wf.proxyActivities<TriageActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+});

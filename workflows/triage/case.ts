@@ -46,6 +46,7 @@ import {
   userOf,
   withPriorStates,
 } from './rules';
+import { WriteBackStep } from './write-back';
 
 /**
  * Cases started from this version on: prior states read in a step of their own before containment acts, the
@@ -70,6 +71,7 @@ export class TriageCase {
   /** True from an escalation until an analyst acts: while it holds, silence escalates again. */
   private awaitingAnalystAction: boolean;
   private published = '';
+  private readonly writeBack: WriteBackStep;
 
   constructor(private readonly input: TriageInput) {
     this.policy = input.policy;
@@ -77,6 +79,7 @@ export class TriageCase {
     this.state = input.carriedState ?? newCaseState(input, wf.workflowInfo().workflowId);
     this.user = userOf(input.alert);
     this.awaitingAnalystAction = this.state.triageState === 'awaiting-analyst';
+    this.writeBack = new WriteBackStep(this.state, () => this.publish());
   }
 
   private get alert() {
@@ -99,11 +102,13 @@ export class TriageCase {
       }
       if (wf.workflowInfo().continueAsNewSuggested) {
         await wf.condition(wf.allHandlersFinished);
+        await this.writeBack.settled();
         await wf.continueAsNew<(input: TriageInput) => Promise<CaseState>>({ ...this.input, carriedState: this.state });
       }
       await this.waitForAnalysts();
     }
     await wf.condition(wf.allHandlersFinished);
+    await this.writeBack.settled();
     await this.freeCorrelationGate();
     return this.state;
   }
@@ -188,13 +193,17 @@ export class TriageCase {
 
   private triaged(disposition: Disposition, by: SettledBy): void {
     this.state.disposition = disposition;
+    if (!this.state.triagedAt) this.writeBack.queue('triaged', `triaged as ${disposition} (by ${by})`);
     this.state.triagedAt ??= this.now();
     this.state.settledBy ??= by;
   }
 
-  private close(disposition: Disposition, reason: string, by: SettledBy): void {
+  private close(disposition: Disposition, reason: string, by: SettledBy, fromSource?: boolean): void {
+    // The source closed it: nothing of this close goes back there, not even the triage it implies.
+    if (fromSource) this.writeBack.queue('triaged', reason, { fromSource });
     this.triaged(disposition, by);
     Object.assign(this.state, { disposition, triageState: 'closed', closedAt: this.now(), closeReason: reason });
+    this.writeBack.queue('closed', reason, { fromSource });
     this.publish();
   }
 
@@ -274,7 +283,9 @@ export class TriageCase {
     const inPlace = this.state.containment.some((c) => c.status === 'applied' || c.status === 'already-in-place');
     if (inPlace) this.state.containedAt ??= at;
     this.state.triageState = inPlace ? 'contained' : 'awaiting-analyst';
-    return containmentOutcome(results);
+    const outcome = containmentOutcome(results);
+    if (inPlace) this.writeBack.queue('contained', outcome);
+    return outcome;
   }
 
   private apply(requests: ReturnType<TriageCase['plan']>): Promise<ContainmentResult[]> {
@@ -338,6 +349,7 @@ export class TriageCase {
     state.escalations.push({ at: this.now(), reason });
     if (state.triageState !== 'contained') state.triageState = 'awaiting-analyst';
     this.awaitingAnalystAction = true;
+    this.writeBack.queue('escalated', reason);
     this.publish();
     try {
       const posted = await escalate.executeWithOptions({ summary: `Escalate to analysts: ${reason}`.slice(0, 200) }, [
@@ -500,18 +512,28 @@ export class TriageCase {
         state.triageState = 'awaiting-analyst';
         break;
       case 'close-true-positive':
-        this.close('true-positive', decision.note ?? `closed as true positive by ${decision.analystId}`, 'analyst');
+        this.close(
+          'true-positive',
+          decision.note ?? `closed as true positive by ${decision.analystId}`,
+          'analyst',
+          decision.fromSource,
+        );
         result = 'closed as true positive';
         break;
       case 'close-undetermined':
-        this.close('undetermined', decision.note ?? `closed by ${decision.analystId}`, 'analyst');
+        this.close('undetermined', decision.note ?? `closed by ${decision.analystId}`, 'analyst', decision.fromSource);
         result = 'closed as undetermined; containment stays';
         break;
       case 'close-benign':
       case 'close-false-positive': {
         const released = await this.release();
         const disposition = decision.decision === 'close-benign' ? 'benign-positive' : 'false-positive';
-        this.close(disposition, decision.note ?? `closed as ${disposition} by ${decision.analystId}`, 'analyst');
+        this.close(
+          disposition,
+          decision.note ?? `closed as ${disposition} by ${decision.analystId}`,
+          'analyst',
+          decision.fromSource,
+        );
         result = `closed as ${disposition}; ${released}`;
         break;
       }

@@ -59,6 +59,7 @@ export function registerHandlers(triage: TriageCase): void {
       analystId: `${alert.source}:${closedBy}`,
       decision,
       note: `closed in ${alert.source} by ${closedBy} (${disposition})`,
+      fromSource: true,
     });
   }
 
@@ -78,7 +79,7 @@ export function registerHandlers(triage: TriageCase): void {
     question.outcome = 'answered';
     return dispositionForAnswer(answer, policy.onUserConfirms);
   }
-  function queueDecision(decision: AnalystDecision): string {
+  function queueDecision({ fromSource: _onlyTheSourcesOwnClose, ...decision }: AnalystDecision): string {
     pending.push(decision);
     return `${decision.decision} accepted`;
   }

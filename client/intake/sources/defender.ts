@@ -98,6 +98,7 @@ function normalizeDefender(alert: GraphAlert, ctx: z.RefinementCtx, context: Nor
         host: device?.deviceDnsName ?? device?.hostName,
         sourceIp: firstIp(...ips.map((e) => e.ipAddress)),
       }),
+      ...(alert.id.length <= 256 ? { origin: { kind: 'defender' as const, defenderAlertId: alert.id } } : {}),
     },
     ctx,
     { sourceAlertId: 'id', ruleId: 'detectorId', title: 'title' },

@@ -29,6 +29,7 @@ const objectOrNothing = <T extends z.ZodRawShape>(shape: T) => z.object(shape).n
 const elasticAlertSchema = z.object({
   '@timestamp': optionalText,
   kibana: z.object({
+    space_ids: z.array(z.string()).nullish(),
     alert: z.object({
       uuid: z
         .string({ error: requiredAs('a string') })
@@ -56,6 +57,50 @@ const elasticAlertSchema = z.object({
 });
 
 type ElasticAlert = z.output<typeof elasticAlertSchema>;
+
+/** The Kibana space of an alert: from its URL (`/s/<space>/app/…`), else its `kibana.space_ids`, else the rule's. */
+function spaceOf(raw: ElasticAlert, context: NormalizeContext): string {
+  const fromUrl = /^\/s\/([a-z0-9_-]+)\//.exec(pathOf(raw.kibana.alert.url) ?? '')?.[1];
+  const rule = context.envelope?.rule as { space_id?: unknown } | undefined;
+  const candidates = [
+    fromUrl,
+    raw.kibana.space_ids?.[0],
+    typeof rule?.space_id === 'string' ? rule.space_id : undefined,
+  ];
+  return candidates.find((space) => space && /^[a-z0-9_-]{1,100}$/.test(space)) ?? 'default';
+}
+
+function pathOf(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).pathname : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where write-back sets the alert's status: its id, its space, and the Kibana it came from (for reference). */
+function originOf(raw: ElasticAlert, context: NormalizeContext) {
+  const { uuid, url } = raw.kibana.alert;
+  if (uuid.length > 256) return {};
+  const base = optionalText.safeParse(context.envelope?.kibana_base_url).data;
+  const kibanaUrl = [url, base].map((u) => originUrl(u)).find(Boolean);
+  return {
+    origin: {
+      kind: 'elastic' as const,
+      kibanaAlertIds: [uuid],
+      space: spaceOf(raw, context),
+      ...(kibanaUrl ? { kibanaUrl } : {}),
+    },
+  };
+}
+
+function originUrl(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function normalizeElastic(raw: ElasticAlert, ctx: z.RefinementCtx, context: NormalizeContext) {
   const alert = raw.kibana.alert;
@@ -100,6 +145,7 @@ function normalizeElastic(raw: ElasticAlert, ctx: z.RefinementCtx, context: Norm
         host: raw.host?.name ?? raw.host?.hostname,
         sourceIp: firstIp(raw.source?.ip),
       }),
+      ...originOf(raw, context),
     },
     ctx,
     {

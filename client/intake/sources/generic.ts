@@ -13,7 +13,10 @@ const genericSchema = z.preprocess(
     value && typeof value === 'object' && !Array.isArray(value) && !('source' in value)
       ? { ...value, source: 'generic' }
       : value,
-  alertSchema.extend({ source: z.literal('generic', { error: 'must be "generic" on this route (or left out)' }) }),
+  // Only a source's own normalizer says where its alert lives (write-back trusts it): a forwarder cannot.
+  alertSchema
+    .omit({ origin: true })
+    .extend({ source: z.literal('generic', { error: 'must be "generic" on this route (or left out)' }) }),
 );
 
 export const generic: SourceAdapter = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertOriginSchema } from '../../../common/alert';
 import type { Disposition } from '../../../common/triage';
 import {
   closureOf,
@@ -44,6 +45,8 @@ const sentinelSchema = z.object({
   workspaceId: optionalText,
   workspaceInfo: z.object({ WorkspaceName: optionalText }).nullish(),
   object: z.object({
+    /** The incident's full ARM id: where write-back sends its update. */
+    id: optionalText,
     name: z
       .string({ error: requiredAs('a string', 'is required (the incident id)') })
       .trim()
@@ -92,6 +95,13 @@ function analyticRuleIdOf(additionalData: Record<string, unknown> | null | undef
   } catch {
     return undefined;
   }
+}
+
+/** Write-back's address of the incident; an id that is not an incident's ARM id is left out, not refused. */
+function originOf(armId: string | undefined) {
+  if (!armId) return {};
+  const origin = { kind: 'sentinel' as const, incidentArmId: armId };
+  return alertOriginSchema.safeParse(origin).success ? { origin } : {};
 }
 
 function kindOf(incident: Incident): DeliveryKind {
@@ -159,6 +169,7 @@ function normalizeSentinel(incident: Incident, ctx: z.RefinementCtx, context: No
         host: hostNameOf(text(host?.hostName), text(host?.dnsDomain)),
         sourceIp: firstIp(...ips),
       }),
+      ...originOf(incident.object.id),
     },
     ctx,
     {

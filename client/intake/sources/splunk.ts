@@ -119,6 +119,10 @@ function normalizeSplunk(body: z.output<typeof splunkSchema>, ctx: z.RefinementC
         host: field(row, 'dest', 'dest_host', 'dest_nt_host', 'host'),
         sourceIp: firstIp(field(row, 'src_ip'), field(row, 'src')),
       }),
+      // Only an ES notable can be updated (notable_update by its event_id); a core alert has nothing to write to.
+      ...(notableId && notableId.length <= 512
+        ? { origin: { kind: 'splunk' as const, notableEventId: notableId } }
+        : {}),
     },
     ctx,
     {
