@@ -279,8 +279,12 @@ export async function startDevServer(
     }
   } catch (err) {
     if (dev.type === 'cached-download') throw new MissingServerError(devServerMissingMessage(err));
-    const port = server.port ? ` on port ${server.port} (is another one running? set TEMPORAL_DEV_SERVER_PORT)` : '';
-    throw new Error(`the Temporal dev server ${dev.path} did not start${port}: ${(err as Error).message}`);
+    const ports = server.port
+      ? ` on port ${server.port}${server.ui && server.uiPort ? ` (Web UI on ${server.uiPort})` : ''}; if a port is in use, stop what holds it or set TEMPORAL_DEV_SERVER_PORT`
+      : '';
+    throw new Error(
+      `the Temporal dev server ${dev.path} did not start${ports}: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   if (server.dbFilename) {
     // The server registers attributes only when it creates its database: one kept from an older version lacks the
