@@ -14,6 +14,8 @@ import {
 } from '../../common/config';
 import { createGraphPorts } from '../../activities/graph';
 import { cachedAnalystGroup, graphAnalystGroup, type AnalystGroup } from './analyst-group';
+import { stopWhenLaunchersExit } from '../process/launcher-watch';
+import { listenFailure } from '../process/startup-error';
 import { buildBotServer } from './bot';
 
 async function main(): Promise<void> {
@@ -40,7 +42,15 @@ async function main(): Promise<void> {
   const connection = await Connection.connect(connectionOptions(temporalConfig, address));
   const temporal = new Client({ connection, namespace: temporalConfig.namespace });
   const server = await buildBotServer({ config: teams, temporal, analysts, analystGroup, logger: { level: 'info' } });
-  await server.listen({ host: teams.botHost, port: teams.botPort });
+  await server.listen({ host: teams.botHost, port: teams.botPort }).catch(async (err: unknown) => {
+    await connection.close();
+    throw listenFailure(err, {
+      what: 'the Teams bot',
+      host: teams.botHost,
+      port: teams.botPort,
+      fix: 'TEAMS_BOT_PORT to a free port',
+    });
+  });
   console.log(
     `Teams bot listening on http://${teams.botHost}:${teams.botPort}/api/messages (app ${teams.appId}, tenant ${teams.tenantId})`,
   );
@@ -51,6 +61,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  stopWhenLaunchersExit();
 }
 
 main().catch((err) => {
