@@ -73,7 +73,7 @@ test('the Web UI shows a triage workflow with its summary, its details and the c
   const current = (await frameShowing(browser.page, 'State: awaiting-analyst')).text;
   expect(current).toContain('State: awaiting-analyst · Disposition: undetermined · Route: analyst');
   expect(current).toContain('User: Jane Doe (jdoe@contoso.example), Controller, Finance; manager Morgan Lee');
-  expect(current).toMatch(/Escalated at \S+: this rule is triaged by analysts/);
+  expect(current).toMatch(/Escalated at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: this rule is triaged by analysts/);
 });
 
 test("the Web UI shows the promotions the fidelity loop made, in the ledger workflow's details", async () => {
