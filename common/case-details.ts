@@ -3,15 +3,21 @@ import { renderWriteBack } from './write-back';
 
 /**
  * Markdown that tells the story of a case so far: the Web UI's current details and the analysts' escalation. Times are
- * the case's own ISO strings (UTC) unless the reader gives `time`: the CLI shows them in the reader's zone.
+ * the case's UTC times, written to be read (`2026-12-01 11:25:20 UTC`: the workflow cannot know its reader's zone),
+ * unless the reader gives `time`: the CLI shows them in the reader's zone.
  */
 
 export interface RenderOptions {
-  /** How a person reads a recorded ISO time; default the ISO string itself (the workflow's details, in UTC). */
+  /** How a person reads a recorded ISO time; default `utcTime` (the workflow's details). */
   time?: (iso: string) => string;
 }
 
-const isoTime = (iso: string) => iso;
+/** `2026-12-01T11:25:20.123Z` → `2026-12-01 11:25:20 UTC`; anything else as it is. */
+export function utcTime(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?Z$/.exec(iso);
+  return match ? `${match[1]} ${match[2]} UTC` : iso;
+}
+const isoTime = utcTime;
 
 function section<T>(s: Section<T> | undefined, render: (data: T) => string): string {
   if (!s) return '…';

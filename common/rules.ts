@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration';
@@ -237,7 +236,7 @@ export function parseRuleCatalog(text: string, source: string, fallback: RulePol
 
 /** Reads and validates the YAML catalog at `path`; throws a `RuleCatalogError` naming the rule and field. */
 export function loadRuleCatalog(path: string): RuleCatalog {
-  const source = relative(process.cwd(), path) || path;
+  const source = path; // as given: an absolute path stays absolute
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

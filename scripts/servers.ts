@@ -14,6 +14,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSy
 import { createServer, Socket } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import { TestWorkflowEnvironment, type DevServerConfig } from '@temporalio/testing';
+import { stopWhenLaunchersExit } from '../client/process/launcher-watch';
 import { searchAttributeKeys } from '../common/search-attributes';
 import { registerSearchAttributes } from '../workers/search-attributes';
 
@@ -218,6 +219,9 @@ export interface RunningTestServer {
   stop(): void;
 }
 
+/** The test servers this process started and has not stopped (each in its own process group, out of Ctrl-C's reach). */
+const runningTestServers = new Set<() => void>();
+
 /** Starts the time-skipping test server and waits (up to `timeoutMs`) until it accepts connections. */
 export async function startTestServer(timeoutMs = 60_000): Promise<RunningTestServer> {
   const executable = resolveTestServer();
@@ -226,12 +230,14 @@ export async function startTestServer(timeoutMs = 60_000): Promise<RunningTestSe
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const stop = () => {
+    runningTestServers.delete(stop);
     try {
       process.kill(-child.pid!, 'SIGKILL');
     } catch {
       /* already gone */
     }
   };
+  runningTestServers.add(stop);
   try {
     const startupMs = await waitForPort(port, timeoutMs, child);
     child.stderr?.removeAllListeners('data');
@@ -279,8 +285,12 @@ export async function startDevServer(
     }
   } catch (err) {
     if (dev.type === 'cached-download') throw new MissingServerError(devServerMissingMessage(err));
-    const port = server.port ? ` on port ${server.port} (is another one running? set TEMPORAL_DEV_SERVER_PORT)` : '';
-    throw new Error(`the Temporal dev server ${dev.path} did not start${port}: ${(err as Error).message}`);
+    const ports = server.port
+      ? ` on port ${server.port}${server.ui && server.uiPort ? ` (Web UI on ${server.uiPort})` : ''}; if a port is in use, stop what holds it or set TEMPORAL_DEV_SERVER_PORT`
+      : '';
+    throw new Error(
+      `the Temporal dev server ${dev.path} did not start${ports}: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   if (server.dbFilename) {
     // The server registers attributes only when it creates its database: one kept from an older version lacks the
@@ -330,6 +340,12 @@ if (require.main === module) {
     const testServer = resolveTestServer();
     console.log(`time-skipping test server wrapper: ${testServer}`);
     const samples: number[] = [];
+    for (const signal of ['SIGINT', 'SIGTERM'] as const)
+      process.once(signal, () => {
+        for (const stop of runningTestServers) stop();
+        process.exit(130);
+      });
+    stopWhenLaunchersExit();
     for (let i = 0; i < 3; i++) {
       const server = await startTestServer();
       samples.push(server.startupMs);

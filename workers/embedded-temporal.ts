@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TemporalConfig } from '../common/config';
 import { startDevServer, temporalDir } from '../scripts/servers';
+import { takeOverDevServerPorts } from './stale-dev-server';
 import { connectTemporal, type TemporalHandles } from './temporal-connection';
 
 /**
@@ -12,22 +13,19 @@ export async function embeddedTemporal(config: TemporalConfig, log: (line: strin
   if (config.address) return connectTemporal({ ...config, address: config.address }, log);
   const dataDir = join(temporalDir, 'data');
   mkdirSync(dataDir, { recursive: true });
+  const dbFilename = join(dataDir, 'temporal.sqlite');
+  const uiPort = config.devServerPort + 1000;
+  await takeOverDevServerPorts({ port: config.devServerPort, uiPort, dbFilename, log });
   log('Starting the embedded Temporal dev server…');
   const env = await startDevServer(
-    {
-      namespace: config.namespace,
-      port: config.devServerPort,
-      ui: true,
-      uiPort: config.devServerPort + 1000,
-      dbFilename: join(dataDir, 'temporal.sqlite'),
-    },
+    { namespace: config.namespace, port: config.devServerPort, ui: true, uiPort, dbFilename },
     log,
   );
   return {
     client: env.client,
     nativeConnection: env.nativeConnection,
     namespace: config.namespace,
-    webUi: `http://localhost:${config.devServerPort + 1000}`,
+    webUi: `http://localhost:${uiPort}`,
     close: () => env.teardown(),
   };
 }

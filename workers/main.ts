@@ -4,12 +4,15 @@
  */
 import { ConfigError } from '../common/config';
 import { RuleCatalogError } from '../common/rules';
+import { stopWhenLaunchersExit } from '../client/process/launcher-watch';
+import { StartupError } from '../client/process/startup-error';
 import { installRuntime, loadProductSettings, startProduct } from './product';
 import { productionPorts } from './production-ports';
 import { connectTemporal } from './temporal-connection';
 
 async function main(): Promise<void> {
   const log = console.log;
+  stopWhenLaunchersExit(log);
   const settings = loadProductSettings({ requireAddress: true });
   // Fails closed before anything connects: no tenant or no Teams (and no reduced mode asked for) stops start-up here.
   const ports = productionPorts(log);
@@ -21,11 +24,16 @@ async function main(): Promise<void> {
     `Worker polling task queue "${config.taskQueue}" in namespace "${config.namespace}" at ${config.address} (${product.description}).`,
   );
   if (product.prometheus) console.log(`Prometheus metrics: http://${product.prometheus}/metrics`);
-  await product.worker.run();
-  await product.close();
+  // The worker lets go of the connection only once it has shut down: close after it, whether it stopped or failed.
+  try {
+    await product.worker.run();
+  } finally {
+    await product.close();
+  }
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError || err instanceof RuleCatalogError ? err.message : err);
+  const known = err instanceof ConfigError || err instanceof RuleCatalogError || err instanceof StartupError;
+  console.error(known ? err.message : err);
   process.exit(1);
 });

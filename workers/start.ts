@@ -9,8 +9,12 @@ import { ConfigError, loadGraphConfig, loadIntakeConfig } from '../common/config
 import { temporalDir } from '../scripts/servers';
 import { relaunchTrustingStandIn, standInCertificate, trustsStandIn } from '../standins/graph/demo';
 import { RuleCatalogError } from '../common/rules';
+import { stopWhenLaunchersExit } from '../client/process/launcher-watch';
+import { ensurePortFree, listenFailure, StartupError, type Listener } from '../client/process/startup-error';
 import { selectDemoPorts } from './demo-ports';
 import { embeddedTemporal } from './embedded-temporal';
+import type { TemporalHandles } from './temporal-connection';
+import { caseStoryHint, triageCasesUrl } from './web-ui';
 import { installRuntime, loadProductSettings, startProduct, type Product } from './product';
 
 const log = (line: string) => console.log(line);
@@ -24,8 +28,22 @@ async function main(): Promise<'relaunched' | 'stopped'> {
       return 'relaunched';
     }
   }
+  // `kill <npm pid>` reaches npm alone, and SIGKILL nobody: this process stops itself when its launcher is gone.
+  stopWhenLaunchersExit(log);
+  let stopRequested = false;
+  const requestStop = () => (stopRequested = true);
+  process.once('SIGINT', requestStop);
+  process.once('SIGTERM', requestStop);
   const intakeConfig = loadIntakeConfig();
   const settings = loadProductSettings({ requireAddress: false });
+  const intakeListener: Listener = {
+    what: 'the SIEM intake',
+    host: intakeConfig.host,
+    port: intakeConfig.port,
+    fix: 'SOC_INTAKE_PORT to a free port',
+  };
+  // A busy port is named, with the process holding it, before anything is started.
+  await ensurePortFree(intakeListener);
   installRuntime(settings, 'WARN');
   const temporal = await embeddedTemporal(settings.config, log);
   const product: Product = await startProduct({
@@ -35,37 +53,34 @@ async function main(): Promise<'relaunched' | 'stopped'> {
     selectPorts: ({ analysts }) => selectDemoPorts({ log, temporal: temporal.client, analysts }),
   });
   const { config } = product;
+  // The worker shuts down gracefully on SIGINT/SIGTERM (also one that came during start-up); then everything this
+  // process started is stopped. It lets go of its connection only once it has run: so it runs from here on.
+  const running = product.worker.run();
   let intake: RunningIntake | undefined;
   try {
-    const { config: intakeSettings, demoToken } = withDemoToken(intakeConfig, product.demo);
-    intake = await startIntake({
-      client: temporal.client,
-      taskQueue: config.taskQueue,
-      rules: product.rules,
-      analysts: product.analysts,
-      config: intakeSettings,
-      logger: { level: 'warn' },
-    });
-    log('');
-    log(`soc-triage is running (${product.description}).`);
-    if (temporal.webUi) log(`Temporal Web UI: ${temporal.webUi}/namespaces/${temporal.namespace}/workflows`);
-    log(
-      `Task queue: ${config.taskQueue} · namespace: ${temporal.namespace} · analysts: ${product.analysts.join(', ') || 'none (set SOC_ANALYSTS)'}`,
-    );
-    if (product.prometheus) log(`Prometheus metrics: http://${product.prometheus}/metrics`);
-    log(
-      `SIEM intake: ${intake.url}/v1/alerts/{splunk|elastic|sentinel|ocsf|generic} · API: ${intake.url}/openapi.json`,
-    );
-    log('Send a sample alert to the intake:');
-    log(sampleCurl(intake.url, intakeSettings, demoToken));
-    if (product.demo) {
-      log('Send a demo alert:    npm run soc -- demo-alert            (asks the user "was this you?")');
-      log('                      npm run soc -- demo-alert --ransomware   (contained automatically)');
-      log('See open cases:       npm run soc -- list          Metrics: npm run soc -- metrics');
+    if (stopRequested) product.worker.shutdown();
+    else {
+      const { config: intakeSettings, demoToken } = withDemoToken(intakeConfig, product.demo);
+      intake = await startIntake({
+        client: temporal.client,
+        taskQueue: config.taskQueue,
+        rules: product.rules,
+        analysts: product.analysts,
+        config: intakeSettings,
+        logger: { level: 'warn' },
+      }).catch((err: unknown) => {
+        throw listenFailure(err, intakeListener);
+      });
+      printBanner(product, temporal, intake.url, sampleCurl(intake.url, intakeSettings, demoToken));
     }
-    log('Stop with Ctrl-C.');
-    // The worker shuts down gracefully on SIGINT/SIGTERM; then everything this process started is stopped.
-    await product.worker.run();
+  } catch (err) {
+    if (product.worker.getState() === 'RUNNING') product.worker.shutdown();
+    await running.catch(() => undefined);
+    await product.close();
+    throw err;
+  }
+  try {
+    await running;
   } finally {
     await intake?.close();
     await product.close();
@@ -73,16 +88,34 @@ async function main(): Promise<'relaunched' | 'stopped'> {
   return 'stopped';
 }
 
+function printBanner(product: Product, temporal: TemporalHandles, intakeUrl: string, curl: string): void {
+  const { config } = product;
+  log('');
+  log(`soc-triage is running (${product.description}).`);
+  if (temporal.webUi) {
+    log(`Temporal Web UI, triage cases only: ${triageCasesUrl(temporal.webUi, temporal.namespace)}`);
+    log(`  ${caseStoryHint}`);
+  }
+  log(
+    `Task queue: ${config.taskQueue} · namespace: ${temporal.namespace} · analysts: ${product.analysts.join(', ') || 'none (set SOC_ANALYSTS)'}`,
+  );
+  if (product.prometheus) log(`Prometheus metrics: http://${product.prometheus}/metrics`);
+  log(`SIEM intake: ${intakeUrl}/v1/alerts/{splunk|elastic|sentinel|ocsf|generic} · API: ${intakeUrl}/openapi.json`);
+  log('Send a sample alert to the intake:');
+  log(curl);
+  if (product.demo) {
+    log('Send a demo alert:    npm run soc -- demo-alert            (asks the user "was this you?")');
+    log('                      npm run soc -- demo-alert --ransomware   (contained automatically)');
+    log('See open cases:       npm run soc -- list          Metrics: npm run soc -- metrics');
+  }
+  log('Stop with Ctrl-C.');
+}
+
 main().then(
   (outcome) => outcome === 'stopped' && process.exit(0),
   (err) => {
-    console.error(
-      err instanceof ConfigError || err instanceof RuleCatalogError
-        ? err.message
-        : err instanceof Error
-          ? err.message
-          : err,
-    );
+    const known = err instanceof ConfigError || err instanceof RuleCatalogError || err instanceof StartupError;
+    console.error(known ? err.message : err instanceof Error ? err.message : err);
     process.exit(1);
   },
 );

@@ -1,4 +1,5 @@
 import { DefaultLogger, Runtime, type Logger } from '@temporalio/worker';
+import { listenFailure } from '../client/process/startup-error';
 import { caseMetricNames } from '../common/metric-names';
 
 /**
@@ -46,6 +47,21 @@ export interface WorkerTelemetryOptions {
  * `NativeConnection` or `Worker` is created (the runtime can be installed only once per process).
  */
 export function installWorkerTelemetry(options: WorkerTelemetryOptions): Runtime {
+  try {
+    return installRuntime(options);
+  } catch (err) {
+    const bind = options.prometheusBind ?? '';
+    const colon = bind.lastIndexOf(':');
+    throw listenFailure(err, {
+      what: 'the Prometheus metrics endpoint',
+      host: bind.slice(0, colon),
+      port: Number(bind.slice(colon + 1)),
+      fix: 'SOC_METRICS_BIND to a free host:port, or off',
+    });
+  }
+}
+
+function installRuntime(options: WorkerTelemetryOptions): Runtime {
   return Runtime.install({
     logger: options.logger ?? new DefaultLogger('INFO'),
     telemetryOptions: options.prometheusBind

@@ -14,6 +14,8 @@ import {
 } from '../../common/config';
 import { loadRuleCatalog, type RuleCatalog } from '../../common/rules';
 import { createPromotionAwareCatalog, type PromotionAwareCatalog } from '../fidelity';
+import { stopWhenLaunchersExit } from '../process/launcher-watch';
+import { listenFailure, StartupError } from '../process/startup-error';
 import { startIntake } from './start';
 
 export async function main(): Promise<void> {
@@ -38,6 +40,15 @@ export async function main(): Promise<void> {
     rules: { policyFor: (ruleId) => policies.policyFor(ruleId) },
     analysts: triage.analysts,
     config: intake,
+  }).catch(async (err: unknown) => {
+    promoted?.stop();
+    await connection.close();
+    throw listenFailure(err, {
+      what: 'the SIEM intake',
+      host: intake.host,
+      port: intake.port,
+      fix: 'SOC_INTAKE_PORT to a free port',
+    });
   });
   running.app.log.info(
     `SIEM intake listening on ${running.url} (Temporal ${address}, namespace ${temporal.namespace}, task queue ${temporal.taskQueue})`,
@@ -52,11 +63,12 @@ export async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  stopWhenLaunchersExit((line) => running.app.log.info(line));
 }
 
 if (require.main === module) {
   main().catch((err) => {
-    console.error(err instanceof ConfigError ? err.message : err);
+    console.error(err instanceof ConfigError || err instanceof StartupError ? err.message : err);
     process.exit(1);
   });
 }

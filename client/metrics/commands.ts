@@ -121,7 +121,7 @@ export async function runReportCommand(argv: string[], client: Client, io: Comma
   const { report, records } = await gather(client, scope, now);
   const path = resolve(out ?? DEFAULT_REPORT_PATH);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, renderReportHtml(report, records));
+  writeFileSync(path, renderReportHtml(report, records, await io.ruleNames?.(records)));
   io.out(`Wrote ${path} (${report.overall.alerts} alerts, ${report.rules.length} rules). Open it in a browser.\n`);
   return path;
 }

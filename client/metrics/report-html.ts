@@ -1,6 +1,7 @@
 import { isPromotion } from '../../common/fidelity';
 import { timeToRespondMs, timeToTriageMs, type MetricsReport, type RuleMetrics } from './compute';
-import { distributionText, percent, shortDuration } from './format';
+import { distributionText, localTime, percent, shortDuration } from './format';
+import { ruleLabel } from './rule-names';
 import type { CaseRecord } from './records';
 import { precisionRecallChart, precisionRecallCss } from './pr-chart';
 import { proportionText } from './recall';
@@ -49,12 +50,15 @@ export function volumeOverTime(records: CaseRecord[]): Bar[] {
   });
 }
 
-function precisionBars(rules: RuleMetrics[]): Bar[] {
+/** Rule id → the name people know it by (see `ruleNamer`); absent names show the id. */
+type RuleNames = ReadonlyMap<string, string> | undefined;
+
+function precisionBars(rules: RuleMetrics[], names: RuleNames): Bar[] {
   return rules.map((m) =>
     m.precision === null
-      ? { label: m.ruleId, value: 0, display: 'no TP or FP yet', empty: true }
+      ? { label: ruleLabel(m.ruleId, names), value: 0, display: 'no TP or FP yet', empty: true }
       : {
-          label: m.ruleId,
+          label: ruleLabel(m.ruleId, names),
           value: m.precision,
           display: `${percent(m.precision)} (${m.truePositives} TP / ${m.falsePositives} FP)`,
         },
@@ -65,7 +69,7 @@ function card(title: string, value: string): string {
   return `<div class="card"><div class="card-title">${escapeHtml(title)}</div><div class="card-value">${escapeHtml(value)}</div></div>`;
 }
 
-function ruleTable(report: MetricsReport): string {
+function ruleTable(report: MetricsReport, names: RuleNames): string {
   const head = [
     'rule',
     'alerts',
@@ -86,7 +90,7 @@ function ruleTable(report: MetricsReport): string {
   ];
   const row = (m: RuleMetrics, cls = '') =>
     `<tr${cls ? ` class="${cls}"` : ''}>${[
-      m.ruleId,
+      cls === 'overall' ? m.ruleId : ruleLabel(m.ruleId, names),
       m.alerts,
       m.truePositives,
       m.falsePositives,
@@ -112,7 +116,7 @@ function ruleTable(report: MetricsReport): string {
     .join('')}${row(report.overall, 'overall')}</tbody></table>`;
 }
 
-function promotions(report: MetricsReport): string {
+function promotions(report: MetricsReport, names: RuleNames): string {
   const changes = report.promotions?.recentTransitions ?? [];
   if (changes.length === 0) return '<p>No promotion or demotion yet.</p>';
   return `<ul class="transitions">${changes
@@ -120,7 +124,7 @@ function promotions(report: MetricsReport): string {
     .reverse()
     .map(
       (t) =>
-        `<li>${escapeHtml(`${t.at} — ${isPromotion(t) ? 'promoted' : 'demoted'} ${t.ruleId}: ${t.from} → ${t.to} (${t.reason})`)}</li>`,
+        `<li>${escapeHtml(`${localTime(t.at)} — ${isPromotion(t) ? 'promoted' : 'demoted'} ${ruleLabel(t.ruleId, names)}: ${t.from} → ${t.to} (${t.reason})`)}</li>`,
     )
     .join('')}</ul>`;
 }
@@ -141,11 +145,12 @@ table.rules td:first-child,table.rules th:first-child{text-align:left}tr.overall
 ${precisionRecallCss}
 `;
 
-export function renderReportHtml(report: MetricsReport, records: CaseRecord[]): string {
+/** Rules by name where `names` knows one; times in the reader's zone (`TZ`, else the system's), the data in UTC. */
+export function renderReportHtml(report: MetricsReport, records: CaseRecord[], names?: RuleNames): string {
   const o = report.overall;
   const scope = [
-    report.scope.since && `since ${report.scope.since}`,
-    report.scope.until && `until ${report.scope.until}`,
+    report.scope.since && `since ${localTime(report.scope.since)}`,
+    report.scope.until && `until ${localTime(report.scope.until)}`,
   ]
     .filter(Boolean)
     .join(' · ');
@@ -153,7 +158,7 @@ export function renderReportHtml(report: MetricsReport, records: CaseRecord[]): 
 <html lang="en"><head><meta charset="utf-8"><title>SOC triage report</title><meta name="viewport" content="width=device-width, initial-scale=1"><style>${css}</style></head>
 <body>
 <h1>SOC triage report</h1>
-<div class="meta">Generated ${escapeHtml(report.generatedAt)}${scope ? ` · ${escapeHtml(scope)}` : ''} · from Temporal visibility</div>
+<div class="meta">Generated ${escapeHtml(localTime(report.generatedAt))}${scope ? ` · ${escapeHtml(scope)}` : ''} · from Temporal visibility</div>
 <div class="cards">${[
     card('Alerts', String(o.alerts)),
     card('Dispositions', String(o.dispositions)),
@@ -166,16 +171,16 @@ export function renderReportHtml(report: MetricsReport, records: CaseRecord[]): 
   ].join('')}</div>
 <h2>Charts</h2>
 <div class="charts">
-${horizontalBarChart('precision', 'Precision per rule: TP / (TP + FP)', precisionBars(report.rules), 1)}
+${horizontalBarChart('precision', 'Precision per rule: TP / (TP + FP)', precisionBars(report.rules, names), 1)}
 ${precisionRecallChart(report.rules)}
 ${columnChart('mttt', `Time to triage (MTTT) · median / p90 / mean ${distributionText(o.mttt)}`, durationHistogram(records.map(timeToTriageMs).filter((v): v is number => v !== undefined)))}
 ${columnChart('mttr', `Time to respond (MTTR) · median / p90 / mean ${distributionText(o.mttr)}`, durationHistogram(records.map(timeToRespondMs).filter((v): v is number => v !== undefined)))}
 ${columnChart('volume', 'Alerts received over time (UTC)', volumeOverTime(records))}
 </div>
 <h2>Per rule</h2>
-${ruleTable(report)}
+${ruleTable(report, names)}
 <h2>Promotions and demotions</h2>
-${promotions(report)}
+${promotions(report, names)}
 <p class="note">MTTT = SocTriagedAt − StartTime. MTTR = (SocContainedAt ?? SocClosedAt) − StartTime. Median of an even count is the mean of the two middle values; p90 is the nearest rank. The Wilson bound is the 95% lower bound of true positives over every disposition of closed cases. Recall = exercises detected / (detected + missed exercises + missed-detection records); it measures only the emulated behaviours.</p>
 </body></html>
 `;

@@ -18,6 +18,8 @@ import { createConditionalAccessReader } from '../../activities/graph/conditiona
 import { createStepUp, type StepUp } from './step-up';
 import { createGraphPorts } from '../../activities/graph';
 import { cachedAnalystGroup, graphAnalystGroup, type AnalystGroup } from './analyst-group';
+import { stopWhenLaunchersExit } from '../process/launcher-watch';
+import { listenFailure } from '../process/startup-error';
 import { buildBotServer } from './bot';
 
 async function main(): Promise<void> {
@@ -71,7 +73,15 @@ async function main(): Promise<void> {
     stepUp,
     logger: { level: 'info' },
   });
-  await server.listen({ host: teams.botHost, port: teams.botPort });
+  await server.listen({ host: teams.botHost, port: teams.botPort }).catch(async (err: unknown) => {
+    await connection.close();
+    throw listenFailure(err, {
+      what: 'the Teams bot',
+      host: teams.botHost,
+      port: teams.botPort,
+      fix: 'TEAMS_BOT_PORT to a free port',
+    });
+  });
   console.log(
     `Teams bot listening on http://${teams.botHost}:${teams.botPort}/api/messages (app ${teams.appId}, tenant ${teams.tenantId})`,
   );
@@ -83,6 +93,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  stopWhenLaunchersExit();
 }
 
 main().catch((err) => {

@@ -18,12 +18,30 @@ export class ConfigError extends Error {
 
 export type Env = Record<string, string | undefined>;
 
-export const hostPort = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/,
-    'must be host:port, for example localhost:7233 or my-ns.a1b2c.tmprl.cloud:7233',
-  );
+/** host:port with a port from 1 to 65535; `forms` says what the variable accepts, with examples that fit it. */
+export function hostPort(forms: string) {
+  const message = `must be ${forms}`;
+  return z
+    .string()
+    .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, message)
+    .refine((value) => {
+      const port = Number(value.slice(value.lastIndexOf(':') + 1));
+      return port >= 1 && port <= 65535;
+    }, `${message} (the port must be between 1 and 65535)`);
+}
+
+/** A whole number from `min` to `max`, with the range in every message (also for text that is not a number). */
+export function wholeNumber(min: number, max: number, what = 'a whole number') {
+  const message = `must be ${what} between ${min} and ${max}`;
+  return z
+    .string()
+    .regex(/^[+-]?\d+$/, message)
+    .transform(Number)
+    .pipe(z.number().int(message).min(min, message).max(max, message));
+}
+
+/** A TCP port to listen on (0: any free port). */
+export const listenPort = wholeNumber(0, 65535, 'a port number');
 
 export const identifier = z
   .string()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseVar, readPem, type Env } from './env';
+import { ConfigError, parseVar, readPem, wholeNumber, type Env } from './env';
 
 /**
  * Microsoft Graph and Defender for Endpoint: which tenant, which application registration, which endpoints. With no
@@ -80,21 +80,33 @@ const graphVariables = [
   'GRAPH_TIMEOUT_SECONDS',
 ] as const;
 
+const isolationType = z.enum(
+  ['Full', 'Selective'],
+  'must be Full (the default) or Selective (Outlook, Teams and Skype keep working), with that capitalisation',
+);
+
 export function loadGraphConfig(env: Env = process.env): GraphConfig | undefined {
   const set = (name: string) => (env[name] ?? '').trim() !== '';
+  // Every value is checked first, so an invalid one is named as itself, not as a missing tenant.
   const tenantId = parseVar(env, 'GRAPH_TENANT_ID', tenant);
+  const clientId = parseVar(env, 'GRAPH_CLIENT_ID', guid);
+  const secret = parseVar(env, 'GRAPH_CLIENT_SECRET', z.string().min(8, 'looks too short to be a client secret'));
+  const certificate = readPem(env, 'GRAPH_CLIENT_CERTIFICATE');
+  const authorityHost = parseVar(env, 'GRAPH_AUTHORITY_HOST', httpsRoot, 'https://login.microsoftonline.com')!;
+  const graphBaseUrl = parseVar(env, 'GRAPH_BASE_URL', httpsRoot, 'https://graph.microsoft.com')!;
+  const defenderBaseUrl = parseVar(env, 'DEFENDER_BASE_URL', httpsRoot, 'https://api.securitycenter.microsoft.com')!;
+  const blockedIpNamedLocationId = parseVar(env, 'GRAPH_BLOCKED_IP_LOCATION_ID', guid);
+  const isolation = parseVar(env, 'DEFENDER_ISOLATION_TYPE', isolationType, 'Full')!;
+  // Below the enrichment activity's 30 s heartbeat timeout, so a slow request fails as itself, not as a lost worker.
+  const timeoutSeconds = parseVar(env, 'GRAPH_TIMEOUT_SECONDS', wholeNumber(1, 120, 'a whole number of seconds'), 20)!;
   if (!tenantId) {
     const stray = graphVariables.find(set);
     if (stray)
       throw new ConfigError('GRAPH_TENANT_ID', `must be set when ${stray} is (or unset ${stray} to run in demo mode)`);
     return undefined;
   }
-  const clientId = parseVar(env, 'GRAPH_CLIENT_ID', guid);
   if (!clientId)
     throw new ConfigError('GRAPH_CLIENT_ID', 'must be set to the application (client) id of the app registration');
-
-  const secret = parseVar(env, 'GRAPH_CLIENT_SECRET', z.string().min(8, 'looks too short to be a client secret'));
-  const certificate = readPem(env, 'GRAPH_CLIENT_CERTIFICATE');
   if (secret && certificate) {
     throw new ConfigError(
       'GRAPH_CLIENT_CERTIFICATE',
@@ -110,39 +122,20 @@ export function loadGraphConfig(env: Env = process.env): GraphConfig | undefined
       'must name a PEM file holding both the certificate and its private key',
     );
   }
-
-  const graphBaseUrl = parseVar(env, 'GRAPH_BASE_URL', httpsRoot, 'https://graph.microsoft.com')!;
   const graphHost = new URL(graphBaseUrl).hostname;
-  // Below the enrichment activity's 30 s heartbeat timeout, so a slow request fails as itself, not as a lost worker.
-  const timeoutSeconds = parseVar(
-    env,
-    'GRAPH_TIMEOUT_SECONDS',
-    z.coerce
-      .number()
-      .int('must be a whole number of seconds')
-      .min(1, 'must be between 1 and 120 seconds')
-      .max(120, 'must be between 1 and 120 seconds'),
-    20,
-  )!;
-
   return {
     tenantId,
     clientId,
     credential: secret
       ? { kind: 'secret', secret }
       : { kind: 'certificate', pem: certificate!.toString('utf8'), path: env.GRAPH_CLIENT_CERTIFICATE! },
-    authorityHost: parseVar(env, 'GRAPH_AUTHORITY_HOST', httpsRoot, 'https://login.microsoftonline.com')!,
+    authorityHost,
     graphBaseUrl,
     graphScope: `${nationalGraphHosts.includes(graphHost) ? new URL(graphBaseUrl).origin : 'https://graph.microsoft.com'}/.default`,
-    defenderBaseUrl: parseVar(env, 'DEFENDER_BASE_URL', httpsRoot, 'https://api.securitycenter.microsoft.com')!,
+    defenderBaseUrl,
     defenderScope: 'https://api.securitycenter.microsoft.com/.default',
-    blockedIpNamedLocationId: parseVar(env, 'GRAPH_BLOCKED_IP_LOCATION_ID', guid),
-    isolationType: parseVar(
-      env,
-      'DEFENDER_ISOLATION_TYPE',
-      z.enum(['Full', 'Selective'], 'must be Full or Selective'),
-      'Full',
-    )!,
+    blockedIpNamedLocationId,
+    isolationType: isolation,
     requestTimeoutMs: timeoutSeconds * 1000,
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseVar, type Env } from './env';
+import { ConfigError, listenPort, parseVar, wholeNumber, type Env } from './env';
 
 /**
  * The SIEM intake: where it listens, how much it accepts, and how each source authenticates.
@@ -66,12 +66,7 @@ export interface IntakeConfig {
 
 const MIN_SECRET = 16;
 const secret = z.string().min(MIN_SECRET, `must be at least ${MIN_SECRET} characters`);
-const int = (min: number, max: number) =>
-  z.coerce
-    .number()
-    .int(`must be a whole number between ${min} and ${max}`)
-    .min(min, `must be between ${min} and ${max}`)
-    .max(max, `must be between ${min} and ${max}`);
+const int = (min: number, max: number) => wholeNumber(min, max);
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name such as X-SOC-Token');
 const domain = z
   .string()
@@ -166,7 +161,7 @@ export function loadIntakeConfig(env: Env = process.env): IntakeConfig {
       z.string().regex(/^[A-Za-z0-9.:-]{1,255}$/, 'must be a host name or IP address'),
       '127.0.0.1',
     )!,
-    port: parseVar(env, 'SOC_INTAKE_PORT', int(0, 65535), 8088)!,
+    port: parseVar(env, 'SOC_INTAKE_PORT', listenPort, 8088)!,
     bodyLimitBytes: parseVar(env, 'SOC_INTAKE_BODY_LIMIT_BYTES', int(1024, 64 * 1024 * 1024), 1024 * 1024)!,
     maxAlertsPerDelivery: parseVar(env, 'SOC_INTAKE_MAX_ALERTS_PER_DELIVERY', int(1, 1000), 100)!,
     upnSuffix: parseVar(env, 'SOC_INTAKE_UPN_SUFFIX', domain),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseVar, type Env } from './env';
+import { ConfigError, listenPort, parseVar, type Env } from './env';
 
 /**
  * Microsoft Teams: the bot that asks the affected user "was this you?" and posts escalations to the SOC channel.
@@ -60,6 +60,16 @@ function required<T>(env: Env, variable: (typeof variables)[number], schema: z.Z
 export function loadTeamsConfig(env: Env = process.env): TeamsConfig | undefined {
   const anySet = variables.some((v) => (env[v] ?? '').trim() !== '');
   if (!anySet) return undefined;
+  // The values with defaults are checked first, so an invalid one is named as itself, not as a missing app id.
+  const botHost = parseVar(
+    env,
+    'TEAMS_BOT_HOST',
+    z.string().regex(/^[A-Za-z0-9.:-]{1,255}$/, 'must be a host name or IP address to listen on, such as 0.0.0.0'),
+    '127.0.0.1',
+  )!;
+  const botPort = parseVar(env, 'TEAMS_BOT_PORT', listenPort, 3978)!;
+  const serviceUrl = parseVar(env, 'TEAMS_SERVICE_URL', httpsUrl, DEFAULT_SERVICE_URL)!.replace(/\/?$/, '/');
+  const openIdMetadataUrl = parseVar(env, 'TEAMS_OPENID_METADATA_URL', httpsUrl, DEFAULT_OPENID_METADATA_URL)!;
   const appId = required(
     env,
     'TEAMS_APP_ID',
@@ -73,14 +83,12 @@ export function loadTeamsConfig(env: Env = process.env): TeamsConfig | undefined
     'the bot needs its client secret to send messages',
   );
   const tenantId = required(env, 'TEAMS_TENANT_ID', guid, 'the bot serves exactly one tenant');
-  const serviceUrl = parseVar(env, 'TEAMS_SERVICE_URL', httpsUrl, DEFAULT_SERVICE_URL)!.replace(/\/?$/, '/');
   const tokenEndpoint = parseVar(
     env,
     'TEAMS_TOKEN_ENDPOINT',
     httpsUrl,
     `https://login.microsoftonline.com/${tenantId}/oauth2/v2.0/token`,
   )!;
-  const openIdMetadataUrl = parseVar(env, 'TEAMS_OPENID_METADATA_URL', httpsUrl, DEFAULT_OPENID_METADATA_URL)!;
   const socConversationId = required(
     env,
     'TEAMS_SOC_CONVERSATION_ID',
@@ -100,13 +108,6 @@ export function loadTeamsConfig(env: Env = process.env): TeamsConfig | undefined
     ),
     'utf8',
   );
-  const botHost = parseVar(env, 'TEAMS_BOT_HOST', z.string().min(1), '127.0.0.1')!;
-  const botPort = parseVar(
-    env,
-    'TEAMS_BOT_PORT',
-    z.coerce.number().int().min(0, 'must be a port number').max(65535, 'must be a port number'),
-    3978,
-  )!;
   return {
     appId,
     appSecret,

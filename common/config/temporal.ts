@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, hostPort, identifier, parseVar, readPem, type Env } from './env';
+import { ConfigError, hostPort, identifier, parseVar, readPem, wholeNumber, type Env } from './env';
 
 /** Where Temporal is and how to reach it. */
 
@@ -15,7 +15,11 @@ export interface TemporalConfig {
 }
 
 export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
-  const address = parseVar(env, 'TEMPORAL_ADDRESS', hostPort);
+  const address = parseVar(
+    env,
+    'TEMPORAL_ADDRESS',
+    hostPort('host:port, for example localhost:7233 or my-ns.a1b2c.tmprl.cloud:7233'),
+  );
   const namespace = parseVar(env, 'TEMPORAL_NAMESPACE', identifier, 'default')!;
   const taskQueue = parseVar(env, 'TEMPORAL_TASK_QUEUE', identifier, 'soc-triage')!;
   const clientCert = readPem(env, 'TEMPORAL_TLS_CERT');
@@ -27,22 +31,17 @@ export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
     );
   }
   const serverRootCa = readPem(env, 'TEMPORAL_TLS_CA');
-  const serverName = parseVar(env, 'TEMPORAL_TLS_SERVER_NAME', z.string().min(1));
+  const serverName = parseVar(
+    env,
+    'TEMPORAL_TLS_SERVER_NAME',
+    z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name such as my-ns.a1b2c.tmprl.cloud'),
+  );
   const apiKey = parseVar(
     env,
     'TEMPORAL_API_KEY',
     z.string().min(10, 'looks too short to be a Temporal Cloud API key'),
   );
-  const devServerPort = parseVar(
-    env,
-    'TEMPORAL_DEV_SERVER_PORT',
-    z.coerce
-      .number()
-      .int()
-      .min(1024, 'must be a port between 1024 and 64535')
-      .max(64535, 'must be a port between 1024 and 64535'),
-    7233,
-  )!;
+  const devServerPort = parseVar(env, 'TEMPORAL_DEV_SERVER_PORT', wholeNumber(1024, 64535, 'a port'), 7233)!;
   if ((clientCert || apiKey) && !address) {
     throw new ConfigError('TEMPORAL_ADDRESS', 'must be set when TLS or an API key is configured');
   }

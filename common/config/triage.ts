@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { parseVar, type Env } from './env';
 
@@ -42,6 +42,7 @@ export function loadTriageConfig(env: Env = process.env): TriageConfig {
           'must be the object id (GUID) of an Entra group',
         ),
     ),
-    rulesFile: resolve(parseVar(env, 'SOC_RULES_FILE', z.string().min(1), defaultRulesFile)!),
+    // As given: messages name the file the way the operator wrote it.
+    rulesFile: parseVar(env, 'SOC_RULES_FILE', z.string().min(1), defaultRulesFile)!,
   };
 }

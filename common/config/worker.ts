@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, parseVar, type Env } from './env';
+import { ConfigError, parseVar, wholeNumber, type Env } from './env';
 
 /** How a worker process runs its workflows: cache size, task slots, and the prebuilt workflow bundle. */
 
@@ -44,12 +44,7 @@ function currentDefaultBundle(path: string): string | undefined {
   return statSync(path).mtimeMs >= newestWorkflowSource() ? path : undefined;
 }
 
-const count = (min: number, max: number) =>
-  z.coerce
-    .number({ message: `must be a whole number between ${min} and ${max}` })
-    .int(`must be a whole number between ${min} and ${max}`)
-    .min(min, `must be a whole number between ${min} and ${max}`)
-    .max(max, `must be a whole number between ${min} and ${max}`);
+const count = wholeNumber;
 
 export function loadWorkerConfig(env: Env = process.env, defaultBundle = DEFAULT_WORKFLOW_BUNDLE): WorkerConfig {
   const maxCachedWorkflows = parseVar(

@@ -4,7 +4,8 @@
  * addresses; Ctrl-C (or SIGTERM) stops everything it started. Data stays in .temporal/cluster across runs.
  */
 import { join } from 'node:path';
-import { z } from 'zod';
+import { parseVar, wholeNumber, ConfigError } from '../../common/config/env';
+import { stopWhenLaunchersExit } from '../../client/process/launcher-watch';
 import { DEMO_ANALYST } from '../../common/demo';
 import { demoSeed } from '../../activities/in-memory/seed';
 import { graphDemoSeed, standInGraphEnv, startGraphStandIn, type GraphStandIn } from '../../standins/graph';
@@ -14,11 +15,11 @@ import { temporalDir } from '../servers';
 import { ClusterUnavailableError, startCluster, type Cluster } from './index';
 
 const log = (line: string) => console.log(line);
-const count = z.coerce.number().int().min(1).max(16);
+const count = wholeNumber(1, 16);
 
 async function main(): Promise<void> {
-  const workers = count.parse(process.env.SOC_CLUSTER_WORKERS ?? '2');
-  const intakes = count.parse(process.env.SOC_CLUSTER_INTAKES ?? '2');
+  const workers = parseVar(process.env, 'SOC_CLUSTER_WORKERS', count, 2)!;
+  const intakes = parseVar(process.env, 'SOC_CLUSTER_INTAKES', count, 2)!;
   let standIn: GraphStandIn | undefined;
   let teams: TeamsStandIn | undefined;
   let productEnv: Record<string, string> = {};
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  stopWhenLaunchersExit(log);
   let cluster: Cluster;
   try {
     cluster = await starting;
@@ -82,6 +84,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ClusterUnavailableError ? err.message : err);
+  console.error(err instanceof ClusterUnavailableError || err instanceof ConfigError ? err.message : err);
   process.exit(1);
 });

@@ -10,6 +10,7 @@ import { waitForCase } from '../harness/cases';
 import { frameShowing, openBrowser, type Browser } from '../harness/chromium';
 import { fidelityWorker } from '../harness/fidelity';
 import { quietRuntime, uniqueTaskQueue } from '../harness/temporal';
+import { triageCasesUrl } from '../../workers/web-ui';
 
 /** A dev server of our own with the Web UI on (the shared one is headless), a worker, and a headless Chromium. */
 let env: TestWorkflowEnvironment;
@@ -18,6 +19,7 @@ let worker: Worker;
 let running: Promise<void>;
 let browser: Browser;
 const taskQueue = uniqueTaskQueue('web-ui');
+let triageCase: string | undefined;
 
 beforeAll(async () => {
   quietRuntime();
@@ -55,6 +57,7 @@ test('the Web UI shows a triage workflow with its summary, its details and the c
     taskQueue,
   });
   await waitForCase(env.client.workflow.getHandle(workflowId), (s) => s.escalations.length === 1, 'the escalation');
+  triageCase = workflowId;
 
   await browser.page.goto(`${ui}/namespaces/default/workflows`);
   await browser.page.getByText(workflowId).first().waitFor({ timeout: 30_000 });
@@ -70,7 +73,7 @@ test('the Web UI shows a triage workflow with its summary, its details and the c
   const current = (await frameShowing(browser.page, 'State: awaiting-analyst')).text;
   expect(current).toContain('State: awaiting-analyst · Disposition: undetermined · Route: analyst');
   expect(current).toContain('User: Jane Doe (jdoe@contoso.example), Controller, Finance; manager Morgan Lee');
-  expect(current).toMatch(/Escalated at \S+: this rule is triaged by analysts/);
+  expect(current).toMatch(/Escalated at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: this rule is triaged by analysts/);
 });
 
 test("the Web UI shows the promotions the fidelity loop made, in the ledger workflow's details", async () => {
@@ -106,4 +109,14 @@ test("the Web UI shows the promotions the fidelity loop made, in the ledger work
   expect(current).toContain(
     'Promoted mfa-fatigue: none → shadow — Wilson lower bound 0.950 over 73 dispositions (threshold 0.95, minimum 20): reaches the threshold',
   );
+});
+
+test("the banner's link lists the triage cases only: not the ledger or the other helper workflows", async () => {
+  expect(triageCase).toBeDefined();
+  await browser.page.goto(triageCasesUrl(ui, 'default'));
+  await browser.page.getByText(triageCase!).first().waitFor({ timeout: 30_000 });
+  expect(await browser.page.getByText('triageWorkflow').count()).toBeGreaterThan(0);
+  // The ledger workflow started above is in the namespace, but not in this list.
+  expect(await browser.page.getByText('soc-fidelity-ledger').count()).toBe(0);
+  expect(await browser.page.getByText('fidelityLedgerWorkflow').count()).toBe(0);
 });

@@ -19,11 +19,11 @@ const state: CaseState = {
   closeReason: 'benign',
 };
 
-test('the workflow renders the case in UTC ISO times, as before', () => {
+test('the workflow renders the case in UTC, written to be read and naming the zone (the reader is unknown to it)', () => {
   const text = renderCase(state);
-  expect(text).toContain('**Detected:** 2026-12-01T10:00:00.000Z · **Received:** 2026-12-01T10:00:01.000Z');
-  expect(text).toContain('**Escalated** at 2026-12-01T10:05:00.000Z: no response');
-  expect(text).toContain('**Closed** at 2026-12-01T10:30:00.000Z: benign');
+  expect(text).toContain('**Detected:** 2026-12-01 10:00:00 UTC · **Received:** 2026-12-01 10:00:01 UTC');
+  expect(text).toContain('**Escalated** at 2026-12-01 10:05:00 UTC: no response');
+  expect(text).toContain('**Closed** at 2026-12-01 10:30:00 UTC: benign');
 });
 
 test("the CLI renders every time of the case in the reader's zone, naming the zone", () => {

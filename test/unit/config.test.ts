@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_MAX_CACHED_WORKFLOWS,
+  loadGraphConfig,
+  loadIntakeConfig,
+  loadMetricsConfig,
+  loadTeamsConfig,
   loadTemporalConfig,
   loadTriageConfig,
   loadWorkerConfig,
 } from '../../common/config';
+import { loadRuleCatalog } from '../../common/rules';
 import { projectRoot } from '../../scripts/servers';
 
 const dir = mkdtempSync(join(tmpdir(), 'soc-config-'));
@@ -128,4 +133,53 @@ test('npm start stops at once on invalid configuration, naming the variable, and
     'Invalid configuration: TEMPORAL_NAMESPACE may contain only letters, digits, ".", "_" and "-"',
   );
   expect(result.stdout).not.toContain('Starting the embedded Temporal dev server');
+});
+
+test('SOC_METRICS_BIND takes host:port or off; anything else is named with the forms it accepts', () => {
+  expect(loadMetricsConfig({})).toEqual({ prometheusBind: '127.0.0.1:9464' });
+  expect(loadMetricsConfig({ SOC_METRICS_BIND: 'OFF' })).toEqual({ prometheusBind: undefined });
+  expect(loadMetricsConfig({ SOC_METRICS_BIND: '0.0.0.0:9464' })).toEqual({ prometheusBind: '0.0.0.0:9464' });
+  const forms = 'SOC_METRICS_BIND must be host:port such as 127.0.0.1:9464 (0.0.0.0:9464 in a container), or off';
+  expect(() => loadMetricsConfig({ SOC_METRICS_BIND: 'nonsense' })).toThrow(`Invalid configuration: ${forms}`);
+  expect(() => loadMetricsConfig({ SOC_METRICS_BIND: 'nonsense' })).not.toThrow(/tmprl\.cloud/);
+  expect(() => loadMetricsConfig({ SOC_METRICS_BIND: '127.0.0.1:99999' })).toThrow(
+    `Invalid configuration: ${forms} (the port must be between 1 and 65535)`,
+  );
+});
+
+test.each([
+  [
+    () => loadGraphConfig({ DEFENDER_ISOLATION_TYPE: 'partial' }),
+    'DEFENDER_ISOLATION_TYPE must be Full (the default) or Selective',
+  ],
+  [
+    () => loadGraphConfig({ GRAPH_TIMEOUT_SECONDS: 'soon' }),
+    'GRAPH_TIMEOUT_SECONDS must be a whole number of seconds between 1 and 120',
+  ],
+  [
+    () => loadTemporalConfig({ TEMPORAL_ADDRESS: 'localhost:70000' }),
+    'TEMPORAL_ADDRESS must be host:port, for example localhost:7233 or my-ns.a1b2c.tmprl.cloud:7233 (the port must be between 1 and 65535)',
+  ],
+  [
+    () => loadTemporalConfig({ TEMPORAL_DEV_SERVER_PORT: 'next' }),
+    'TEMPORAL_DEV_SERVER_PORT must be a port between 1024 and 64535',
+  ],
+  [() => loadIntakeConfig({ SOC_INTAKE_PORT: 'eighty' }), 'SOC_INTAKE_PORT must be a port number between 0 and 65535'],
+  [
+    () => loadIntakeConfig({ SOC_INTAKE_MAX_IN_FLIGHT: 'many' }),
+    'SOC_INTAKE_MAX_IN_FLIGHT must be a whole number between 1 and 4096',
+  ],
+  [() => loadTeamsConfig({ TEAMS_BOT_PORT: '3978.5' }), 'TEAMS_BOT_PORT must be a port number between 0 and 65535'],
+  [() => loadTeamsConfig({ TEAMS_BOT_HOST: 'a host' }), 'TEAMS_BOT_HOST must be a host name or IP address'],
+])('each value is checked where it is read, naming the variable and what it accepts (%#)', (load, message) => {
+  expect(load).toThrow(`Invalid configuration: ${message}`);
+});
+
+test('a rules file that cannot be used is named as it was given: an absolute path stays absolute', () => {
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'rules: [');
+  const { rulesFile } = loadTriageConfig({ SOC_RULES_FILE: bad });
+  expect(rulesFile).toBe(bad);
+  expect(() => loadRuleCatalog(rulesFile)).toThrow(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+  expect(() => loadRuleCatalog('no/such/catalog.yaml')).toThrow(/^no\/such\/catalog\.yaml: cannot be read \(ENOENT\)/);
 });

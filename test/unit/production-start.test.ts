@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError } from '../../common/config';
 import { productionPorts } from '../../workers/production-ports';
 import { makeAlert } from '../harness/alerts';
+import { launchers } from '../../client/process/launcher-watch';
+import { ensurePortFree, listenFailure, StartupError } from '../../client/process/startup-error';
 
 /** No silent demo: the production worker runs against Microsoft or not at all, unless a reduced mode is named. */
 
@@ -64,4 +67,42 @@ test('npm run worker stops at start-up with the missing variable named, before c
   });
   expect(result.status).toBe(1);
   expect(result.stderr).toMatch(/Invalid configuration: GRAPH_TENANT_ID must be set/);
+});
+
+test('a busy port is one line: what failed, the port, the process holding it and the variable to change', async () => {
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const { port } = busy.address() as AddressInfo;
+  try {
+    const listener = { what: 'the SIEM intake', host: '127.0.0.1', port, fix: 'SOC_INTAKE_PORT to a free port' };
+    const refusal = await ensurePortFree(listener).catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(StartupError);
+    expect((refusal as Error).message).toMatch(
+      new RegExp(
+        `^Cannot start the SIEM intake: port ${port} on 127\\.0\\.0\\.1 is in use \\(EADDRINUSE\\) by pid ${process.pid} \\(.+\\); stop it \\(kill ${process.pid}\\), or set SOC_INTAKE_PORT to a free port$`,
+      ),
+    );
+    // The SDK's Prometheus exporter says only "Address already in use": it becomes the same line.
+    const metrics = listenFailure(
+      new Error('Failed to start prometheus metrics exporter: Address already in use (os error 98)'),
+      {
+        ...listener,
+        what: 'the Prometheus metrics endpoint',
+        fix: 'SOC_METRICS_BIND to a free host:port, or off',
+      },
+    );
+    expect(metrics.message).toMatch(
+      /^Cannot start the Prometheus metrics endpoint: port \d+ on 127\.0\.0\.1 is in use/,
+    );
+    expect(metrics.message).toMatch(/or set SOC_METRICS_BIND to a free host:port, or off$/);
+    expect(metrics.message.split('\n')).toHaveLength(1);
+  } finally {
+    busy.close();
+  }
+});
+
+test('an entry point watches what launched it: its parent at least, never above npm', () => {
+  const watched = launchers();
+  expect(watched[0]?.pid).toBe(process.ppid);
+  expect(watched.length).toBeLessThanOrEqual(6);
 });
