@@ -125,6 +125,7 @@ export async function startProduct(options: {
       : {};
     const worker = await createTriageWorker({
       connection: temporal.nativeConnection,
+      dataConverter: temporal.dataConverter,
       namespace: temporal.namespace,
       taskQueue: config.taskQueue,
       ports,

@@ -13,6 +13,7 @@ import {
   loadTriageConfig,
 } from '../../common/config';
 import { createGraphPorts } from '../../activities/graph';
+import { productDataConverter } from '../codec';
 import { cachedAnalystGroup, graphAnalystGroup, type AnalystGroup } from './analyst-group';
 import { buildBotServer } from './bot';
 
@@ -37,8 +38,9 @@ async function main(): Promise<void> {
     analystGroup = cachedAnalystGroup(graphAnalystGroup(createGraphPorts(graph).identity, analystGroupId));
   }
   const address = temporalConfig.address ?? `localhost:${temporalConfig.devServerPort}`;
+  const dataConverter = productDataConverter(process.env, { demoKeyFile: !temporalConfig.address });
   const connection = await Connection.connect(connectionOptions(temporalConfig, address));
-  const temporal = new Client({ connection, namespace: temporalConfig.namespace });
+  const temporal = new Client({ connection, namespace: temporalConfig.namespace, dataConverter });
   const server = await buildBotServer({ config: teams, temporal, analysts, analystGroup, logger: { level: 'info' } });
   await server.listen({ host: teams.botHost, port: teams.botPort });
   console.log(

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ensureEphemeralCodecKeys } from '../../client/codec';
 import { buildWorkflowBundle } from '../../scripts/build-bundle';
 import { ensureStandInTls } from '../../standins/tls';
 import { resolveTestServer, temporalDir } from '../../scripts/servers';
@@ -10,6 +11,8 @@ import { resolveTestServer, temporalDir } from '../../scripts/servers';
  */
 export default async function workflowSetup(): Promise<void> {
   if (process.env.SOC_TEST_WORKFLOW_BUNDLE) return;
+  // One random payload key for the run: test processes and the worker processes they start inherit SOC_CODEC_KEYS.
+  ensureEphemeralCodecKeys();
   // Test files run in worker processes started after this; they trust the stand-ins' HTTPS certificate.
   const tls = await ensureStandInTls(join(temporalDir, 'tls'));
   process.env.NODE_EXTRA_CA_CERTS = tls.certPath;
