@@ -10,9 +10,9 @@ import { resolveTestServer, temporalDir } from '../../scripts/servers';
  * this too; whichever runs first does the work.
  */
 export default async function workflowSetup(): Promise<void> {
-  if (process.env.SOC_TEST_WORKFLOW_BUNDLE) return;
   // One random payload key for the run: test processes and the worker processes they start inherit SOC_CODEC_KEYS.
   ensureEphemeralCodecKeys();
+  if (process.env.SOC_TEST_WORKFLOW_BUNDLE) return;
   // Test files run in worker processes started after this; they trust the stand-ins' HTTPS certificate.
   const tls = await ensureStandInTls(join(temporalDir, 'tls'));
   process.env.NODE_EXTRA_CA_CERTS = tls.certPath;
