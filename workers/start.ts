@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { sampleCurl, startIntake, withDemoToken, type RunningIntake } from '../client/intake/start';
-import { ConfigError, loadGraphConfig, loadIntakeConfig } from '../common/config';
+import { ConfigError, loadGraphConfig, loadIntakeConfig, loadLogLevel } from '../common/config';
+import { createWorkerLogger } from './logger';
 import { temporalDir } from '../scripts/servers';
 import { relaunchTrustingStandIn, standInCertificate, trustsStandIn } from '../standins/graph/demo';
 import { RuleCatalogError } from '../common/rules';
@@ -26,7 +27,8 @@ async function main(): Promise<'relaunched' | 'stopped'> {
   }
   const intakeConfig = loadIntakeConfig();
   const settings = loadProductSettings({ requireAddress: false });
-  installRuntime(settings, 'WARN');
+  // The SDK's own lines as JSON at warn (SOC_LOG_LEVEL to change); the demo's guidance stays plain text.
+  installRuntime(settings, createWorkerLogger(loadLogLevel(process.env, 'warn')));
   const temporal = await embeddedTemporal(settings.config, log);
   const product: Product = await startProduct({
     log,

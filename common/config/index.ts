@@ -15,3 +15,5 @@ export { loadGraphConfig, type GraphConfig } from './graph';
 export { loadMetricsConfig, type MetricsConfig } from './metrics';
 export { loadWorkerConfig, DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKFLOW_BUNDLE, type WorkerConfig } from './worker';
 export { loadReducedMode, reducedModes, type ReducedMode } from './reduced-mode';
+export { loadLogLevel, logLevels, type LogLevelName } from './logging';
+export { loadCodecKeys, DEMO_CODEC_KEY_FILE, type CodecKeys, type CodecKey } from './codec';
