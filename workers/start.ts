@@ -5,7 +5,9 @@
  */
 import { join } from 'node:path';
 import { sampleCurl, startIntake, withDemoToken, type RunningIntake } from '../client/intake/start';
-import { ConfigError, loadGraphConfig, loadIntakeConfig, loadLogLevel } from '../common/config';
+import { EncryptionCodec, ensureDemoCodecKeyFile } from '../client/codec';
+import { startDemoCodecServer } from '../client/codec-server/demo';
+import { ConfigError, loadCodecKeys, loadGraphConfig, loadIntakeConfig, loadLogLevel } from '../common/config';
 import { createWorkerLogger } from './logger';
 import { temporalDir } from '../scripts/servers';
 import { relaunchTrustingStandIn, standInCertificate, trustsStandIn } from '../standins/graph/demo';
@@ -15,6 +17,17 @@ import { embeddedTemporal } from './embedded-temporal';
 import { installRuntime, loadProductSettings, startProduct, type Product } from './product';
 
 const log = (line: string) => console.log(line);
+
+/** The embedded Web UI decrypts through a codec server on the UI port + 1 (127.0.0.1 only; see startDemoCodecServer). */
+async function startDemoCodec(devServerPort: number) {
+  ensureDemoCodecKeyFile();
+  const codec = new EncryptionCodec(loadCodecKeys(process.env, { demoKeyFile: true }));
+  const uiPort = devServerPort + 1000;
+  return startDemoCodecServer(codec, {
+    port: uiPort + 1,
+    uiOrigins: [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`],
+  });
+}
 
 async function main(): Promise<'relaunched' | 'stopped'> {
   // Demo mode serves Graph from a local HTTPS stand-in; Node trusts its certificate only if told when it starts.
@@ -29,7 +42,11 @@ async function main(): Promise<'relaunched' | 'stopped'> {
   const settings = loadProductSettings({ requireAddress: false });
   // The SDK's own lines as JSON at warn (SOC_LOG_LEVEL to change); the demo's guidance stays plain text.
   installRuntime(settings, createWorkerLogger(loadLogLevel(process.env, 'warn')));
-  const temporal = await embeddedTemporal(settings.config, log);
+  const codecServer = settings.config.address ? undefined : await startDemoCodec(settings.config.devServerPort);
+  const temporal = await embeddedTemporal(settings.config, log, codecServer?.url).catch(async (err: unknown) => {
+    await codecServer?.close();
+    throw err;
+  });
   const product: Product = await startProduct({
     log,
     settings,
@@ -51,6 +68,8 @@ async function main(): Promise<'relaunched' | 'stopped'> {
     log('');
     log(`soc-triage is running (${product.description}).`);
     if (temporal.webUi) log(`Temporal Web UI: ${temporal.webUi}/namespaces/${temporal.namespace}/workflows`);
+    if (codecServer)
+      log(`Codec server (decrypts for the Web UI and \`temporal --codec-endpoint\`): ${codecServer.url}`);
     log(
       `Task queue: ${config.taskQueue} · namespace: ${temporal.namespace} · analysts: ${product.analysts.join(', ') || 'none (set SOC_ANALYSTS)'}`,
     );
@@ -71,6 +90,7 @@ async function main(): Promise<'relaunched' | 'stopped'> {
   } finally {
     await intake?.close();
     await product.close();
+    await codecServer?.close();
   }
   return 'stopped';
 }
