@@ -1,4 +1,5 @@
-# The product's image: the worker by default; the intake and the Teams bot run from the same image with another command.
+# The product's image on Node.js 24 LTS: the worker by default; the intake, the Teams bot and the codec server run from
+# the same image with another command.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
