@@ -264,7 +264,11 @@ export async function startDevServer(
             ? { type: 'existing-path', path: dev.path }
             : { type: 'cached-download', downloadDir: dev.downloadDir },
         searchAttributes: searchAttributeKeys,
-        extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true', ...(options.extraArgs ?? [])],
+        extraArgs: [
+          '--dynamic-config-value',
+          'frontend.enableExecuteMultiOperation=true',
+          ...(options.extraArgs ?? []),
+        ],
       },
       ...(options.client ? { client: options.client } : {}),
     });
