@@ -1,5 +1,6 @@
-# The product's image: the worker by default; the intake and the Teams bot run from the same image with another command.
-FROM node:20-bookworm-slim
+# The product's image on Node.js 24 LTS: the worker by default; the intake, the Teams bot and the codec server run from
+# the same image with another command.
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

@@ -3,6 +3,7 @@ import { connectionOptions, loadTemporalConfig } from '../common/config/temporal
 import { loadTriageConfig } from '../common/config/triage';
 import { DEMO_ANALYST } from '../common/demo';
 import { TemporalUnreachableError } from './cli-errors';
+import { productDataConverter } from './codec';
 
 /** A person is waiting: an unreachable server is reported after this long (the SDK's default is 10 s). */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -20,6 +21,8 @@ export async function connect(): Promise<CliTemporal> {
   const config = loadTemporalConfig();
   const triage = loadTriageConfig();
   const address = config.address ?? `localhost:${config.devServerPort}`;
+  // Before connecting: without keys (or the demo's key file) nothing the CLI reads or sends would make sense.
+  const dataConverter = productDataConverter(process.env, { demoKeyFile: !config.address });
   const connection = await Connection.connect({
     ...connectionOptions(config, address),
     connectTimeout: CONNECT_TIMEOUT_MS,
@@ -29,7 +32,7 @@ export async function connect(): Promise<CliTemporal> {
     );
   });
   return {
-    client: new Client({ connection, namespace: config.namespace }),
+    client: new Client({ connection, namespace: config.namespace, dataConverter }),
     taskQueue: config.taskQueue,
     analysts: triage.analysts.length ? triage.analysts : [DEMO_ANALYST],
     rulesFile: triage.rulesFile,

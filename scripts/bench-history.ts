@@ -3,6 +3,7 @@
  * events it took, against the budgets (confirm-with-user ≤ 70, auto-contain ≤ 60). Short histories keep replays on
  * wake-up cheap. Writes bench-results/history.json.
  */
+import { ensureEphemeralCodecKeys, failureConverterPath, productDataConverter } from '../client/codec';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
@@ -117,11 +118,14 @@ const budgets = { 'confirm-with-user': 70, 'auto-contain': 60, analyst: 70 } as 
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
+  ensureEphemeralCodecKeys();
+  const dataConverter = productDataConverter(process.env, { demoKeyFile: false });
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    failureConverterPath,
     logger: new DefaultLogger('WARN'),
   });
-  const { env, teardown } = await startTimeSkippingEnvironment();
+  const { env, teardown } = await startTimeSkippingEnvironment({ dataConverter });
   const rows: { path: string; route: string; events: number; budget: number; withinBudget: boolean }[] = [];
   try {
     for (const [i, path] of paths.entries()) {
@@ -131,6 +135,7 @@ async function main(): Promise<void> {
         namespace: 'default',
         taskQueue,
         ports: createInMemoryPorts(World.create(demoSeed())),
+        dataConverter,
         workflowBundle: { code },
       });
       const alert = parseAlert({

@@ -9,6 +9,7 @@
  * apart), and escalation lateness (escalation time − deadline, workflow time) p50/p99/max, each against the floor as
  * a ratio, and escalations missing. Writes bench-results/scale-<N>.json.
  */
+import { ensureEphemeralCodecKeys, productDataConverter } from '../client/codec';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -145,7 +146,11 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
     };
   }
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({
+    connection,
+    namespace: 'default',
+    dataConverter: productDataConverter(process.env, { demoKeyFile: false }),
+  });
   // As many floor workers as product workers, with the same settings.
   const timerWorkers = await Promise.all(
     Array.from({ length: WORKERS }, (_, i) =>
@@ -251,6 +256,7 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
 }
 
 async function main(): Promise<void> {
+  ensureEphemeralCodecKeys(); // every process started here inherits SOC_CODEC_KEYS
   const run = Date.now().toString(36);
   const worker = loadWorkerConfig();
   const machine = {

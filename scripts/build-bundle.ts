@@ -8,12 +8,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { failureConverterPath } from '../client/codec';
 import { DEFAULT_WORKFLOW_BUNDLE } from '../common/config';
 import { projectRoot } from './servers';
 
 export async function buildWorkflowBundle(out: string = DEFAULT_WORKFLOW_BUNDLE): Promise<{ bytes: number }> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    // Failures raised by workflow code are encoded (and so encrypted) like the workers' and clients'.
+    failureConverterPath,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   mkdirSync(dirname(out), { recursive: true });

@@ -13,7 +13,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
-import { TestWorkflowEnvironment, type DevServerConfig } from '@temporalio/testing';
+import { TestWorkflowEnvironment, type ClientOptionsForTestEnv, type DevServerConfig } from '@temporalio/testing';
 import { stopWhenLaunchersExit } from '../client/process/launcher-watch';
 import { searchAttributeKeys } from '../common/search-attributes';
 import { registerSearchAttributes } from '../workers/search-attributes';
@@ -251,11 +251,13 @@ export async function startTestServer(timeoutMs = 60_000): Promise<RunningTestSe
 
 /**
  * Starts a Temporal dev server from the first source `resolveDevServer` finds, with the product's search attributes
- * registered and update-with-start enabled. `server` adds the caller's settings (port, UI, SQLite file, namespace).
+ * registered and update-with-start enabled. `server` adds the caller's settings (port, UI, SQLite file, namespace);
+ * `options.client` the environment client's (its data converter), `options.extraArgs` more server flags.
  */
 export async function startDevServer(
   server: Omit<DevServerConfig, 'type' | 'executable' | 'searchAttributes' | 'extraArgs'> = {},
   log: Log = stderrLog,
+  options: { client?: ClientOptionsForTestEnv; extraArgs?: string[] } = {},
 ): Promise<TestWorkflowEnvironment> {
   const dev = resolveDevServer(log);
   let env: TestWorkflowEnvironment;
@@ -268,8 +270,13 @@ export async function startDevServer(
             ? { type: 'existing-path', path: dev.path }
             : { type: 'cached-download', downloadDir: dev.downloadDir },
         searchAttributes: searchAttributeKeys,
-        extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+        extraArgs: [
+          '--dynamic-config-value',
+          'frontend.enableExecuteMultiOperation=true',
+          ...(options.extraArgs ?? []),
+        ],
       },
+      ...(options.client ? { client: options.client } : {}),
     });
   try {
     // The SDK gives the server about 5 s to answer and then kills it; on a busy machine that can be too short, so a
@@ -308,7 +315,7 @@ export async function startDevServer(
  * A time-skipping test environment. The JVM is started here with a 60 s deadline (the SDK allows about 5 s, which a
  * JVM on a busy 2-core machine can miss); the SDK then attaches to it through `alreadyRunningPlaceholder()`.
  */
-export async function startTimeSkippingEnvironment(): Promise<{
+export async function startTimeSkippingEnvironment(client?: ClientOptionsForTestEnv): Promise<{
   env: TestWorkflowEnvironment;
   teardown(): Promise<void>;
 }> {
@@ -316,6 +323,7 @@ export async function startTimeSkippingEnvironment(): Promise<{
   try {
     const env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: alreadyRunningPlaceholder() }, port: server.port },
+      ...(client ? { client } : {}),
     });
     // The test server accepts search attributes only once they are registered, like a real cluster.
     await registerSearchAttributes(env.connection);

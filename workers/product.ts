@@ -1,4 +1,5 @@
-import { DefaultLogger, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
+import type { WorkerLogger } from './logger';
 import { installWorkerTelemetry } from './telemetry';
 import { createDefenderFeedActivities } from '../activities/defender-feed';
 import { createFidelityActivities } from '../activities/fidelity';
@@ -71,8 +72,8 @@ export function loadProductSettings(options: { requireAddress: boolean }): Produ
  * The SDK runtime (logging, Prometheus) is installed once per process, before anything connects to Temporal: the
  * first connection instantiates it.
  */
-export function installRuntime(settings: ProductSettings, logLevel: 'INFO' | 'WARN'): void {
-  installWorkerTelemetry({ prometheusBind: settings.metrics.prometheusBind, logger: new DefaultLogger(logLevel) });
+export function installRuntime(settings: ProductSettings, logger: WorkerLogger): void {
+  installWorkerTelemetry({ prometheusBind: settings.metrics.prometheusBind, logger: logger.temporal });
 }
 
 /** The configured analysts; in demo mode without any, the demo tenant's analyst. */
@@ -125,6 +126,7 @@ export async function startProduct(options: {
       : {};
     const worker = await createTriageWorker({
       connection: temporal.nativeConnection,
+      dataConverter: temporal.dataConverter,
       namespace: temporal.namespace,
       taskQueue: config.taskQueue,
       ports,

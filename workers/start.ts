@@ -5,7 +5,10 @@
  */
 import { join } from 'node:path';
 import { sampleCurl, startIntake, withDemoToken, type RunningIntake } from '../client/intake/start';
-import { ConfigError, loadGraphConfig, loadIntakeConfig } from '../common/config';
+import { EncryptionCodec, ensureDemoCodecKeyFile } from '../client/codec';
+import { startDemoCodecServer } from '../client/codec-server/demo';
+import { ConfigError, loadCodecKeys, loadGraphConfig, loadIntakeConfig, loadLogLevel } from '../common/config';
+import { createWorkerLogger } from './logger';
 import { temporalDir } from '../scripts/servers';
 import { relaunchTrustingStandIn, standInCertificate, trustsStandIn } from '../standins/graph/demo';
 import { RuleCatalogError } from '../common/rules';
@@ -18,6 +21,17 @@ import { caseStoryHint, triageCasesUrl } from './web-ui';
 import { installRuntime, loadProductSettings, startProduct, type Product } from './product';
 
 const log = (line: string) => console.log(line);
+
+/** The embedded Web UI decrypts through a codec server on the UI port + 1 (127.0.0.1 only; see startDemoCodecServer). */
+async function startDemoCodec(devServerPort: number) {
+  ensureDemoCodecKeyFile();
+  const codec = new EncryptionCodec(loadCodecKeys(process.env, { demoKeyFile: true }));
+  const uiPort = devServerPort + 1000;
+  return startDemoCodecServer(codec, {
+    port: uiPort + 1,
+    uiOrigins: [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`],
+  });
+}
 
 async function main(): Promise<'relaunched' | 'stopped'> {
   // Demo mode serves Graph from a local HTTPS stand-in; Node trusts its certificate only if told when it starts.
@@ -44,8 +58,13 @@ async function main(): Promise<'relaunched' | 'stopped'> {
   };
   // A busy port is named, with the process holding it, before anything is started.
   await ensurePortFree(intakeListener);
-  installRuntime(settings, 'WARN');
-  const temporal = await embeddedTemporal(settings.config, log);
+  // The SDK's own lines as JSON at warn (SOC_LOG_LEVEL to change); the demo's guidance stays plain text.
+  installRuntime(settings, createWorkerLogger(loadLogLevel(process.env, 'warn')));
+  const codecServer = settings.config.address ? undefined : await startDemoCodec(settings.config.devServerPort);
+  const temporal = await embeddedTemporal(settings.config, log, codecServer?.url).catch(async (err: unknown) => {
+    await codecServer?.close();
+    throw err;
+  });
   const product: Product = await startProduct({
     log,
     settings,
@@ -71,12 +90,13 @@ async function main(): Promise<'relaunched' | 'stopped'> {
       }).catch((err: unknown) => {
         throw listenFailure(err, intakeListener);
       });
-      printBanner(product, temporal, intake.url, sampleCurl(intake.url, intakeSettings, demoToken));
+      printBanner(product, temporal, intake.url, sampleCurl(intake.url, intakeSettings, demoToken), codecServer?.url);
     }
   } catch (err) {
     if (product.worker.getState() === 'RUNNING') product.worker.shutdown();
     await running.catch(() => undefined);
     await product.close();
+    await codecServer?.close();
     throw err;
   }
   try {
@@ -84,11 +104,18 @@ async function main(): Promise<'relaunched' | 'stopped'> {
   } finally {
     await intake?.close();
     await product.close();
+    await codecServer?.close();
   }
   return 'stopped';
 }
 
-function printBanner(product: Product, temporal: TemporalHandles, intakeUrl: string, curl: string): void {
+function printBanner(
+  product: Product,
+  temporal: TemporalHandles,
+  intakeUrl: string,
+  curl: string,
+  codecUrl: string | undefined,
+): void {
   const { config } = product;
   log('');
   log(`soc-triage is running (${product.description}).`);
@@ -96,6 +123,7 @@ function printBanner(product: Product, temporal: TemporalHandles, intakeUrl: str
     log(`Temporal Web UI, triage cases only: ${triageCasesUrl(temporal.webUi, temporal.namespace)}`);
     log(`  ${caseStoryHint}`);
   }
+  if (codecUrl) log(`Codec server (decrypts for the Web UI and \`temporal --codec-endpoint\`): ${codecUrl}`);
   log(
     `Task queue: ${config.taskQueue} · namespace: ${temporal.namespace} · analysts: ${product.analysts.join(', ') || 'none (set SOC_ANALYSTS)'}`,
   );

@@ -64,16 +64,20 @@ export function installWorkerTelemetry(options: WorkerTelemetryOptions): Runtime
 function installRuntime(options: WorkerTelemetryOptions): Runtime {
   return Runtime.install({
     logger: options.logger ?? new DefaultLogger('INFO'),
-    telemetryOptions: options.prometheusBind
-      ? {
-          metrics: {
-            prometheus: {
-              bindAddress: options.prometheusBind,
-              useSecondsForDurations: true,
-              histogramBucketOverrides: productHistogramBuckets,
+    telemetryOptions: {
+      // The native core's lines go through the same logger (JSON, redacted), not straight to the console.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(options.prometheusBind
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: options.prometheusBind,
+                useSecondsForDurations: true,
+                histogramBucketOverrides: productHistogramBuckets,
+              },
             },
-          },
-        }
-      : {},
+          }
+        : {}),
+    },
   });
 }

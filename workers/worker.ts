@@ -1,9 +1,12 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Ports } from '../activities/ports';
 
 export interface TriageWorkerOptions {
   connection: NativeConnection;
+  /** Payload encryption (`client/codec`): the same as the clients'. */
+  dataConverter: DataConverter;
   namespace: string;
   taskQueue: string;
   ports: Ports;
@@ -21,6 +24,7 @@ export interface TriageWorkerOptions {
 export function createTriageWorker(options: TriageWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
+    dataConverter: options.dataConverter,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.identity ? { identity: options.identity } : {}),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RangeEdit } from '../../common/named-location';
@@ -42,7 +43,9 @@ export class GraphIpBlocks {
   }
 
   private async edit(edit: RangeEdit, workflowId: string): Promise<void> {
-    await this.locations.writes(edit, `${workflowId}:${edit.op}:${edit.ip}`);
+    // The key becomes an update id, which is stored in plain text (ids bypass the payload codec): the IP is hashed.
+    const ipDigest = createHash('sha256').update(edit.ip).digest('hex').slice(0, 24);
+    await this.locations.writes(edit, `${workflowId}:${edit.op}:${ipDigest}`);
   }
 }
 

@@ -13,6 +13,7 @@ import {
   loadTriageConfig,
 } from '../../common/config';
 import { loadRuleCatalog, type RuleCatalog } from '../../common/rules';
+import { productDataConverter } from '../codec';
 import { createPromotionAwareCatalog, type PromotionAwareCatalog } from '../fidelity';
 import { stopWhenLaunchersExit } from '../process/launcher-watch';
 import { listenFailure, StartupError } from '../process/startup-error';
@@ -24,8 +25,9 @@ export async function main(): Promise<void> {
   const triage = loadTriageConfig();
   const rules = loadRuleCatalog(triage.rulesFile);
   const address = temporal.address ?? `127.0.0.1:${temporal.devServerPort}`;
+  const dataConverter = productDataConverter(process.env, { demoKeyFile: !temporal.address });
   const connection = await Connection.lazy(connectionOptions(temporal, address));
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const client = new Client({ connection, namespace: temporal.namespace, dataConverter });
   // New alerts are triaged by the catalog with the fidelity loop's promotions applied (refreshed every 30 s). Reading
   // them must not hold up listening while Temporal is down: until they arrive, the catalog's own modes apply.
   let policies: Pick<RuleCatalog, 'policyFor'> = rules;

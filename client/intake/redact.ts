@@ -1,3 +1,11 @@
+/** Log fields that hold secrets (pino redact paths), for the intake's and the worker's logs alike. */
+export const SECRET_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-soc-signature"]',
+  'req.headers["x-soc-token"]',
+  'headers.authorization',
+];
+
 /**
  * Query parameters that carry secrets, by name as a server reads it: percent-decoded and in any case, so
  * `?%74oken=`, `?TOKEN=` and `?token=` are one parameter to the authenticator and to the logs alike.

@@ -12,7 +12,7 @@ import { createAuthenticator } from './auth';
 import { AlertDispatcher } from './dispatch';
 import { IntakeHttpError, type ErrorBody } from './errors';
 import { IntakeMetrics } from './metrics';
-import { redactUrl } from './redact';
+import { SECRET_LOG_PATHS, redactUrl } from './redact';
 import { ALERT_ROUTE, alertRoutes } from './routes/alerts';
 import { operationRoutes } from './routes/operations';
 
@@ -40,12 +40,7 @@ const serializers = {
     remoteAddress: request.ip ?? request.socket?.remoteAddress,
   }),
 };
-const redact = [
-  'req.headers.authorization',
-  'req.headers["x-soc-signature"]',
-  'req.headers["x-soc-token"]',
-  'headers.authorization',
-];
+const redact = SECRET_LOG_PATHS;
 
 function loggerOptions(logger: IntakeServerOptions['logger']): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
   if (logger === false) return { logger: false };

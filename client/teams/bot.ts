@@ -1,4 +1,3 @@
-import { Activity, ActivityTypes } from '@microsoft/agents-activity';
 import type { Client } from '@temporalio/client';
 import Fastify, {
   type FastifyInstance,
@@ -96,7 +95,10 @@ export interface InvokeErrorResponse {
   value: { code: string; message: string };
 }
 
-// The parts of a Teams activity the bot relies on, beyond what the SDK's Activity schema checks.
+/** The two activity types the bot acts on (Bot Framework activity schema names). */
+const ActivityTypes = { Message: 'message', Invoke: 'invoke' } as const;
+
+// The parts of a Teams activity the bot relies on; anything else in the body is ignored.
 const teamsActivitySchema = z.object({
   type: z.string(),
   id: z.string().min(1).max(256),
@@ -410,7 +412,6 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
 
         let activity: TeamsActivity;
         try {
-          Activity.fromObject(body);
           activity = teamsActivitySchema.parse(body);
         } catch {
           throw new Rejection(400, 'the body is not a valid activity');

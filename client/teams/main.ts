@@ -17,6 +17,7 @@ import { loadRuleCatalog } from '../../common/rules';
 import { createConditionalAccessReader } from '../../activities/graph/conditional-access';
 import { createStepUp, type StepUp } from './step-up';
 import { createGraphPorts } from '../../activities/graph';
+import { productDataConverter } from '../codec';
 import { cachedAnalystGroup, graphAnalystGroup, type AnalystGroup } from './analyst-group';
 import { stopWhenLaunchersExit } from '../process/launcher-watch';
 import { listenFailure } from '../process/startup-error';
@@ -54,8 +55,9 @@ async function main(): Promise<void> {
     analystGroup = cachedAnalystGroup(graphAnalystGroup(createGraphPorts(graph).identity, analystGroupId));
   }
   const address = temporalConfig.address ?? `localhost:${temporalConfig.devServerPort}`;
+  const dataConverter = productDataConverter(process.env, { demoKeyFile: !temporalConfig.address });
   const connection = await Connection.connect(connectionOptions(temporalConfig, address));
-  const temporal = new Client({ connection, namespace: temporalConfig.namespace });
+  const temporal = new Client({ connection, namespace: temporalConfig.namespace, dataConverter });
   let stepUp: StepUp | undefined;
   if (stepUpConfig && stepUpGraph) {
     stepUp = await createStepUp({

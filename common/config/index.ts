@@ -17,3 +17,6 @@ export { loadWorkerConfig, DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKFLOW_BUNDLE
 export { loadReducedMode, reducedModes, type ReducedMode } from './reduced-mode';
 export { loadStepUpConfig, requireStepUpConfig, type StepUpConfig } from './step-up';
 export { loadWriteBackConfig, writeBackSources, type WriteBackConfig, type WriteBackSource } from './write-back';
+export { loadLogLevel, logLevels, type LogLevelName } from './logging';
+export { loadCodecKeys, DEMO_CODEC_KEY_FILE, type CodecKeys, type CodecKey } from './codec';
+export { loadCodecServerConfig, type CodecServerConfig } from './codec-server';

@@ -2,6 +2,7 @@
  * The worker for the bench floor (`benchTimerWorkflow`), in its own process with the product worker's settings
  * (common/config/worker.ts: cache size and task slots), so only the workflow differs. TEMPORAL_ADDRESS, TASK_QUEUE.
  */
+import { productDataConverter } from '../../client/codec';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadWorkerConfig } from '../../common/config';
 
@@ -11,6 +12,8 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const worker = await Worker.create({
     connection,
+    // The floor pays for encryption like the product's workers.
+    dataConverter: productDataConverter(process.env, { demoKeyFile: false }),
     namespace: 'default',
     taskQueue: process.env.TASK_QUEUE!,
     workflowsPath: require.resolve('./timer-workflow'),

@@ -1,3 +1,4 @@
+import { ensureEphemeralCodecKeys, failureConverterPath, productDataConverter } from '../../client/codec';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,7 @@ async function workflowBundlePath(log: (line: string) => void): Promise<string> 
   log('Bundling the workflows…');
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
+    failureConverterPath,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   mkdirSync(join(temporalDir, 'cache'), { recursive: true });
@@ -95,7 +97,12 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     cleanups.push(() => standIn.stop());
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: 'default' });
+    ensureEphemeralCodecKeys(); // the worker processes inherit SOC_CODEC_KEYS
+    const client = new Client({
+      connection,
+      namespace: 'default',
+      dataConverter: productDataConverter(process.env, { demoKeyFile: false }),
+    });
     const limits = intakeConfig();
     const dispatcher = new AlertDispatcher({
       client,

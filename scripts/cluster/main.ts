@@ -3,6 +3,7 @@
  * two intakes — with a local stand-in of Microsoft Graph and Defender unless GRAPH_TENANT_ID is set. Prints the
  * addresses; Ctrl-C (or SIGTERM) stops everything it started. Data stays in .temporal/cluster across runs.
  */
+import { ensureDemoCodecKeyFile } from '../../client/codec';
 import { join } from 'node:path';
 import { parseVar, wholeNumber, ConfigError } from '../../common/config/env';
 import { stopWhenLaunchersExit } from '../../client/process/launcher-watch';
@@ -43,6 +44,9 @@ async function main(): Promise<void> {
       SOC_ANALYSTS: process.env.SOC_ANALYSTS ?? DEMO_ANALYST,
     };
   }
+  // Without configured keys, the demo key (kept in .temporal/) encrypts the cluster's payloads across runs.
+  const demoKey = ensureDemoCodecKeyFile();
+  if (demoKey) process.env.SOC_CODEC_KEY_FILE = demoKey;
   log('Starting PostgreSQL, the Temporal server, the workers and the intakes…');
   const starting = startCluster({ workers, intakes, productEnv, log });
   let stopping = false;

@@ -9,11 +9,17 @@ import { ANALYST, makeAlert } from '../harness/alerts';
 import { waitForCase } from '../harness/cases';
 import { frameShowing, openBrowser, type Browser } from '../harness/chromium';
 import { fidelityWorker } from '../harness/fidelity';
-import { quietRuntime, uniqueTaskQueue } from '../harness/temporal';
+import { quietRuntime, testDataConverter, uniqueTaskQueue } from '../harness/temporal';
+import { startDemoCodecServer } from '../../client/codec-server/demo';
 import { triageCasesUrl } from '../../workers/web-ui';
 
-/** A dev server of our own with the Web UI on (the shared one is headless), a worker, and a headless Chromium. */
+/**
+ * A dev server of our own with the Web UI on (the shared one is headless), decrypting through the codec server the way
+ * `npm start` runs it, a worker, and a headless Chromium. Every payload is encrypted: what the UI shows readable, it
+ * got from the codec server.
+ */
 let env: TestWorkflowEnvironment;
+let codecServer: { url: string; close(): Promise<void> };
 let ui: string;
 let worker: Worker;
 let running: Promise<void>;
@@ -24,8 +30,16 @@ let triageCase: string | undefined;
 beforeAll(async () => {
   quietRuntime();
   const uiPort = await freePort();
-  env = await startDevServer({ ui: true, uiPort });
   ui = `http://127.0.0.1:${uiPort}`;
+  const dataConverter = testDataConverter();
+  codecServer = await startDemoCodecServer(dataConverter.payloadCodecs![0]!, {
+    port: await freePort(),
+    uiOrigins: [ui],
+  });
+  env = await startDevServer({ ui: true, uiPort }, undefined, {
+    client: { dataConverter },
+    extraArgs: ['--ui-codec-endpoint', codecServer.url],
+  });
   ({ worker } = await fidelityWorker({
     client: env.client,
     connection: env.nativeConnection,
@@ -41,6 +55,7 @@ afterAll(async () => {
   worker?.shutdown();
   await running;
   await env?.teardown();
+  await codecServer?.close();
 });
 
 async function openUserMetadata(workflowId: string): Promise<void> {
@@ -58,6 +73,10 @@ test('the Web UI shows a triage workflow with its summary, its details and the c
   });
   await waitForCase(env.client.workflow.getHandle(workflowId), (s) => s.escalations.length === 1, 'the escalation');
   triageCase = workflowId;
+
+  // The server holds the summary encrypted: the UI can show it only through the codec server.
+  const [started] = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  expect(Buffer.from(started!.userMetadata!.summary!.metadata!.encoding!).toString()).toBe('binary/encrypted');
 
   await browser.page.goto(`${ui}/namespaces/default/workflows`);
   await browser.page.getByText(workflowId).first().waitFor({ timeout: 30_000 });

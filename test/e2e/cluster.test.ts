@@ -13,7 +13,7 @@ import { ANALYST, JDOE } from '../harness/alerts';
 import { waitForCase } from '../harness/cases';
 import { clusterUnavailable } from '../harness/cluster';
 import { startStandIn } from '../harness/graph';
-import { quietRuntime } from '../harness/temporal';
+import { quietRuntime, testDataConverter } from '../harness/temporal';
 
 /**
  * The production topology: the real Temporal server on PostgreSQL (SQL visibility), two workers and two intakes, each
@@ -61,7 +61,7 @@ beforeAll(async () => {
     log: () => undefined,
   });
   connection = await Connection.connect({ address: cluster.temporalAddress });
-  client = new Client({ connection, namespace: cluster.namespace });
+  client = new Client({ connection, namespace: cluster.namespace, dataConverter: testDataConverter() });
 }, 300_000);
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { readPromotionLedger } from '../../activities/fidelity';
 import type { PromotionLedgerView } from '../../common/fidelity';
 import type { RuleCatalog } from '../../common/rules';
 import type { FidelityReviewResult } from '../../workflows/fidelity/workflow';
-import { workflowBundle } from './temporal';
+import { testDataConverter, workflowBundle } from './temporal';
 
 /** A product worker (triage + fidelity) on its own task queue, with its own ledger so tests never share promotions. */
 export async function fidelityWorker(options: {
@@ -22,6 +22,7 @@ export async function fidelityWorker(options: {
   const world = World.create(demoSeed());
   const worker = await Worker.create({
     connection: options.connection,
+    dataConverter: testDataConverter(),
     taskQueue: options.taskQueue,
     workflowBundle: workflowBundle(),
     activities: {

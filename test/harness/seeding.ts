@@ -3,6 +3,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { SeededCase } from './seeded-cases';
 import { workflowTypes } from '../../common/workflow-types';
+import { testDataConverter } from './temporal';
 
 export type { SeededCase } from './seeded-cases';
 
@@ -15,7 +16,12 @@ export interface Seeder {
 
 /** Runs the seeded-case stand-in on its own task queue (`taskQueue`), so metrics can be scoped to exactly these cases. */
 export async function startSeeder(client: Client, connection: NativeConnection, taskQueue: string): Promise<Seeder> {
-  const worker = await Worker.create({ connection, taskQueue, workflowsPath: require.resolve('./seeded-cases') });
+  const worker = await Worker.create({
+    connection,
+    dataConverter: testDataConverter(),
+    taskQueue,
+    workflowsPath: require.resolve('./seeded-cases'),
+  });
   const running = worker.run();
   const open: WorkflowHandle[] = [];
   let closed = 0;

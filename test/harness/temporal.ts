@@ -1,8 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Ports } from '../../activities/ports';
+import { productDataConverter } from '../../client/codec';
 import { createTriageWorker } from '../../workers/worker';
 import { startTimeSkippingEnvironment } from '../../scripts/servers';
 
@@ -16,6 +18,12 @@ export function quietRuntime(): void {
   } catch {
     /* already installed by another helper in this worker */
   }
+}
+
+/** The product's payload encryption with the run's key (SOC_CODEC_KEYS, set by the global setup). */
+export function testDataConverter(): DataConverter {
+  if (!process.env.SOC_CODEC_KEYS) throw new Error('SOC_CODEC_KEYS is not set: run the tests through `npm test`');
+  return productDataConverter(process.env, { demoKeyFile: false });
 }
 
 export function workflowBundle(): { codePath: string } {
@@ -32,7 +40,7 @@ export interface TimeSkippingHarness {
 /** A time-skipping test server for one test file (see `startTimeSkippingEnvironment`). */
 export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
   quietRuntime();
-  return startTimeSkippingEnvironment();
+  return startTimeSkippingEnvironment({ dataConverter: testDataConverter() });
 }
 
 export interface DevServerHarness {
@@ -52,7 +60,7 @@ export async function connectDevServer(): Promise<DevServerHarness> {
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   return {
-    client: new Client({ connection, namespace: 'default' }),
+    client: new Client({ connection, namespace: 'default', dataConverter: testDataConverter() }),
     connection,
     nativeConnection,
     address,
@@ -74,7 +82,14 @@ export function triageWorker(
   ports: Ports,
   namespace = 'default',
 ): Promise<Worker> {
-  return createTriageWorker({ connection, namespace, taskQueue, ports, workflowBundle: workflowBundle() });
+  return createTriageWorker({
+    connection,
+    namespace,
+    taskQueue,
+    ports,
+    dataConverter: testDataConverter(),
+    workflowBundle: workflowBundle(),
+  });
 }
 
 /** Terminates what is still running on a test's task queue (cases waiting for a user would stay open on the server). */

@@ -12,6 +12,7 @@ import { World } from '../../activities/in-memory/world';
 import type { Ports } from '../../activities/ports';
 import { loadGraphConfig } from '../../common/config/graph';
 import { createTriageWorker } from '../../workers/worker';
+import { testDataConverter } from './temporal';
 
 function portsFromEnvironment(): Ports {
   const graph = loadGraphConfig(process.env);
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     namespace: 'default',
     taskQueue: process.env.TASK_QUEUE!,
     ports: portsFromEnvironment(),
+    dataConverter: testDataConverter(),
     workflowBundle: { codePath: process.env.SOC_TEST_WORKFLOW_BUNDLE! },
   });
   process.stdout.write('worker ready\n');

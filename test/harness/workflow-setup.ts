@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ensureEphemeralCodecKeys } from '../../client/codec';
 import { buildWorkflowBundle } from '../../scripts/build-bundle';
 import { ensureStandInTls } from '../../standins/tls';
 import { resolveTestServer, temporalDir } from '../../scripts/servers';
@@ -9,6 +10,8 @@ import { resolveTestServer, temporalDir } from '../../scripts/servers';
  * this too; whichever runs first does the work.
  */
 export default async function workflowSetup(): Promise<void> {
+  // One random payload key for the run: test processes and the worker processes they start inherit SOC_CODEC_KEYS.
+  ensureEphemeralCodecKeys();
   if (process.env.SOC_TEST_WORKFLOW_BUNDLE) return;
   // Test files run in worker processes started after this; they trust the stand-ins' HTTPS certificate.
   const tls = await ensureStandInTls(join(temporalDir, 'tls'));

@@ -28,6 +28,7 @@ test('docker-compose.yml is valid and runs Temporal on PostgreSQL (schema and na
     >;
   };
   expect(Object.keys(config.services).sort()).toEqual([
+    'codec',
     'intake',
     'postgresql',
     'temporal',
@@ -58,7 +59,13 @@ test('docker-compose.yml is valid and runs Temporal on PostgreSQL (schema and na
   const configSource = readdirSync(configDir)
     .map((file) => readFileSync(join(configDir, file), 'utf8'))
     .join('\n');
-  const handed = ['worker', 'intake'].flatMap((service) => Object.keys(config.services[service]!.environment ?? {}));
+  expect(config.services.codec!.command).toEqual(['npx', 'tsx', 'client/codec-server/main.ts']);
+  expect(config.services['temporal-ui']!.environment).toMatchObject({
+    TEMPORAL_CODEC_ENDPOINT: 'http://localhost:8888',
+  });
+  const handed = ['worker', 'intake', 'codec'].flatMap((service) =>
+    Object.keys(config.services[service]!.environment ?? {}),
+  );
   expect(handed).toContain('GRAPH_TENANT_ID');
   expect(handed.filter((name) => !configSource.includes(`'${name}'`) && !configSource.includes(`\`${name}`))).toEqual(
     [],

@@ -21,6 +21,7 @@ import { recordHistory } from '../harness/histories';
 import { failureOf, shape, startStandIn } from '../harness/graph';
 import {
   connectDevServer,
+  testDataConverter,
   uniqueTaskQueue,
   workflowBundle,
   type DevServerHarness,
@@ -159,6 +160,7 @@ describe('the poll workflow', () => {
     });
     worker = await Worker.create({
       connection: temporal.nativeConnection,
+      dataConverter: testDataConverter(),
       taskQueue,
       workflowBundle: workflowBundle(),
       activities: {

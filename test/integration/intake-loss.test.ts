@@ -7,7 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { signBody } from '../../client/intake/auth';
 import { staticCatalog } from '../../common/rules';
 import { freePort, startDevServer } from '../../scripts/servers';
-import { quietRuntime, uniqueTaskQueue } from '../harness/temporal';
+import { quietRuntime, testDataConverter, uniqueTaskQueue } from '../harness/temporal';
 import {
   deliver,
   fixtureJson,
@@ -44,7 +44,7 @@ beforeAll(async () => {
   server = await startServer();
   // Lazy: the intake's connection outlives the server and reconnects when it returns.
   connection = await Connection.lazy({ address: `127.0.0.1:${port}` });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: testDataConverter() });
   intake = await startTestIntake({
     client,
     taskQueue,

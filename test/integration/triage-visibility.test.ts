@@ -1,3 +1,4 @@
+import { decodeHistory } from '../harness/histories';
 import { createInMemoryPorts } from '../../activities/in-memory/ports';
 import { demoSeed } from '../../activities/in-memory/seed';
 import { World } from '../../activities/in-memory/world';
@@ -96,7 +97,8 @@ test('analysts find cases by triage state and rule; the Web UI shows the summary
     expect(metadata.currentDetails).toContain('**Escalated**');
 
     // Activity and timer summaries appear in history, where the UI shows them.
-    const history = await handle.fetchHistory();
+    // Through the codec, as the Web UI shows them (in the database they are encrypted).
+    const history = await decodeHistory(await handle.fetchHistory());
     const summaries = (history.events ?? [])
       .map((e) => e.userMetadata?.summary)
       .filter(Boolean)

@@ -15,6 +15,7 @@ import {
   triageWorker,
   uniqueTaskQueue,
   workflowBundle,
+  testDataConverter,
   type TimeSkippingHarness,
 } from '../harness/temporal';
 import { createTriageWorker } from '../../workers/worker';
@@ -396,6 +397,7 @@ test('context lost on every attempt (crashed workers, timeouts) reads "unavailab
     namespace: 'default',
     taskQueue,
     ports: createInMemoryPorts(world),
+    dataConverter: testDataConverter(),
     workflowBundle: workflowBundle(),
     // Every attempt dies the way a killed worker's does: retryable, never completing.
     extraActivities: {
