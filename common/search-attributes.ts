@@ -18,6 +18,8 @@ export const ClosedAtKey = defineSearchAttributeKey('SocClosedAt', SearchAttribu
 export const QuestionOutcomeKey = defineSearchAttributeKey('SocQuestionOutcome', SearchAttributeType.KEYWORD);
 /** Shadow mode: true when automatic containment would have acted on this alert (it did not). */
 export const WouldContainKey = defineSearchAttributeKey('SocWouldContain', SearchAttributeType.BOOL);
+/** Posture routines: the routine (catalog id) a run or finding belongs to. */
+export const RoutineKey = defineSearchAttributeKey('SocRoutine', SearchAttributeType.KEYWORD);
 
 export const searchAttributeKeys = [
   RuleIdKey,
@@ -32,6 +34,7 @@ export const searchAttributeKeys = [
   ClosedAtKey,
   QuestionOutcomeKey,
   WouldContainKey,
+  RoutineKey,
 ];
 
 /** `--search-attribute Name=Type` flags for `temporal server start-dev` and `temporal operator`. */

@@ -9,6 +9,8 @@ export const workflowTypes = {
   defenderPoll: 'defenderPollWorkflow',
   correlationGate: 'correlationGateWorkflow',
   namedLocation: 'namedLocationWorkflow',
+  postureRun: 'postureRunWorkflow',
+  postureFinding: 'postureFindingWorkflow',
 } as const;
 
 export type WorkflowTypeName = (typeof workflowTypes)[keyof typeof workflowTypes];

@@ -15,3 +15,4 @@ export { loadGraphConfig, type GraphConfig } from './graph';
 export { loadMetricsConfig, type MetricsConfig } from './metrics';
 export { loadWorkerConfig, DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKFLOW_BUNDLE, type WorkerConfig } from './worker';
 export { loadReducedMode, reducedModes, type ReducedMode } from './reduced-mode';
+export { loadPostureConfig, type PostureConfig } from './posture';
