@@ -34,6 +34,7 @@ async function withRoutine<T>(
   body: (ctx: {
     world: World;
     taskQueue: string;
+    runIds: string[];
     run: (r: ReturnType<typeof routine>) => ReturnType<typeof runRoutine>;
   }) => Promise<T>,
   options: Omit<Parameters<typeof postureWorker>[0], 'connection' | 'taskQueue' | 'world'> = {},
@@ -47,6 +48,7 @@ async function withRoutine<T>(
       body({
         world,
         taskQueue,
+        runIds: started,
         run: (r) => {
           const id = `posture-run-test-${randomUUID()}`;
           started.push(id);
@@ -68,8 +70,9 @@ const finding = (subject: string) => harness.env.client.workflow.getHandle(postu
 const asked = (s: FindingCase) => s.state === 'asking' && Boolean(s.question?.messageRef);
 
 test('stale guests: only the stale, enabled guest is found; silence disables it, and an undo re-enables it', async () => {
-  await withRoutine(async ({ world, run }) => {
+  await withRoutine(async ({ world, run, runIds }) => {
     const result = await run(staleGuests());
+    await recordHistory('posture run stale guests', harness.env.client.workflow.getHandle(runIds[0]!));
     expect(result).toMatchObject({ found: 1, opened: 1 });
     const handle = finding(postureSubjects.staleGuest);
     await waitForFinding(handle, asked, 'the sponsor asked');
