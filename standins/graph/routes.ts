@@ -23,6 +23,11 @@ export const routeNames = [
   'cancelMachineAction',
   'listMachineActions',
   'listSecurityAlerts',
+  'listUsers',
+  'listSponsors',
+  'listRoleAssignments',
+  'listRegistrationDetails',
+  'listRiskyUsers',
 ] as const;
 export type RouteName = (typeof routeNames)[number];
 

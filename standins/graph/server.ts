@@ -17,6 +17,7 @@ import { signInRoutes } from './sign-ins';
 import { tokenEndpoint } from './token-endpoint';
 import { createTokens } from './tokens';
 import { userRoutes } from './users';
+import { postureRoutes } from './posture';
 
 export { DEFENDER_RESOURCE, GRAPH_RESOURCE } from './responses';
 export { routeNames, type RouteName } from './routes';
@@ -107,6 +108,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     namedLocationRoutes,
     machineRoutes,
     machineActionRoutes(actions),
+    postureRoutes,
   ])
     routes(deps);
   answerUnrouted(app, requestLog);
