@@ -9,6 +9,7 @@ import { CliUsageError, exitCodeFor, exitCodes } from './cli-errors';
 import type { CliTemporal } from './cli-connect';
 import { DEFAULT_LIST_LIMIT } from './cli-list';
 import { metricsUsage } from './metrics/usage';
+import { postureUsage } from './cli-posture';
 import { triageStates } from '../common/triage';
 
 const usage = `Usage: npm run soc -- <command>
@@ -22,6 +23,8 @@ const usage = `Usage: npm run soc -- <command>
   answer <workflowId> --as <user> --yes|--no      answer "was this you?" as the affected user
   decide <workflowId> --as <analyst> <decision>   contain | close-true-positive | close-benign |
                                                   close-false-positive | release-containment
+
+${postureUsage}
 
 ${metricsUsage.replace(/^(Usage: | {7})soc /gm, '  ')}
 
@@ -65,7 +68,7 @@ async function ruleNamerFor(temporal: CliTemporal) {
   return ruleNamer(temporal.client, await catalogForNames(temporal.rulesFile));
 }
 
-const commands = new Set(['demo-alert', 'submit', 'list', 'show', 'answer', 'decide', 'metrics', 'report']);
+const commands = new Set(['demo-alert', 'submit', 'list', 'show', 'answer', 'decide', 'metrics', 'report', 'posture']);
 
 async function runCommand(command: string, rest: string[], temporal: CliTemporal): Promise<string | undefined> {
   const client: Client = temporal.client;
@@ -75,6 +78,7 @@ async function runCommand(command: string, rest: string[], temporal: CliTemporal
     await (command === 'metrics' ? runMetricsCommand(rest, client, io) : runReportCommand(rest, client, io));
     return undefined;
   }
+  if (command === 'posture') return (await import('./cli-posture')).runPostureCommand(rest, temporal);
   const { values, positionals } = parse(rest);
   switch (command) {
     case 'demo-alert':
@@ -102,7 +106,7 @@ async function runCommand(command: string, rest: string[], temporal: CliTemporal
 
 /** Checks what can be checked before connecting, so a usage error costs no round trip and needs no server. */
 async function preflight(command: string, rest: string[]): Promise<void> {
-  if (command === 'metrics' || command === 'report') return;
+  if (command === 'metrics' || command === 'report' || command === 'posture') return;
   const { values, positionals } = parse(rest);
   if (command === 'list') (await import('./cli-list')).parseListFilters(values);
   if (command === 'show') (await import('./cli-case')).caseIdOf(positionals, 'show <workflowId>');
