@@ -5,6 +5,7 @@ import { findingAnswerSignal, findingUndoSignal } from '../common/messages/postu
 import { postureScheduleId, type PostureRunResult } from '../common/posture';
 import { RoutineKey, TriageStateKey } from '../common/search-attributes';
 import { workflowTypes } from '../common/workflow-types';
+import { formatDuration } from '../common/duration';
 import { CaseRefusedError, CliUsageError } from './cli-errors';
 import type { CliTemporal } from './cli-connect';
 import { renderTable } from './cli-table';
@@ -38,7 +39,7 @@ async function listRoutines(temporal: CliTemporal): Promise<string> {
     const d = await temporal.client.schedule.getHandle(summary.scheduleId).describe();
     const recent = d.info.recentActions.at(-1);
     const spec = d.spec.intervals?.[0]
-      ? `every ${Number(d.spec.intervals[0].every) / 60_000}m`
+      ? `every ${formatDuration(Number(d.spec.intervals[0].every))}`
       : d.spec.calendars?.length
         ? 'calendar (cron)'
         : '—';

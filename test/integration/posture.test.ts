@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { runPostureCommand } from '../../client/cli-posture';
+import { ensurePostureSchedules } from '../../client/posture';
+import { loadPostureCatalog } from '../../common/posture-catalog';
 import type { GraphPorts } from '../../activities/graph';
 import { postureSubjects } from '../../activities/in-memory/posture-seed';
 import { createPostureActivities } from '../../activities/posture';
@@ -105,5 +109,51 @@ test('a stale guest in act mode is disabled through Graph once; a dry run change
     expect(standIn.requests('updateUser')).toHaveLength(1);
     await handle.terminate('test finished');
     await dryCase.terminate('test finished');
+  });
+});
+
+test('schedules are created once per routine and updated in place (a paused one stays paused); soc posture runs, pauses and lists them', async () => {
+  const taskQueue = uniqueTaskQueue('posture-schedules');
+  const worker = await createTriageWorker({
+    connection: temporal.nativeConnection,
+    namespace: temporal.namespace,
+    taskQueue,
+    ports: triagePorts(graph),
+    workflowBundle: workflowBundle(),
+    extraActivities: createPostureActivities({ directory: graph.posture! }),
+  });
+  const cli = { client: temporal.client, taskQueue, analysts: [], rulesFile: '', close: async () => undefined };
+  const routines = loadPostureCatalog(join(__dirname, '..', '..', 'rules', 'posture.yaml')).map((r) => ({
+    ...r,
+    mode: 'report' as const,
+  }));
+  await worker.runUntil(async () => {
+    try {
+      await ensurePostureSchedules(temporal.client, taskQueue, routines, []);
+      expect(await runPostureCommand(['pause', 'stale-guests'], cli)).toBe('Routine stale-guests paused.');
+      await ensurePostureSchedules(temporal.client, taskQueue, routines, []);
+      const listed = await runPostureCommand([], cli);
+      expect(
+        listed
+          .split('\n')
+          .slice(1)
+          .map((line) => line.split(/\s{2,}/).slice(0, 3)),
+      ).toEqual([
+        ['privileged-without-mfa', 'every 12h', 'active'],
+        ['risky-users', 'every 1h', 'active'],
+        ['stale-guests', 'calendar (cron)', 'paused'],
+      ]);
+
+      await runPostureCommand(['run', 'stale-guests'], cli);
+      const findingId = postureFindingWorkflowId('stale-guests', postureSubjects.staleGuest);
+      await waitForState(temporal.client.workflow.getHandle(findingId), 'reported');
+      for (let i = 0; i < 100 && !(await runPostureCommand([], cli)).includes('found 1, 1 new'); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(await runPostureCommand([], cli)).toMatch(/stale-guests .* found 1, 1 new/);
+      await expect(runPostureCommand(['run', 'nope'], cli)).rejects.toThrow('no posture routine "nope"');
+      await temporal.client.workflow.getHandle(findingId).terminate('test finished');
+    } finally {
+      await ensurePostureSchedules(temporal.client, taskQueue, [], []);
+    }
   });
 });
