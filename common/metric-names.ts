@@ -7,3 +7,10 @@ export const caseMetricNames = {
   escalations: 'soc_escalations_total',
   closed: 'soc_alerts_closed_total',
 } as const;
+
+/** The posture routines' metrics (workflows/posture), by routine id. */
+export const postureMetricNames = {
+  runs: 'soc_posture_runs_total',
+  findingsOpened: 'soc_posture_findings_opened_total',
+  findingsClosed: 'soc_posture_findings_closed_total',
+} as const;

@@ -1,6 +1,7 @@
 import { isPromotion } from '../../common/fidelity';
 import { timeToRespondMs, timeToTriageMs, type MetricsReport, type RuleMetrics } from './compute';
 import { distributionText, percent, shortDuration } from './format';
+import { renderPostureSection, type PostureRow } from './posture-report';
 import type { CaseRecord } from './records';
 import { columnChart, escapeHtml, horizontalBarChart, type Bar } from './svg';
 
@@ -132,7 +133,7 @@ table.rules{border-collapse:collapse;font-size:12px}table.rules th,table.rules t
 table.rules td:first-child,table.rules th:first-child{text-align:left}tr.overall{font-weight:600;background:#f4f6fa}
 `;
 
-export function renderReportHtml(report: MetricsReport, records: CaseRecord[]): string {
+export function renderReportHtml(report: MetricsReport, records: CaseRecord[], posture?: PostureRow[]): string {
   const o = report.overall;
   const scope = [
     report.scope.since && `since ${report.scope.since}`,
@@ -166,7 +167,7 @@ ${columnChart('volume', 'Alerts received over time (UTC)', volumeOverTime(record
 ${ruleTable(report)}
 <h2>Promotions and demotions</h2>
 ${promotions(report)}
-<p class="note">MTTT = SocTriagedAt − StartTime. MTTR = (SocContainedAt ?? SocClosedAt) − StartTime. Median of an even count is the mean of the two middle values; p90 is the nearest rank. The Wilson bound is the 95% lower bound of true positives over every disposition of closed cases.</p>
+${posture ? renderPostureSection(posture) : ''}<p class="note">MTTT = SocTriagedAt − StartTime. MTTR = (SocContainedAt ?? SocClosedAt) − StartTime. Median of an even count is the mean of the two middle values; p90 is the nearest rank. The Wilson bound is the 95% lower bound of true positives over every disposition of closed cases.</p>
 </body></html>
 `;
 }

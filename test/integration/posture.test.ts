@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { runPostureCommand } from '../../client/cli-posture';
 import { ensurePostureSchedules } from '../../client/posture';
+import { postureRows, renderPostureSection } from '../../client/metrics/posture-report';
 import { loadPostureCatalog } from '../../common/posture-catalog';
 import type { GraphPorts } from '../../activities/graph';
 import { postureSubjects } from '../../activities/in-memory/posture-seed';
@@ -107,6 +108,20 @@ test('a stale guest in act mode is disabled through Graph once; a dry run change
     // The disabled guest is no longer stale: the next run finds nothing and changes nothing.
     expect(await runRoutine(temporal.client, taskQueue, act, `${id}-run-2`)).toMatchObject({ found: 0, opened: 0 });
     expect(standIn.requests('updateUser')).toHaveLength(1);
+    const counted = async () => (await postureRows(temporal.client, { taskQueue })).find((r) => r.routine === act.id);
+    for (let i = 0; i < 100 && (await counted())?.fixedAutomatically !== 1; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await counted()).toEqual({
+      routine: act.id,
+      opened: 1,
+      fixedAutomatically: 1,
+      fixedByPeople: 0,
+      undone: 0,
+      open: 0,
+    });
+    expect(renderPostureSection([(await counted())!])).toContain(
+      `<td>${act.id}</td><td>1</td><td>1</td><td>0</td><td>0</td><td>0</td>`,
+    );
     await handle.terminate('test finished');
     await dryCase.terminate('test finished');
   });

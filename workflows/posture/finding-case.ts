@@ -1,6 +1,12 @@
 import * as wf from '@temporalio/workflow';
 import { formatDuration } from '../../common/duration';
-import type { FindingCase, FindingState, PostureAnswer, PostureFindingInput } from '../../common/posture';
+import {
+  closedFindingStates,
+  type FindingCase,
+  type FindingState,
+  type PostureAnswer,
+  type PostureFindingInput,
+} from '../../common/posture';
 import { findingAlert } from '../../common/posture-alerts';
 import { RoutineKey, TriageStateKey } from '../../common/search-attributes';
 import { containmentTarget, type ContainmentRequest, type ContainmentResult } from '../../common/triage';
@@ -14,6 +20,7 @@ import {
   updateQuestion,
 } from '../triage/activities';
 import { postureStillApplies, reasonOf } from './activities';
+import { recordFindingClosed, recordFindingOpened } from './metrics';
 import { actionsFor, answerWindowMs, mayAnswer, questionFacts, renderFinding, wouldDo } from './plan';
 
 const MAX_RUNS_KEPT = 20;
@@ -64,8 +71,10 @@ export class FindingCaseRun {
   private setState(state: FindingState, what?: string): void {
     this.state.state = state;
     if (what) this.record(what);
-    if (state === 'fixed-automatically' || state === 'fixed-by-people' || state === 'undone')
+    if (closedFindingStates.includes(state)) {
+      recordFindingClosed(this.state.routineId, state);
       this.state.closedAt ??= this.now();
+    }
     this.publish();
   }
 
@@ -126,6 +135,7 @@ export class FindingCaseRun {
 
   async run(): Promise<FindingCase> {
     const { routine, finding } = this.input;
+    if (wf.workflowInfo().continuedFromExecutionRunId === undefined) recordFindingOpened(routine.id);
     this.publish();
     if (routine.dryRun) {
       this.setState('dry-run', `dry run: ${wouldDo(routine, finding)}`);

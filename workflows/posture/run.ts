@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 import type { PostureRunInput, PostureRunResult } from '../../common/posture';
 import { RoutineKey } from '../../common/search-attributes';
 import { findPostureIssues, openPostureFindings, reasonOf, submitPostureCases } from './activities';
+import { recordRun } from './metrics';
 
 /**
  * One run of a posture routine, started by the routine's Schedule: find what is wrong now, and hand each finding to
@@ -40,6 +41,7 @@ export async function postureRunWorkflow(input: PostureRunInput): Promise<Postur
     if (wf.isCancellation(err)) throw err;
     result.failed = reasonOf(err);
   }
+  recordRun(result);
   show(
     result.failed
       ? `Failed: ${result.failed}`
