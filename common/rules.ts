@@ -86,7 +86,8 @@ export class RuleCatalogError extends Error {
 
 const MINUTE = 60_000;
 const listOf = (values: readonly string[]) => values.join(', ');
-export const required = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : what);
+export const required = (what: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'is required' : what;
 
 export const duration = (min: number, max: number, hint: string) =>
   z.string({ error: required(`must be a duration like ${hint}`) }).transform((text, ctx) => {
