@@ -69,6 +69,47 @@ async function withRoutine<T>(
 const finding = (subject: string) => harness.env.client.workflow.getHandle(postureFindingWorkflowId('r', subject));
 const asked = (s: FindingCase) => s.state === 'asking' && Boolean(s.question?.messageRef);
 
+test('dry run: the finding is recorded with what would be done; nobody is asked and nothing changes', async () => {
+  await withRoutine(async ({ world, run }) => {
+    await run(staleGuests('dryRun: true\nrecheckEvery: 30d'));
+    const state = await waitForFinding(
+      finding(postureSubjects.staleGuest),
+      (s) => s.state === 'dry-run',
+      'the dry run',
+    );
+    expect(state.events.map((e) => e.what)).toContainEqual(expect.stringContaining('would ask jdoe@contoso.example'));
+    await harness.env.sleep(5 * DAY);
+    expect(world.data.questions).toHaveLength(0);
+    expect(world.data.escalations).toHaveLength(0);
+    expect(world.data.effectLog).toHaveLength(0);
+  });
+});
+
+test('privileged accounts without MFA: only the admin without a method is asked; silence tells the SOC; registering fixes it', async () => {
+  await withRoutine(async ({ world, run }) => {
+    const r = routine(
+      'check: privileged-without-mfa\nschedule: { every: 12h }\nmode: ask-then-act\nrecheckEvery: 10d\nparameters: { registerWithin: 2d }',
+    );
+    expect(await run(r)).toMatchObject({ found: 1, opened: 1 });
+    const handle = finding(postureSubjects.adminWithoutMfa);
+    await waitForFinding(handle, asked, 'the admin asked');
+    expect(world.data.questions[0]!.user).toMatchObject({ objectId: postureSubjects.adminWithoutMfa });
+
+    await harness.env.sleep(2 * DAY + MINUTE);
+    await waitForFinding(handle, (s) => s.state === 'escalated', 'the SOC told');
+    expect(world.data.escalations).toEqual([
+      expect.objectContaining({ reason: expect.stringContaining('no MFA method registered') }),
+    ]);
+    expect(world.data.effectLog).toHaveLength(0);
+
+    world.findUser({ objectId: postureSubjects.adminWithoutMfa }).posture!.methodsRegistered = ['fido2'];
+    await harness.env.sleep(10 * DAY + MINUTE);
+    const fixed = await waitForFinding(handle, (s) => s.state === 'fixed-by-people', 'the registration noticed');
+    expect(fixed.closedAt).toBeDefined();
+    await recordHistory('posture finding privileged without mfa escalate then fixed', handle);
+  });
+});
+
 test('stale guests: only the stale, enabled guest is found; silence disables it, and an undo re-enables it', async () => {
   await withRoutine(async ({ world, run, runIds }) => {
     const result = await run(staleGuests());
@@ -130,47 +171,6 @@ test('a finding that persists across runs stays one case, asked once', async () 
     );
     expect(state.state).toBe('asking');
     expect(world.data.questions).toHaveLength(1);
-  });
-});
-
-test('dry run: the finding is recorded with what would be done; nobody is asked and nothing changes', async () => {
-  await withRoutine(async ({ world, run }) => {
-    await run(staleGuests('dryRun: true'));
-    const state = await waitForFinding(
-      finding(postureSubjects.staleGuest),
-      (s) => s.state === 'dry-run',
-      'the dry run',
-    );
-    expect(state.events.map((e) => e.what)).toContainEqual(expect.stringContaining('would ask jdoe@contoso.example'));
-    await harness.env.sleep(5 * DAY);
-    expect(world.data.questions).toHaveLength(0);
-    expect(world.data.escalations).toHaveLength(0);
-    expect(world.data.effectLog).toHaveLength(0);
-  });
-});
-
-test('privileged accounts without MFA: only the admin without a method is asked; silence tells the SOC; registering fixes it', async () => {
-  await withRoutine(async ({ world, run }) => {
-    const r = routine(
-      'check: privileged-without-mfa\nschedule: { every: 12h }\nmode: ask-then-act\nrecheckEvery: 1d\nparameters: { registerWithin: 2d }',
-    );
-    expect(await run(r)).toMatchObject({ found: 1, opened: 1 });
-    const handle = finding(postureSubjects.adminWithoutMfa);
-    await waitForFinding(handle, asked, 'the admin asked');
-    expect(world.data.questions[0]!.user).toMatchObject({ objectId: postureSubjects.adminWithoutMfa });
-
-    await harness.env.sleep(2 * DAY + MINUTE);
-    await waitForFinding(handle, (s) => s.state === 'escalated', 'the SOC told');
-    expect(world.data.escalations).toEqual([
-      expect.objectContaining({ reason: expect.stringContaining('no MFA method registered') }),
-    ]);
-    expect(world.data.effectLog).toHaveLength(0);
-
-    world.findUser({ objectId: postureSubjects.adminWithoutMfa }).posture!.methodsRegistered = ['fido2'];
-    await harness.env.sleep(DAY + MINUTE);
-    const fixed = await waitForFinding(handle, (s) => s.state === 'fixed-by-people', 'the registration noticed');
-    expect(fixed.closedAt).toBeDefined();
-    await recordHistory('posture finding privileged without mfa escalate then fixed', handle);
   });
 });
 
