@@ -1,3 +1,4 @@
+import type { Alert } from '../common/alert';
 import type { RangeEdit, RangeEditResult } from '../common/named-location';
 import type {
   CaseCardUpdate,
@@ -96,6 +97,60 @@ export interface SiemWriteBack {
   write(request: WriteBackRequest): Promise<WriteBackResult>;
 }
 
+/** A guest account as the posture routines read it (`signInActivity` is only returned when selected). */
+export interface GuestAccount {
+  id: string;
+  mail?: string;
+  displayName?: string;
+  userPrincipalName?: string;
+  accountEnabled?: boolean;
+  createdDateTime?: string;
+  externalUserState?: string;
+  /** Last sign-in attempt (failures count too); absent when the guest never signed in. */
+  lastSignInDateTime?: string;
+}
+
+export interface PrivilegedAssignment {
+  roleDefinitionId: string;
+  principal: {
+    id: string;
+    kind: 'user' | 'group' | 'servicePrincipal' | 'other';
+    userPrincipalName?: string;
+    displayName?: string;
+  };
+}
+
+export interface MfaRegistration {
+  id: string;
+  userPrincipalName: string;
+  isMfaRegistered: boolean;
+  methodsRegistered: string[];
+}
+
+export interface RiskyUser {
+  id: string;
+  userPrincipalName: string;
+  riskLevel: string;
+  riskState: string;
+  riskDetail?: string;
+  riskLastUpdatedDateTime?: string;
+}
+
+/** What the posture routines read from the directory (Graph v1.0 in production; see integration notes §8). */
+export interface PostureDirectory {
+  guests(): Promise<GuestAccount[]>;
+  /** `undefined` when the guest no longer exists. */
+  guest(id: string): Promise<GuestAccount | undefined>;
+  /** A user's sponsors that are people (groups are skipped: nobody in particular would answer). */
+  sponsors(userId: string): Promise<{ objectId: string; userPrincipalName?: string; label: string }[]>;
+  /** Active assignments of these role definitions, with their principal. */
+  privilegedAssignments(roleDefinitionIds: string[]): Promise<PrivilegedAssignment[]>;
+  /** MFA registration per user (`ids` narrows the read to these users). */
+  mfaRegistrations(ids?: string[]): Promise<MfaRegistration[]>;
+  /** Users Identity Protection rates high risk and still at risk. */
+  riskyUsers(): Promise<RiskyUser[]>;
+}
+
 export interface Ports {
   identity: IdentityDirectory;
   endpoints: EndpointDirectory;
@@ -105,4 +160,11 @@ export interface Ports {
   namedLocations?: NamedLocationEditor;
   /** Present where some source has write-back configured; without it every case records "not configured". */
   writeBack?: SiemWriteBack;
+  /** What the posture routines read (activities/posture); absent where they cannot run. */
+  posture?: PostureDirectory;
+}
+
+/** Where posture findings that need a triage case go: the intake's dispatcher (dedupe, correlation, policies). */
+export interface PostureCaseIntake {
+  submit(alert: Alert): Promise<{ outcome: string; workflowId: string }>;
 }

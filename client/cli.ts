@@ -9,6 +9,7 @@ import { CliUsageError, exitCodeFor, exitCodes } from './cli-errors';
 import type { CliTemporal } from './cli-connect';
 import { DEFAULT_LIST_LIMIT } from './cli-list';
 import { metricsUsage } from './metrics/usage';
+import { postureUsage } from './cli-posture';
 import { triageStates } from '../common/triage';
 
 const usage = `Usage: npm run soc -- <command>
@@ -27,6 +28,8 @@ const usage = `Usage: npm run soc -- <command>
                                                   a detection test of the rule is run now
   exercise schedule --rule <id> --every 7d --window 30m …   the same, as a Temporal Schedule
   exercise list [--rule <id>]                     exercises and their outcomes (detected, missed)
+
+${postureUsage}
 
 ${metricsUsage.replace(/^(Usage: | {7})soc /gm, '  ')}
 
@@ -81,6 +84,7 @@ const commands = new Set([
   'report',
   'missed',
   'exercise',
+  'posture',
 ]);
 
 async function runCommand(command: string, rest: string[], temporal: CliTemporal): Promise<string | undefined> {
@@ -93,6 +97,7 @@ async function runCommand(command: string, rest: string[], temporal: CliTemporal
   }
   if (command === 'missed') return (await import('./cli-missed')).missedCommand(rest, temporal);
   if (command === 'exercise') return (await import('./cli-exercise')).exerciseCommand(rest, temporal);
+  if (command === 'posture') return (await import('./cli-posture')).runPostureCommand(rest, temporal);
   const { values, positionals } = parse(rest);
   switch (command) {
     case 'demo-alert':
@@ -120,7 +125,7 @@ async function runCommand(command: string, rest: string[], temporal: CliTemporal
 
 /** Checks what can be checked before connecting, so a usage error costs no round trip and needs no server. */
 async function preflight(command: string, rest: string[]): Promise<void> {
-  if (command === 'metrics' || command === 'report') return;
+  if (command === 'metrics' || command === 'report' || command === 'posture') return;
   if (command === 'missed') return void (await import('./cli-missed')).parseMissed(rest);
   if (command === 'exercise') return void (await import('./cli-exercise')).parseExercise(rest);
   const { values, positionals } = parse(rest);

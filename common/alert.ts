@@ -6,7 +6,7 @@ import { z } from 'zod';
  * enter workflow history, only this normalized, bounded shape.
  */
 
-export const alertSources = ['splunk', 'elastic', 'sentinel', 'defender', 'ocsf', 'generic'] as const;
+export const alertSources = ['splunk', 'elastic', 'sentinel', 'defender', 'ocsf', 'generic', 'posture'] as const;
 export const severities = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 
 /** A UTF-16 surrogate that is not half of a pair: JSON can carry one (`"\\ud800"`), UTF-8 and Temporal cannot. */

@@ -15,3 +15,10 @@ export const exerciseMetricNames = {
   recallUpperBound: 'soc_rule_recall_upper_bound',
   recallFlagged: 'soc_rule_recall_flagged',
 } as const;
+
+/** The posture routines' metrics (workflows/posture), by routine id. */
+export const postureMetricNames = {
+  runs: 'soc_posture_runs_total',
+  findingsOpened: 'soc_posture_findings_opened_total',
+  findingsClosed: 'soc_posture_findings_closed_total',
+} as const;

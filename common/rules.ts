@@ -85,9 +85,10 @@ export class RuleCatalogError extends Error {
 
 const MINUTE = 60_000;
 const listOf = (values: readonly string[]) => values.join(', ');
-const required = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : what);
+export const required = (what: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'is required' : what;
 
-const duration = (min: number, max: number, hint: string) =>
+export const duration = (min: number, max: number, hint: string) =>
   z.string({ error: required(`must be a duration like ${hint}`) }).transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) ctx.addIssue({ code: 'custom', message: `must be a duration like ${hint}` });
@@ -97,7 +98,7 @@ const duration = (min: number, max: number, hint: string) =>
   });
 const formatBound = (ms: number) =>
   ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / MINUTE}m`;
-const bool = z.boolean({ error: 'must be true or false' });
+export const bool = z.boolean({ error: 'must be true or false' });
 const wholeNumber = (min: number) =>
   z
     .number({ error: `must be a whole number of at least ${min}` })

@@ -20,6 +20,8 @@ export const QuestionOutcomeKey = defineSearchAttributeKey('SocQuestionOutcome',
 export const WouldContainKey = defineSearchAttributeKey('SocWouldContain', SearchAttributeType.BOOL);
 /** Missed-detection records: the rules that should have caught the incident (one false negative of each). */
 export const MissedByKey = defineSearchAttributeKey('SocMissedBy', SearchAttributeType.KEYWORD_LIST);
+/** Posture routines: the routine (catalog id) a run or finding belongs to. */
+export const RoutineKey = defineSearchAttributeKey('SocRoutine', SearchAttributeType.KEYWORD);
 
 export const searchAttributeKeys = [
   RuleIdKey,
@@ -35,6 +37,7 @@ export const searchAttributeKeys = [
   QuestionOutcomeKey,
   WouldContainKey,
   MissedByKey,
+  RoutineKey,
 ];
 
 /** `--search-attribute Name=Type` flags for `temporal server start-dev` and `temporal operator`. */

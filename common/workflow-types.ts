@@ -12,6 +12,8 @@ export const workflowTypes = {
   detectionExercise: 'detectionExerciseWorkflow',
   exerciseRegistry: 'exerciseRegistryWorkflow',
   missedDetection: 'missedDetectionWorkflow',
+  postureRun: 'postureRunWorkflow',
+  postureFinding: 'postureFindingWorkflow',
 } as const;
 
 export type WorkflowTypeName = (typeof workflowTypes)[keyof typeof workflowTypes];

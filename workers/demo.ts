@@ -1,4 +1,5 @@
 import { createInMemoryPorts } from '../activities/in-memory/ports';
+import { postureSeed } from '../activities/in-memory/posture-seed';
 import { demoSeed } from '../activities/in-memory/seed';
 import { World } from '../activities/in-memory/world';
 import type { Ports, SiemWriteBack } from '../activities/ports';
@@ -7,7 +8,8 @@ import { DEMO_ANALYST } from '../common/demo';
 /** Demo mode: no tenant configured, so the product runs against a seeded in-memory tenant and prints its messages. */
 
 export function demoPorts(log: (line: string) => void): Ports {
-  const world = World.create(demoSeed());
+  const seed = demoSeed();
+  const world = World.create({ ...seed, users: [...seed.users, ...postureSeed()] });
   const ports = createInMemoryPorts(world, {
     onQuestion: (q) =>
       log(

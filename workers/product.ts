@@ -20,6 +20,10 @@ import {
   type WorkerConfig,
 } from '../common/config';
 import { loadRuleCatalog, type RuleCatalog } from '../common/rules';
+import { loadPostureCatalog } from '../common/posture-catalog';
+import type { PostureRoutine } from '../common/posture';
+import { loadPostureConfig } from '../common/config/posture';
+import { demoRoutines, postureActivities, schedulePosture } from './posture';
 import { DEMO_ANALYST } from '../common/demo';
 import type { SelectedPorts } from './production-ports';
 import type { TemporalHandles } from './temporal-connection';
@@ -46,6 +50,8 @@ export interface ProductSettings {
   intake: IntakeConfig;
   worker: WorkerConfig;
   catalog: RuleCatalog;
+  /** The posture catalog's routines; empty with SOC_POSTURE=off. */
+  posture: PostureRoutine[];
 }
 
 /**
@@ -59,13 +65,15 @@ export function loadProductSettings(options: { requireAddress: boolean }): Produ
   const intake = loadIntakeConfig();
   const worker = loadWorkerConfig();
   const catalog = loadRuleCatalog(triage.rulesFile);
+  const postureConfig = loadPostureConfig();
+  const posture = postureConfig.enabled ? loadPostureCatalog(postureConfig.file) : [];
   if (options.requireAddress && !config.address) {
     throw new ConfigError(
       'TEMPORAL_ADDRESS',
       'must name the Temporal frontend for a standalone worker (npm start runs an embedded dev server instead)',
     );
   }
-  return { config, triage, metrics, intake, worker, catalog };
+  return { config, triage, metrics, intake, worker, catalog, posture };
 }
 
 /**
@@ -104,24 +112,22 @@ export async function startProduct(options: {
     const analysts = analystsOf(triage, demo);
     const pollIntervalMs = intake.defenderPollIntervalMs;
     const defender = pollIntervalMs ? selected.defenderAlerts : undefined;
+    // Pulled alerts and posture findings take the intake's path: same identity, dedupe, correlation and policies.
+    const dispatcher = new AlertDispatcher({
+      client: temporal.client,
+      taskQueue: config.taskQueue,
+      rules,
+      analysts,
+      timeoutMs: intake.temporalTimeoutMs,
+      correlationTimeoutMs: intake.correlationTimeoutMs,
+      maxInFlight: intake.maxInFlight,
+      maxQueued: intake.maxQueued,
+      warn: log,
+    });
     const defenderActivities = defender
       ? createDefenderFeedActivities({
           feed: defender.feed,
-          // Pulled alerts take the intake's path: same identity, dedupe, correlation and promoted policies.
-          sink: defenderAlertSink(
-            new AlertDispatcher({
-              client: temporal.client,
-              taskQueue: config.taskQueue,
-              rules,
-              analysts,
-              timeoutMs: intake.temporalTimeoutMs,
-              correlationTimeoutMs: intake.correlationTimeoutMs,
-              maxInFlight: intake.maxInFlight,
-              maxQueued: intake.maxQueued,
-              warn: log,
-            }),
-            { upnSuffix: intake.upnSuffix },
-          ),
+          sink: defenderAlertSink(dispatcher, { upnSuffix: intake.upnSuffix }),
         })
       : {};
     const worker = await createTriageWorker({
@@ -143,10 +149,14 @@ export async function startProduct(options: {
       extraActivities: {
         ...createFidelityActivities({ client: temporal.client, catalog, taskQueue: config.taskQueue }),
         ...defenderActivities,
+        ...postureActivities(ports, dispatcher),
       },
     });
     description += `; ${workerConfig.workflowBundlePath ? `prebuilt workflow bundle ${workerConfig.workflowBundlePath}` : 'workflows bundled at start'}, up to ${workerConfig.maxCachedWorkflows} cached workflows`;
     await ensureFidelitySchedule(temporal.client, config.taskQueue, { every: '1h' });
+    const routines = demo ? demoRoutines(options.settings.posture) : options.settings.posture;
+    if (routines.length)
+      description += `; ${await schedulePosture(temporal.client, config.taskQueue, routines, analysts)}`;
     if (defender && pollIntervalMs) {
       await startDefenderPolling(temporal.client, {
         taskQueue: config.taskQueue,

@@ -14,6 +14,9 @@ import { caseMetricNames } from '../common/metric-names';
  *   soc_shadow_would_contain_total{rule_id}                  shadow mode: alerts automatic containment would have acted on
  *   soc_rule_promotions_total{rule_id,from,to,direction}     promotions and demotions by the fidelity loop
  *   soc_rule_promotion_level{rule_id}                        0 none, 1 shadow, 2 auto-contain (set at each review)
+ *   soc_posture_runs_total{routine,outcome}                  posture runs: ok or failed
+ *   soc_posture_findings_opened_total{routine}               posture findings opened (one case per routine and subject)
+ *   soc_posture_findings_closed_total{routine,outcome}       fixed-automatically, fixed-by-people, undone
  *
  * Workflow metrics are not emitted while a workflow replays, so a worker restart does not count anything twice.
  */

@@ -6,3 +6,5 @@ export { correlationGateWorkflow } from './correlation/workflow';
 export { detectionExerciseWorkflow } from './exercise/exercise';
 export { exerciseRegistryWorkflow } from './exercise/registry';
 export { missedDetectionWorkflow } from './exercise/missed';
+export { postureRunWorkflow } from './posture/run';
+export { postureFindingWorkflow } from './posture/finding';

@@ -9,6 +9,7 @@ import { DefenderClient } from './defender';
 import { ApiClient } from './http';
 import { GraphDirectory } from './identity';
 import { GraphNamedLocations } from './named-locations';
+import { GraphPostureDirectory } from './posture';
 import { locationWritesInProcess, locationWritesThroughWorkflow } from '../named-location-writes';
 
 /**
@@ -41,7 +42,7 @@ export const defaultGraphTuning: GraphTuning = {
   locationWrites: 'workflow',
 };
 
-export type GraphPorts = Pick<Ports, 'identity' | 'endpoints' | 'containment' | 'namedLocations'> & {
+export type GraphPorts = Pick<Ports, 'identity' | 'endpoints' | 'containment' | 'namedLocations' | 'posture'> & {
   /** Not a triage port: the source of the Defender poll workflow (activities/defender-feed.ts). */
   defenderAlerts: DefenderAlertFeed;
 };
@@ -79,6 +80,7 @@ export function createGraphPorts(config: GraphConfig, tuning: Partial<GraphTunin
     endpoints: defender,
     containment,
     namedLocations,
+    posture: new GraphPostureDirectory(graph, { maxPages, limit: 5_000 }),
     defenderAlerts: new GraphDefenderAlertFeed(graph, defenderAlerts),
   };
 }

@@ -1,3 +1,4 @@
+import { createInMemoryPostureDirectory } from './posture';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ContainmentRequest, EscalationNotice, UserQuestion } from '../../common/triage';
 import { checkThenAct, checkThenUndo } from '../containment-protocol';
@@ -237,5 +238,6 @@ export function createInMemoryPorts(world: World, hooks: InMemoryMessengerHooks 
     endpoints: endpoints(world),
     containment: containment(world),
     messenger: messenger(world, hooks),
+    posture: createInMemoryPostureDirectory(world),
   };
 }

@@ -33,6 +33,18 @@ export interface WorldUser {
   devices: LinkedDevices['devices'];
   risk?: RiskState;
   sessionsValidFrom: string;
+  /** Posture routines (activities/in-memory/posture.ts): guests, sponsors, MFA registration, privileged roles. */
+  posture?: {
+    userType?: 'Member' | 'Guest';
+    mail?: string;
+    createdDateTime?: string;
+    lastSignInDateTime?: string;
+    sponsorIds?: string[];
+    /** Methods registered; none means no MFA. */
+    methodsRegistered?: string[];
+    /** Active directory role assignments, by role definition id. */
+    roleDefinitionIds?: string[];
+  };
 }
 
 export interface WorldData {

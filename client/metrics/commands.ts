@@ -11,6 +11,7 @@ import { listCaseRecords, type CaseRecord, type MetricsScope } from './records';
 import { renderReportHtml } from './report-html';
 import type { RuleNamer } from './rule-names';
 import { renderMetricsTable } from './table';
+import { postureRows } from './posture-report';
 import { DEFAULT_REPORT_PATH, metricsUsage } from './usage';
 
 export interface CommandIo {
@@ -121,7 +122,10 @@ export async function runReportCommand(argv: string[], client: Client, io: Comma
   const { report, records } = await gather(client, scope, now);
   const path = resolve(out ?? DEFAULT_REPORT_PATH);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, renderReportHtml(report, records, await io.ruleNames?.(records)));
+  writeFileSync(
+    path,
+    renderReportHtml(report, records, await io.ruleNames?.(records), await postureRows(client, scope)),
+  );
   io.out(`Wrote ${path} (${report.overall.alerts} alerts, ${report.rules.length} rules). Open it in a browser.\n`);
   return path;
 }

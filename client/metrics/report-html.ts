@@ -2,6 +2,7 @@ import { isPromotion } from '../../common/fidelity';
 import { timeToRespondMs, timeToTriageMs, type MetricsReport, type RuleMetrics } from './compute';
 import { distributionText, localTime, percent, shortDuration } from './format';
 import { ruleLabel } from './rule-names';
+import { renderPostureSection, type PostureRow } from './posture-report';
 import type { CaseRecord } from './records';
 import { precisionRecallChart, precisionRecallCss } from './pr-chart';
 import { proportionText } from './recall';
@@ -146,7 +147,12 @@ ${precisionRecallCss}
 `;
 
 /** Rules by name where `names` knows one; times in the reader's zone (`TZ`, else the system's), the data in UTC. */
-export function renderReportHtml(report: MetricsReport, records: CaseRecord[], names?: RuleNames): string {
+export function renderReportHtml(
+  report: MetricsReport,
+  records: CaseRecord[],
+  names?: RuleNames,
+  posture?: PostureRow[],
+): string {
   const o = report.overall;
   const scope = [
     report.scope.since && `since ${localTime(report.scope.since)}`,
@@ -181,7 +187,7 @@ ${columnChart('volume', 'Alerts received over time (UTC)', volumeOverTime(record
 ${ruleTable(report, names)}
 <h2>Promotions and demotions</h2>
 ${promotions(report, names)}
-<p class="note">MTTT = SocTriagedAt − StartTime. MTTR = (SocContainedAt ?? SocClosedAt) − StartTime. Median of an even count is the mean of the two middle values; p90 is the nearest rank. The Wilson bound is the 95% lower bound of true positives over every disposition of closed cases. Recall = exercises detected / (detected + missed exercises + missed-detection records); it measures only the emulated behaviours.</p>
+${posture ? renderPostureSection(posture) : ''}<p class="note">MTTT = SocTriagedAt − StartTime. MTTR = (SocContainedAt ?? SocClosedAt) − StartTime. Median of an even count is the mean of the two middle values; p90 is the nearest rank. The Wilson bound is the 95% lower bound of true positives over every disposition of closed cases. Recall = exercises detected / (detected + missed exercises + missed-detection records); it measures only the emulated behaviours.</p>
 </body></html>
 `;
 }

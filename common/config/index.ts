@@ -20,3 +20,4 @@ export { loadWriteBackConfig, writeBackSources, type WriteBackConfig, type Write
 export { loadLogLevel, logLevels, type LogLevelName } from './logging';
 export { loadCodecKeys, DEMO_CODEC_KEY_FILE, type CodecKeys, type CodecKey } from './codec';
 export { loadCodecServerConfig, type CodecServerConfig } from './codec-server';
+export { loadPostureConfig, type PostureConfig } from './posture';

@@ -34,6 +34,10 @@ export type StandInUser = With<
   memberOf: string[];
   registeredDeviceIds: string[];
   ownedDeviceIds: string[];
+  /** Posture routines (standins/graph/posture.ts): sponsors, active role assignments, registered MFA methods. */
+  sponsorIds?: string[];
+  roleDefinitionIds?: string[];
+  methodsRegistered?: string[];
 };
 
 export type DirectoryEntry =

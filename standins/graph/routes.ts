@@ -27,6 +27,11 @@ export const routeNames = [
   'getSecurityAlert',
   'updateSecurityAlert',
   'commentSecurityAlert',
+  'listUsers',
+  'listSponsors',
+  'listRoleAssignments',
+  'listRegistrationDetails',
+  'listRiskyUsers',
 ] as const;
 export type RouteName = (typeof routeNames)[number];
 

@@ -1,3 +1,4 @@
+import { postureSeed } from '../../activities/in-memory/posture-seed';
 import { demoSeed } from '../../activities/in-memory/seed';
 import type { WorldUser } from '../../activities/in-memory/world';
 import { stepUpPolicy } from './conditional-access-policies';
@@ -32,7 +33,8 @@ function splitLocation(location?: string): { city?: string; countryOrRegion?: st
  * Defender), her manager Morgan Lee, and Alex Smith, who is synced from on-premises AD. Times are relative to `now`.
  */
 export function graphDemoSeed(now = new Date()): GraphSeed {
-  const { users, hosts } = demoSeed(now);
+  const { users: triageUsers, hosts } = demoSeed(now);
+  const users = [...triageUsers, ...postureSeed(now)];
   const directoryObjects = new Map<string, DirectoryEntry>();
   const seed: GraphSeed = {
     tenantId: STANDIN_TENANT_ID,
@@ -110,7 +112,8 @@ export function graphDemoSeed(now = new Date()): GraphSeed {
       id: user.id,
       userPrincipalName: user.userPrincipalName,
       displayName: user.displayName,
-      mail: user.userPrincipalName,
+      mail: user.posture?.mail ?? user.userPrincipalName,
+      ...postureFields(user),
       department: user.department ?? null,
       jobTitle: user.jobTitle ?? null,
       accountEnabled: user.accountEnabled,
@@ -235,5 +238,31 @@ function demoDefenderAlert(now: Date, jane: WorldUser): StandInSecurityAlert {
         deviceDnsName: 'laptop-jdoe.contoso.example',
       },
     ],
+  };
+}
+
+/** A world user's posture facts in Graph's shapes: userType, createdDateTime, signInActivity, and the links. */
+function postureFields(user: WorldUser) {
+  const p = user.posture;
+  if (!p) return { userType: 'Member' };
+  return {
+    userType: p.userType ?? 'Member',
+    createdDateTime: p.createdDateTime ?? null,
+    ...(p.userType === 'Guest'
+      ? {
+          externalUserState: 'Accepted',
+          signInActivity: {
+            lastSignInDateTime: p.lastSignInDateTime ?? null,
+            lastSignInRequestId: null,
+            lastNonInteractiveSignInDateTime: null,
+            lastNonInteractiveSignInRequestId: null,
+            lastSuccessfulSignInDateTime: null,
+            lastSuccessfulSignInRequestId: null,
+          },
+        }
+      : {}),
+    ...(p.sponsorIds ? { sponsorIds: p.sponsorIds } : {}),
+    ...(p.roleDefinitionIds ? { roleDefinitionIds: p.roleDefinitionIds } : {}),
+    ...(p.methodsRegistered ? { methodsRegistered: p.methodsRegistered } : {}),
   };
 }

@@ -21,6 +21,7 @@ import { userRoutes } from './users';
 import { conditionalAccessPolicyRoutes } from './conditional-access-policies';
 import { createSigningKeys } from '../entra/keys';
 import { createEntraSignIn, type EntraSignIn } from '../entra/sign-in';
+import { postureRoutes } from './posture';
 
 export { ARM_RESOURCE, DEFENDER_RESOURCE, GRAPH_RESOURCE } from './responses';
 export { routeNames, type RouteName } from './routes';
@@ -119,6 +120,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     entra.routes,
     machineRoutes,
     machineActionRoutes(actions),
+    postureRoutes,
   ])
     routes(deps);
   answerUnrouted(app, requestLog);

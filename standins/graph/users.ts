@@ -28,6 +28,8 @@ const userProperties = [
   'signInSessionsValidFromDateTime',
   'userType',
   'createdDateTime',
+  'externalUserState',
+  'signInActivity',
 ] as const;
 const defaultUserProperties = [
   'businessPhones',
@@ -44,6 +46,8 @@ const defaultUserProperties = [
 ];
 
 const userPatch = z.object({ accountEnabled: z.boolean() }).strict();
+
+export { userProperties, userView };
 
 export function findUser(state: GraphSeed, idOrUpn: string): StandInUser {
   const key = idOrUpn.toLowerCase();

@@ -1,0 +1,27 @@
+import * as wf from '@temporalio/workflow';
+import type { FindingCase, PostureFindingInput } from '../../common/posture';
+import {
+  findingAnswerSignal,
+  findingSeenSignal,
+  findingStateQuery,
+  findingUndoSignal,
+} from '../../common/messages/posture';
+import { answerQuestionSignal } from '../../common/messages/triage';
+import { FindingCaseRun } from './finding-case';
+
+/**
+ * One posture finding's durable case (workflow id `postureFindingWorkflowId(routine, subject)`): runs that find it
+ * again only signal it; the person responsible answers by signal (the CLI, or the Teams card's two buttons: "it was
+ * me" keeps, "it wasn't me" removes).
+ */
+export async function postureFindingWorkflow(input: PostureFindingInput): Promise<FindingCase> {
+  const finding = new FindingCaseRun(input);
+  wf.setHandler(findingSeenSignal, ({ runId, at }) => finding.seen(runId, at));
+  wf.setHandler(findingAnswerSignal, ({ by, answer, requestId }) => finding.answered(by, answer, requestId));
+  wf.setHandler(answerQuestionSignal, ({ userId, answer, requestId }) =>
+    finding.answered(userId, answer === 'it-was-me' ? 'keep' : 'remove', requestId),
+  );
+  wf.setHandler(findingUndoSignal, ({ by, requestId }) => finding.undoRequested(by, requestId));
+  wf.setHandler(findingStateQuery, () => finding.state);
+  return finding.run();
+}

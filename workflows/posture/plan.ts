@@ -1,0 +1,88 @@
+import { formatDuration } from '../../common/duration';
+import type { FindingCase, PostureFinding, PostureRoutine } from '../../common/posture';
+import type { ContainmentRequest } from '../../common/triage';
+
+/** Pure decisions of a finding's case: what is asked, what is done, who may answer. */
+
+/** The question the person responsible is asked, as the facts shown on the card. */
+export function questionFacts(routine: PostureRoutine, finding: PostureFinding): { label: string; value: string }[] {
+  const ask =
+    routine.check === 'stale-guests'
+      ? `Is ${finding.subject.label} still needed? Answer "keep" to keep the guest for ${formatDuration(routine.parameters.snoozeForMs)}; "remove" or no answer disables it.`
+      : routine.check === 'privileged-without-mfa'
+        ? `Please register an MFA method within ${formatDuration(routine.parameters.registerWithinMs)}; otherwise the SOC is told.`
+        : 'Please review this finding.';
+  return [{ label: 'Posture check', value: ask }, ...finding.facts];
+}
+
+/** How long the asked person has to answer (or to fix it). */
+export function answerWindowMs(routine: PostureRoutine): number {
+  switch (routine.check) {
+    case 'stale-guests':
+      return routine.parameters.answerWithinMs;
+    case 'privileged-without-mfa':
+      return routine.parameters.registerWithinMs;
+    case 'risky-users-without-case':
+      return 0;
+  }
+}
+
+/** What the product does when it acts on the finding (nothing for report-only checks). */
+export function actionsFor(
+  routine: PostureRoutine,
+  workflowId: string,
+  finding: PostureFinding,
+  at: string,
+): ContainmentRequest[] {
+  const user = {
+    objectId: finding.subject.id,
+    ...(finding.subject.userPrincipalName ? { userPrincipalName: finding.subject.userPrincipalName } : {}),
+  };
+  if (routine.check === 'stale-guests') return [{ workflowId, action: 'disable-account', user, requestedAt: at }];
+  if (routine.check === 'privileged-without-mfa' && routine.parameters.revokeSessions)
+    return [{ workflowId, action: 'revoke-sessions', user, requestedAt: at }];
+  return [];
+}
+
+/** What a dry run says it would do. */
+export function wouldDo(routine: PostureRoutine, finding: PostureFinding): string {
+  const asked = finding.askee?.label ?? 'the SOC';
+  switch (routine.check) {
+    case 'stale-guests':
+      return routine.mode === 'report'
+        ? 'would record the finding'
+        : routine.mode === 'act'
+          ? 'would disable the guest'
+          : `would ask ${asked} whether the guest is still needed, and disable it on "remove" or silence`;
+    case 'privileged-without-mfa':
+      return routine.mode === 'act'
+        ? `would tell the SOC${routine.parameters.revokeSessions ? ' and revoke the sessions' : ''}`
+        : routine.mode === 'ask-then-act'
+          ? `would ask ${asked} to register MFA and tell the SOC on silence`
+          : 'would record the finding';
+    case 'risky-users-without-case':
+      return routine.mode === 'report' ? 'would record the finding' : 'would open a triage case';
+  }
+}
+
+/** The asked person (object id or UPN, case-insensitive) or a configured analyst. */
+export function mayAnswer(state: FindingCase, askee: PostureFinding['askee'], analysts: string[], by: string): boolean {
+  const who = by.toLowerCase();
+  const people = [askee?.objectId, askee?.userPrincipalName, ...analysts].filter(Boolean).map((p) => p!.toLowerCase());
+  return people.includes(who) && state.question !== undefined;
+}
+
+export function renderFinding(state: FindingCase): string {
+  return [
+    `**${state.summary}**`,
+    `Routine \`${state.routineId}\` · state **${state.state}** · opened ${state.openedAt} · last seen ${state.lastSeenAt} (${state.seenInRuns.length} runs)`,
+    state.question
+      ? `Asked ${state.question.askedOf} until ${state.question.deadline}${state.question.answer ? `: answered ${state.question.answer} by ${state.question.answeredBy}` : ''}`
+      : '',
+    ...state.containment.map((c) => `- ${c.action} ${c.target}: ${c.status} (${c.detail})`),
+    '',
+    ...state.events.slice(-10).map((e) => `- ${e.at}: ${e.what}`),
+  ]
+    .filter((line, i) => line !== '' || i > 0)
+    .join('\n');
+}
