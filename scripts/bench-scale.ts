@@ -26,6 +26,7 @@ import { startCluster, startWorkerProcesses } from './cluster';
 import { startProductProcess, type ProductProcess } from './cluster/processes';
 import { projectRoot, startDevServer, temporalDir } from './servers';
 import { pool } from './bench/pool';
+import { startBenchStandIns } from './bench/standins';
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +47,7 @@ const targets = values.target === 'both' ? (['cluster', 'dev'] as const) : [valu
 
 const log = (line: string) => console.log(line);
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+const round2 = (n: number) => Math.round(n * 100) / 100;
 /** Deterministic jitter spread evenly over [0, JITTER_MS): the same deadlines for floor and product. */
 const timeoutFor = (i: number) => TIMEOUT_MS + Math.round(((i * 7919) % N) * (JITTER_MS / N));
 
@@ -65,6 +67,10 @@ async function waitForCount(client: Client, query: string, lastDeadline: number)
 
 interface Phase {
   starts: { seconds: number; perSecond: number };
+  /** Every case was started before the first deadline, so all N were waiting at once. */
+  allWaitingAtOnce: boolean;
+  /** The machine's 1-minute load average at the start and the end of the phase (other work shares it). */
+  loadAverage: { atStart: number; atEnd: number };
   lateness: { p50Ms: number; p99Ms: number; maxMs: number };
   missing: number;
   workerPeakRssMb: number;
@@ -80,6 +86,7 @@ async function measure(
   lateness: (i: number) => Promise<number | undefined>,
 ): Promise<Phase> {
   const sampler = samplePeaks(memory);
+  const loadAtStart = loadavg()[0]!;
   const firstStart = Date.now();
   const startMs = await pool(N, STARTS_IN_FLIGHT, start);
   const lastDeadline = firstStart + startMs + TIMEOUT_MS + JITTER_MS;
@@ -95,6 +102,8 @@ async function measure(
   });
   return {
     starts: { seconds: startMs / 1000, perSecond: N / (startMs / 1000) },
+    allWaitingAtOnce: startMs < TIMEOUT_MS,
+    loadAverage: { atStart: round2(loadAtStart), atEnd: round2(loadavg()[0]!) },
     lateness: distribution(late),
     missing: N - late.length,
     workerPeakRssMb: mb(peaks.workers!),
@@ -108,12 +117,9 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
   const dir = mkdtempSync(join(temporalDir, `bench-${target}-`));
   const logDir = join(dir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  // In-memory demo tenant in each worker (it does not trust the Graph stand-in): nobody answers, nothing is contained.
-  const productEnv = {
-    NODE_EXTRA_CA_CERTS: '',
-    SOC_ANALYSTS: DEMO_ANALYST,
-    SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS: '0',
-  };
+  // The stand-ins of Graph and Teams `npm run cluster` uses: nobody answers, nothing is contained.
+  const standIns = await startBenchStandIns();
+  const productEnv = { ...standIns.env, SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS: '0' };
   const processes: ProductProcess[] = [];
   let address: string;
   let serverPid: () => number;
@@ -246,6 +252,7 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
     await stopTimerWorkers();
     await connection.close();
     await stopServer();
+    await standIns.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -257,7 +264,7 @@ async function main(): Promise<void> {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     memoryGb: Math.round(totalmem() / 1024 ** 3),
-    loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+    loadAverageAtStart: loadavg().map(round2),
   };
   const results = [];
   for (const target of targets) results.push(await runTarget(target, run));
@@ -272,7 +279,7 @@ async function main(): Promise<void> {
       maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivityTaskExecutions ?? 'SDK default',
       workflowBundle: worker.workflowBundlePath ?? 'bundled at start',
     },
-    machine: { ...machine, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
+    machine: { ...machine, loadAverageAtEnd: loadavg().map(round2) },
     measuredAt: new Date().toISOString(),
     results,
   };
