@@ -68,7 +68,8 @@ export async function setCurrentVersion(client: Client, deploymentName: string, 
     const routing = workerDeploymentInfo?.routingConfig;
     const done =
       routing?.currentDeploymentVersion?.buildId === buildId &&
-      workerDeploymentInfo?.routingConfigUpdateState !== RoutingConfigUpdateState.ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS;
+      workerDeploymentInfo?.routingConfigUpdateState !==
+        RoutingConfigUpdateState.ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS;
     return done || undefined;
   });
 }

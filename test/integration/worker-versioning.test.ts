@@ -92,7 +92,10 @@ test('a new build rolls out: the open case finishes on v1, new cases start on v2
     expect(await buildsThatRan(newCase)).not.toContain('v1');
 
     await oldCase.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-me' }] });
-    expect((await oldCase.result()) as CaseState).toMatchObject({ triageState: 'closed', disposition: 'benign-positive' });
+    expect((await oldCase.result()) as CaseState).toMatchObject({
+      triageState: 'closed',
+      disposition: 'benign-positive',
+    });
     expect(await runsOn(oldCase)).toEqual({ behavior: 'PINNED', buildId: 'v1' });
     expect(new Set(await buildsThatRan(oldCase))).toEqual(new Set(['v1']));
   } finally {
