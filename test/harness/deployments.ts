@@ -1,7 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
-const { VersioningBehavior, RoutingConfigUpdateState } = temporal.api.enums.v1;
+const { VersioningBehavior, RoutingConfigUpdateState, VersionDrainageStatus } = temporal.api.enums.v1;
 
 export interface RunsOn {
   behavior: 'PINNED' | 'AUTO_UPGRADE' | 'UNSPECIFIED';
@@ -72,4 +72,22 @@ export async function setCurrentVersion(client: Client, deploymentName: string, 
         RoutingConfigUpdateState.ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS;
     return done || undefined;
   });
+}
+
+/** What `temporal worker deployment describe-version` shows as the drainage status of a build. */
+export async function drainageOf(
+  client: Client,
+  deploymentName: string,
+  buildId: string,
+): Promise<'DRAINING' | 'DRAINED' | 'UNSPECIFIED'> {
+  const { workerDeploymentVersionInfo } = await client.workflowService.describeWorkerDeploymentVersion({
+    namespace: client.options.namespace,
+    deploymentVersion: { deploymentName, buildId },
+  });
+  const status = workerDeploymentVersionInfo?.drainageInfo?.status;
+  return status === VersionDrainageStatus.VERSION_DRAINAGE_STATUS_DRAINING
+    ? 'DRAINING'
+    : status === VersionDrainageStatus.VERSION_DRAINAGE_STATUS_DRAINED
+      ? 'DRAINED'
+      : 'UNSPECIFIED';
 }

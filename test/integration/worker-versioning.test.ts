@@ -16,7 +16,7 @@ import { createTriageWorker } from '../../workers/worker';
 import { buildWorkflowBundle } from '../../scripts/build-bundle';
 import { ANALYST, JDOE, makeAlert } from '../harness/alerts';
 import { waitForCase } from '../harness/cases';
-import { buildsThatRan, runsOn, setCurrentVersion, until } from '../harness/deployments';
+import { buildsThatRan, drainageOf, runsOn, setCurrentVersion, until } from '../harness/deployments';
 import { connectDevServer, terminateRunning, uniqueTaskQueue, type DevServerHarness } from '../harness/temporal';
 
 /**
@@ -80,6 +80,10 @@ test('a new build rolls out: the open case finishes on v1, new cases start on v2
 
     workers.push(await startBuild('v2'));
     await setCurrentVersion(dev.client, deploymentName, 'v2');
+    // v1 is no longer current but still has an open pinned case: it must keep running until it has drained.
+    await until('v1 to be draining', async () =>
+      (await drainageOf(dev.client, deploymentName, 'v1')) === 'DRAINING' ? true : undefined,
+    );
 
     const reviewedAt = new Date().toISOString();
     await ledger.signal(recordFidelityReviewSignal, { reviewId: randomUUID(), reviewedAt, transitions: [] });
