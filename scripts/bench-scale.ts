@@ -33,16 +33,23 @@ const { values } = parseArgs({
     alerts: { type: 'string', default: '1000' },
     target: { type: 'string', default: 'both' },
     workers: { type: 'string', default: '2' },
+    rate: { type: 'string' },
+    together: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.alerts);
 const WORKERS = Number(values.workers);
+/** Starts per second, paced (default: as fast as STARTS_IN_FLIGHT allows); a SIEM feed does not burst N at once. */
+const RATE = values.rate === undefined ? undefined : Number(values.rate);
+/** Floor and product in the same window, so both see the same load from whatever else shares the machine. */
+const TOGETHER = values.together;
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_SECONDS ?? 120) * 1000;
 const JITTER_MS = Number(process.env.BENCH_JITTER_SECONDS ?? 60) * 1000;
 const STARTS_IN_FLIGHT = 64;
-/** How long after the last deadline a missing escalation counts as missing. */
+/** How long without a new escalation, after the last deadline, before the ones still missing count as missing. */
 const GRACE_MS = Number(process.env.BENCH_GRACE_SECONDS ?? 600) * 1000;
 if (![N, WORKERS].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--alerts and --workers are counts');
+if (RATE !== undefined && !(RATE > 0)) throw new Error('--rate is starts per second, more than 0');
 const targets = values.target === 'both' ? (['cluster', 'dev'] as const) : [values.target as 'cluster' | 'dev'];
 
 const log = (line: string) => console.log(line);
@@ -57,12 +64,31 @@ function distribution(samples: number[]) {
   return { p50Ms: at(50), p99Ms: at(99), maxMs: sorted[sorted.length - 1] ?? NaN };
 }
 
-async function waitForCount(client: Client, query: string, lastDeadline: number): Promise<number> {
+async function waitForCount(client: Client, query: string, lastDeadline: number, name: string): Promise<number> {
+  let seen = -1;
+  let progressAt = Date.now();
+  let loggedAt = Date.now();
   for (;;) {
     const { count } = await client.workflow.count(query);
-    if (count >= N || Date.now() > lastDeadline + GRACE_MS) return count;
+    if (count > seen) [seen, progressAt] = [count, Date.now()];
+    if (count >= N || (Date.now() > lastDeadline && Date.now() - progressAt > GRACE_MS)) return count;
+    if (Date.now() - loggedAt > 60_000) {
+      loggedAt = Date.now();
+      log(`  ${name}: ${count} of ${N} done, load ${round2(loadavg()[0]!)}`);
+    }
     await new Promise((r) => setTimeout(r, 2_000));
   }
+}
+
+/** `start(i)` no earlier than i / RATE seconds after the first start. */
+function paced(start: (i: number) => Promise<void>): (i: number) => Promise<void> {
+  if (RATE === undefined) return start;
+  const first = Date.now();
+  return async (i) => {
+    const wait = first + (i * 1000) / RATE - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await start(i);
+  };
 }
 
 interface Phase {
@@ -79,6 +105,7 @@ interface Phase {
 }
 
 async function measure(
+  name: string,
   client: Client,
   memory: Record<string, () => number>,
   start: (i: number) => Promise<void>,
@@ -88,12 +115,12 @@ async function measure(
   const sampler = samplePeaks(memory);
   const loadAtStart = loadavg()[0]!;
   const firstStart = Date.now();
-  const startMs = await pool(N, STARTS_IN_FLIGHT, start);
+  const startMs = await pool(N, STARTS_IN_FLIGHT, paced(start));
   const lastDeadline = firstStart + startMs + TIMEOUT_MS + JITTER_MS;
   log(
-    `  started ${N} in ${(startMs / 1000).toFixed(1)} s; waiting for the deadlines (the last ≈ ${new Date(lastDeadline).toISOString()})…`,
+    `  ${name}: started ${N} in ${(startMs / 1000).toFixed(1)} s; waiting for the deadlines (the last ≈ ${new Date(lastDeadline).toISOString()})…`,
   );
-  await waitForCount(client, doneQuery, lastDeadline);
+  await waitForCount(client, doneQuery, lastDeadline, name);
   const peaks = sampler.stop();
   const late: number[] = [];
   await pool(N, 16, async (i) => {
@@ -169,9 +196,10 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
   const postgres: Record<string, () => number> = postgresPid
     ? { postgres: () => treeMemory(postgresPid!(), 'total') }
     : {};
-  try {
+  const floorPhase = async () => {
     log('floor: bare workflows waiting on the same timers');
     const floor = await measure(
+      'floor',
       client,
       { workers: () => Math.max(...timerWorkers.map((w) => treeMemory(w.pid, 'largest'))), ...server, ...postgres },
       async (i) => {
@@ -194,11 +222,14 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
     log(
       `  floor lateness p50 ${floor.lateness.p50Ms} ms, p99 ${floor.lateness.p99Ms} ms, max ${floor.lateness.maxMs} ms`,
     );
-
+    return floor;
+  };
+  const productPhase = async () => {
     log('product: confirm-with-user alerts that nobody answers');
     const ruleId = `bench-scale-${run}`;
     const workflowIds: string[] = [];
     const product = await measure(
+      'product',
       client,
       {
         workers: () => Math.max(...processes.map((p) => treeMemory(p.pid, 'largest'))),
@@ -236,6 +267,12 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
     log(
       `  product lateness p50 ${product.lateness.p50Ms} ms, p99 ${product.lateness.p99Ms} ms, max ${product.lateness.maxMs} ms; missing ${product.missing}`,
     );
+    return product;
+  };
+  try {
+    const [floor, product] = TOGETHER
+      ? await Promise.all([floorPhase(), productPhase()])
+      : [await floorPhase(), await productPhase()];
     const ratio = (a: number, b: number) => Math.round((a / Math.max(b, 1)) * 100) / 100;
     return {
       target,
@@ -271,6 +308,8 @@ async function main(): Promise<void> {
   const report = {
     alerts: N,
     productWorkers: WORKERS,
+    startRatePaced: RATE ?? 'unpaced',
+    floorAndProductTogether: TOGETHER,
     timeoutSeconds: TIMEOUT_MS / 1000,
     jitterSeconds: JITTER_MS / 1000,
     workerSettings: {
