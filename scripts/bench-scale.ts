@@ -46,6 +46,9 @@ const TOGETHER = values.together;
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_SECONDS ?? 120) * 1000;
 const JITTER_MS = Number(process.env.BENCH_JITTER_SECONDS ?? 60) * 1000;
 const STARTS_IN_FLIGHT = 64;
+/** Node options for the product and floor workers alike (say a heap cap, --max-old-space-size=…), not for this process. */
+const WORKER_NODE_OPTIONS = process.env.BENCH_WORKER_NODE_OPTIONS;
+const workerNodeOptions: Record<string, string> = WORKER_NODE_OPTIONS ? { NODE_OPTIONS: WORKER_NODE_OPTIONS } : {};
 /** How long without a new escalation, after the last deadline, before the ones still missing count as missing. */
 const GRACE_MS = Number(process.env.BENCH_GRACE_SECONDS ?? 600) * 1000;
 if (![N, WORKERS].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--alerts and --workers are counts');
@@ -146,7 +149,7 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
   mkdirSync(logDir, { recursive: true });
   // The stand-ins of Graph and Teams `npm run cluster` uses: nobody answers, nothing is contained.
   const standIns = await startBenchStandIns();
-  const productEnv = { ...standIns.env, SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS: '0' };
+  const productEnv = { ...standIns.env, SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS: '0', ...workerNodeOptions };
   const processes: ProductProcess[] = [];
   let address: string;
   let serverPid: () => number;
@@ -185,7 +188,7 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
       startProductProcess({
         name: `timer-worker-${i + 1}`,
         script: 'scripts/bench/timer-worker.ts',
-        env: { TEMPORAL_ADDRESS: address, TASK_QUEUE: `bench-timer-${run}` },
+        env: { TEMPORAL_ADDRESS: address, TASK_QUEUE: `bench-timer-${run}`, ...workerNodeOptions },
         logDir,
         ready: /timer worker ready/,
       }),
@@ -309,6 +312,7 @@ async function main(): Promise<void> {
     alerts: N,
     productWorkers: WORKERS,
     startRatePaced: RATE ?? 'unpaced',
+    workerNodeOptions: WORKER_NODE_OPTIONS ?? 'none',
     floorAndProductTogether: TOGETHER,
     timeoutSeconds: TIMEOUT_MS / 1000,
     jitterSeconds: JITTER_MS / 1000,
