@@ -35,6 +35,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     rate: { type: 'string' },
     together: { type: 'boolean', default: false },
+    standins: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.alerts);
@@ -43,6 +44,9 @@ const WORKERS = Number(values.workers);
 const RATE = values.rate === undefined ? undefined : Number(values.rate);
 /** Floor and product in the same window, so both see the same load from whatever else shares the machine. */
 const TOGETHER = values.together;
+/** The production worker against the Graph and Teams stand-ins (HTTPS), instead of the in-memory demo tenant. */
+const STANDINS = values.standins;
+const WORKER_SCRIPT = STANDINS ? 'workers/main.ts' : 'scripts/bench/product-worker.ts';
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_SECONDS ?? 120) * 1000;
 const JITTER_MS = Number(process.env.BENCH_JITTER_SECONDS ?? 60) * 1000;
 const STARTS_IN_FLIGHT = 64;
@@ -147,16 +151,27 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
   const dir = mkdtempSync(join(temporalDir, `bench-${target}-`));
   const logDir = join(dir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  // The stand-ins of Graph and Teams `npm run cluster` uses: nobody answers, nothing is contained.
-  const standIns = await startBenchStandIns();
-  const productEnv = { ...standIns.env, SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS: '0', ...workerNodeOptions };
+  // Nobody answers, nothing is contained: the in-memory demo tenant, or the stand-ins `npm run cluster` uses.
+  const standIns = STANDINS ? await startBenchStandIns() : undefined;
+  const productEnv = {
+    ...(standIns?.env ?? { SOC_ANALYSTS: DEMO_ANALYST }),
+    SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS: '0',
+    ...workerNodeOptions,
+  };
   const processes: ProductProcess[] = [];
   let address: string;
   let serverPid: () => number;
   let postgresPid: (() => number) | undefined;
   let stopServer: () => Promise<void>;
   if (target === 'cluster') {
-    const cluster = await startCluster({ dir, workers: WORKERS, intakes: 0, productEnv, log: () => undefined });
+    const cluster = await startCluster({
+      dir,
+      workers: WORKERS,
+      workerScript: WORKER_SCRIPT,
+      intakes: 0,
+      productEnv,
+      log: () => undefined,
+    });
     processes.push(...cluster.workers);
     address = cluster.temporalAddress;
     serverPid = () => cluster.server.pid;
@@ -174,6 +189,7 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
       env: { TEMPORAL_ADDRESS: address, ...productEnv },
       logDir,
       into: processes,
+      script: WORKER_SCRIPT,
     });
     stopServer = async () => {
       await Promise.all(processes.map((p) => p.stop()));
@@ -292,7 +308,7 @@ async function runTarget(target: 'cluster' | 'dev', run: string) {
     await stopTimerWorkers();
     await connection.close();
     await stopServer();
-    await standIns.stop();
+    await standIns?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -311,6 +327,7 @@ async function main(): Promise<void> {
   const report = {
     alerts: N,
     productWorkers: WORKERS,
+    productPorts: STANDINS ? 'Graph and Teams stand-ins over HTTPS' : 'in-memory demo tenant',
     startRatePaced: RATE ?? 'unpaced',
     workerNodeOptions: WORKER_NODE_OPTIONS ?? 'none',
     floorAndProductTogether: TOGETHER,
