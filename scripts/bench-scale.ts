@@ -1,11 +1,15 @@
 /**
- * `npm run bench:scale [-- --alerts 1000|5000|10000] [--target both|cluster|dev] [--workers 2]`
+ * `npm run bench:scale [-- --alerts 1000|5000|10000] [--target both|cluster|dev] [--workers 2] [--rate 10]
+ * [--together] [--standins]`
  *
  * N confirm-with-user alerts that nobody answers, each with its own jittered deadline (BENCH_TIMEOUT_SECONDS, default
  * 120, plus up to BENCH_JITTER_SECONDS, default 60), on the cluster topology (the Temporal server on PostgreSQL) and on
- * the dev server (SQLite). Per target, first the floor: a bare workflow waiting on the same timer, in a worker process
- * with the same settings (cache size, task slots); then the product: the triage workflows in the product's worker
- * processes (`workers/main.ts`). Reports the start rate, the peak RSS of the workers and of the server (PostgreSQL
+ * the dev server (SQLite). Per target, the floor: a bare workflow waiting on the same timer, in a worker process with
+ * the same settings (cache size, task slots, BENCH_WORKER_NODE_OPTIONS); and the product: the triage workflows in the
+ * product's worker (`scripts/bench/product-worker.ts`: `workers/main.ts` with the in-memory demo tenant; `--standins`:
+ * the production worker against the Graph and Teams stand-ins). One after the other, or `--together` in the same
+ * window, so both see the same load from whatever else shares the machine. `--rate` paces the starts (per second).
+ * Reports the start rate, whether all N waited at once, the peak RSS of the workers and of the server (PostgreSQL
  * apart), and escalation lateness (escalation time − deadline, workflow time) p50/p99/max, each against the floor as
  * a ratio, and escalations missing. Writes bench-results/scale-<N>.json.
  */
