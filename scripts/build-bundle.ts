@@ -9,12 +9,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { failureConverterPath } from '../client/codec';
-import { DEFAULT_WORKFLOW_BUNDLE } from '../common/config';
+import { DEFAULT_VERSIONED_WORKFLOW_BUNDLE, DEFAULT_WORKFLOW_BUNDLE } from '../common/config';
 import { projectRoot } from './servers';
 
-export async function buildWorkflowBundle(out: string = DEFAULT_WORKFLOW_BUNDLE): Promise<{ bytes: number }> {
+/** `versioned`: the bundle of `workflows/versioned.ts`, for a worker with Worker Deployment Versioning. */
+export async function buildWorkflowBundle(
+  out: string = DEFAULT_WORKFLOW_BUNDLE,
+  options: { versioned?: boolean } = {},
+): Promise<{ bytes: number }> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
+    workflowsPath: require.resolve(options.versioned ? '../workflows/versioned' : '../workflows'),
     // Failures raised by workflow code are encoded (and so encrypted) like the workers' and clients'.
     failureConverterPath,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
@@ -26,15 +30,19 @@ export async function buildWorkflowBundle(out: string = DEFAULT_WORKFLOW_BUNDLE)
 
 if (require.main === module) {
   const out = process.argv[2] ?? DEFAULT_WORKFLOW_BUNDLE;
-  const started = Date.now();
-  buildWorkflowBundle(out).then(
-    ({ bytes }) =>
-      console.log(
-        `Wrote ${relative(projectRoot, out)} (${Math.round(bytes / 1024)} KiB) in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
-      ),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  const build = async (path: string, versioned: boolean) => {
+    const started = Date.now();
+    const { bytes } = await buildWorkflowBundle(path, { versioned });
+    console.log(
+      `Wrote ${relative(projectRoot, path)} (${Math.round(bytes / 1024)} KiB) in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+    );
+  };
+  // Both kinds by default, so an image serves versioned and unversioned workers alike.
+  (async () => {
+    await build(out, false);
+    if (!process.argv[2]) await build(DEFAULT_VERSIONED_WORKFLOW_BUNDLE, true);
+  })().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
 }

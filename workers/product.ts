@@ -137,6 +137,7 @@ export async function startProduct(options: {
       taskQueue: config.taskQueue,
       ports,
       ...(workerConfig.workflowBundlePath ? { workflowBundle: { codePath: workerConfig.workflowBundlePath } } : {}),
+      ...(workerConfig.deployment ? { deployment: workerConfig.deployment } : {}),
       tuning: {
         maxCachedWorkflows: workerConfig.maxCachedWorkflows,
         ...(workerConfig.maxConcurrentWorkflowTaskExecutions
@@ -153,6 +154,8 @@ export async function startProduct(options: {
       },
     });
     description += `; ${workerConfig.workflowBundlePath ? `prebuilt workflow bundle ${workerConfig.workflowBundlePath}` : 'workflows bundled at start'}, up to ${workerConfig.maxCachedWorkflows} cached workflows`;
+    if (workerConfig.deployment)
+      description += `; Worker Deployment ${workerConfig.deployment.deploymentName}, build ${workerConfig.deployment.buildId} (triage cases pinned to it; it runs nothing until it is made current)`;
     await ensureFidelitySchedule(temporal.client, config.taskQueue, { every: '1h' });
     const routines = demo ? demoRoutines(options.settings.posture) : options.settings.posture;
     if (routines.length)

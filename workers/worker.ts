@@ -2,6 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Ports } from '../activities/ports';
+import type { WorkerDeployment } from '../common/config';
 
 export interface TriageWorkerOptions {
   connection: NativeConnection;
@@ -15,6 +16,8 @@ export interface TriageWorkerOptions {
   identity?: string;
   /** Activities beyond the triage ones (the fidelity loop's). */
   extraActivities?: object;
+  /** Worker Deployment Versioning; the bundle, if given, must then be the versioned one (common/versioning.ts). */
+  deployment?: WorkerDeployment;
   tuning?: Pick<
     WorkerOptions,
     'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'
@@ -31,7 +34,16 @@ export function createTriageWorker(options: TriageWorkerOptions): Promise<Worker
     activities: { ...createActivities(options.ports), ...options.extraActivities },
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+      : { workflowsPath: require.resolve(options.deployment ? '../workflows/versioned' : '../workflows') }),
+    ...(options.deployment
+      ? {
+          workerDeploymentOptions: {
+            version: options.deployment,
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: 'PINNED' as const,
+          },
+        }
+      : {}),
     ...options.tuning,
   });
 }

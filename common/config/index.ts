@@ -13,7 +13,15 @@ export {
 } from './intake';
 export { loadGraphConfig, type GraphConfig } from './graph';
 export { loadMetricsConfig, type MetricsConfig } from './metrics';
-export { loadWorkerConfig, DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKFLOW_BUNDLE, type WorkerConfig } from './worker';
+export {
+  loadWorkerConfig,
+  isVersionedBundle,
+  DEFAULT_MAX_CACHED_WORKFLOWS,
+  DEFAULT_WORKFLOW_BUNDLE,
+  DEFAULT_VERSIONED_WORKFLOW_BUNDLE,
+  type WorkerConfig,
+  type WorkerDeployment,
+} from './worker';
 export { loadReducedMode, reducedModes, type ReducedMode } from './reduced-mode';
 export { loadStepUpConfig, requireStepUpConfig, type StepUpConfig } from './step-up';
 export { loadWriteBackConfig, writeBackSources, type WriteBackConfig, type WriteBackSource } from './write-back';

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { VERSIONED_WORKFLOWS_MARKER } from '../versioning';
 import { ConfigError, parseVar, wholeNumber, type Env } from './env';
 
 /** How a worker process runs its workflows: cache size, task slots, and the prebuilt workflow bundle. */
@@ -11,6 +12,13 @@ export interface WorkerConfig {
   maxConcurrentActivityTaskExecutions: number | undefined;
   /** A bundle made by `npm run build:bundle`; undefined: the workflows are bundled at start. */
   workflowBundlePath: string | undefined;
+  /** Worker Deployment Versioning (README, rolling deploys); undefined: an unversioned worker, as before. */
+  deployment: WorkerDeployment | undefined;
+}
+
+export interface WorkerDeployment {
+  deploymentName: string;
+  buildId: string;
 }
 
 /**
@@ -23,6 +31,8 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
 const projectRoot = resolve(__dirname, '..', '..');
 /** Where `npm run build:bundle` writes the workflow bundle; the worker loads it when it exists and is current. */
 export const DEFAULT_WORKFLOW_BUNDLE = join(projectRoot, 'dist', 'workflow-bundle.js');
+/** The same for a versioned worker: `workflows/versioned.ts`, whose workflows declare their versioning behaviour. */
+export const DEFAULT_VERSIONED_WORKFLOW_BUNDLE = join(projectRoot, 'dist', 'workflow-bundle-versioned.js');
 
 /** Newest modification time of the sources a bundle is made of (workflow code imports from common/ too). */
 function newestWorkflowSource(): number {
@@ -46,7 +56,35 @@ function currentDefaultBundle(path: string): string | undefined {
 
 const count = wholeNumber;
 
-export function loadWorkerConfig(env: Env = process.env, defaultBundle = DEFAULT_WORKFLOW_BUNDLE): WorkerConfig {
+const deploymentName = z
+  .string()
+  .max(255, 'must be at most 255 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be letters, digits, "_" and "-" (no "."), like soc-triage');
+const buildId = z
+  .string()
+  .max(255, 'must be at most 255 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'must be letters, digits, ".", "_", "+" and "-", like a git sha or 1.4.2');
+
+/** Both variables or neither: a worker is versioned only when it is told its deployment and its build. */
+function loadDeployment(env: Env): WorkerDeployment | undefined {
+  const name = parseVar(env, 'SOC_WORKER_DEPLOYMENT_NAME', deploymentName);
+  const build = parseVar(env, 'SOC_WORKER_BUILD_ID', buildId);
+  if (name && !build) throw new ConfigError('SOC_WORKER_BUILD_ID', 'must be set with SOC_WORKER_DEPLOYMENT_NAME');
+  if (build && !name) throw new ConfigError('SOC_WORKER_DEPLOYMENT_NAME', 'must be set with SOC_WORKER_BUILD_ID');
+  return name && build ? { deploymentName: name, buildId: build } : undefined;
+}
+
+/** True when `path` is a bundle of `workflows/versioned.ts` (npm run build:bundle writes both kinds). */
+export function isVersionedBundle(path: string): boolean {
+  return readFileSync(path, 'utf8').includes(VERSIONED_WORKFLOWS_MARKER);
+}
+
+export function loadWorkerConfig(
+  env: Env = process.env,
+  defaultBundle = DEFAULT_WORKFLOW_BUNDLE,
+  defaultVersionedBundle = DEFAULT_VERSIONED_WORKFLOW_BUNDLE,
+): WorkerConfig {
+  const deployment = loadDeployment(env);
   const maxCachedWorkflows = parseVar(
     env,
     'SOC_WORKER_MAX_CACHED_WORKFLOWS',
@@ -66,11 +104,21 @@ export function loadWorkerConfig(env: Env = process.env, defaultBundle = DEFAULT
       `names ${configuredBundle}, which does not exist (npm run build:bundle)`,
     );
   }
-  const workflowBundlePath = configuredBundle ?? currentDefaultBundle(defaultBundle);
+  if (configuredBundle && isVersionedBundle(configuredBundle) !== Boolean(deployment)) {
+    throw new ConfigError(
+      'SOC_WORKFLOW_BUNDLE',
+      deployment
+        ? `names ${configuredBundle}, an unversioned bundle: a versioned worker needs dist/workflow-bundle-versioned.js (npm run build:bundle)`
+        : `names ${configuredBundle}, a versioned bundle: it needs SOC_WORKER_DEPLOYMENT_NAME and SOC_WORKER_BUILD_ID, or use dist/workflow-bundle.js`,
+    );
+  }
+  const workflowBundlePath =
+    configuredBundle ?? currentDefaultBundle(deployment ? defaultVersionedBundle : defaultBundle);
   return {
     maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions,
     maxConcurrentActivityTaskExecutions,
     workflowBundlePath,
+    deployment,
   };
 }

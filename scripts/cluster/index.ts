@@ -23,6 +23,8 @@ export interface ClusterOptions {
   taskQueue?: string;
   workers?: number;
   intakes?: number;
+  /** The worker's entry point; default the production worker, workers/main.ts (the benchmark runs its own). */
+  workerScript?: string;
   /** Environment for every worker and intake: Microsoft tenant (or stand-in), analysts, tuning. */
   productEnv?: Record<string, string>;
   log?: (line: string) => void;
@@ -53,12 +55,13 @@ export async function startWorkerProcesses(options: {
   env: Record<string, string>;
   logDir: string;
   into: ProductProcess[];
+  script?: string;
 }): Promise<void> {
   await Promise.all(
     Array.from({ length: options.count }, async (_, i) =>
       startProductProcess({
         name: `worker-${i + 1}`,
-        script: 'workers/main.ts',
+        script: options.script ?? 'workers/main.ts',
         env: { ...options.env, SOC_METRICS_BIND: `127.0.0.1:${await freePort()}` },
         logDir: options.logDir,
         ready: /Worker polling task queue/,
@@ -100,7 +103,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       TEMPORAL_TASK_QUEUE: taskQueue,
       ...options.productEnv,
     };
-    await startWorkerProcesses({ count: options.workers ?? 2, env: common, logDir, into: workers });
+    await startWorkerProcesses({
+      count: options.workers ?? 2,
+      env: common,
+      logDir,
+      into: workers,
+      ...(options.workerScript ? { script: options.workerScript } : {}),
+    });
     const intakePorts = await Promise.all(Array.from({ length: options.intakes ?? 2 }, () => freePort()));
     await Promise.all(
       intakePorts.map((port, i) =>

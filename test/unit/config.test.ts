@@ -13,6 +13,7 @@ import {
   loadWorkerConfig,
 } from '../../common/config';
 import { loadRuleCatalog } from '../../common/rules';
+import { VERSIONED_WORKFLOWS_MARKER } from '../../common/versioning';
 import { projectRoot } from '../../scripts/servers';
 
 const dir = mkdtempSync(join(tmpdir(), 'soc-config-'));
@@ -118,6 +119,41 @@ test.each([
   [{ SOC_WORKER_MAX_CONCURRENT_ACTIVITIES: '2.5' }, 'SOC_WORKER_MAX_CONCURRENT_ACTIVITIES must be a whole number'],
   [{ SOC_WORKFLOW_BUNDLE: '/nowhere/bundle.js' }, 'SOC_WORKFLOW_BUNDLE names /nowhere/bundle.js, which does not exist'],
 ])('invalid worker tuning %j is refused with a message naming the variable', (env, message) => {
+  expect(() => loadWorkerConfig(env)).toThrow(`Invalid configuration: ${message}`);
+});
+
+test('Worker Deployment Versioning is opt-in: both variables make a versioned worker, with the versioned bundle', () => {
+  const plain = join(dir, 'plain-bundle.js');
+  const versioned = join(dir, 'versioned-bundle.js');
+  writeFileSync(plain, '// bundle of workflows/index.ts');
+  writeFileSync(versioned, `// bundle of workflows/versioned.ts\nconst marker = "${VERSIONED_WORKFLOWS_MARKER}";`);
+  expect(loadWorkerConfig({}, plain, versioned)).toMatchObject({ deployment: undefined, workflowBundlePath: plain });
+  const env = { SOC_WORKER_DEPLOYMENT_NAME: 'soc-triage', SOC_WORKER_BUILD_ID: '1.4.2+3f2c1d0' };
+  expect(loadWorkerConfig(env, plain, versioned)).toMatchObject({
+    deployment: { deploymentName: 'soc-triage', buildId: '1.4.2+3f2c1d0' },
+    workflowBundlePath: versioned,
+  });
+  // A bundle of the other kind would leave every long-running workflow pinned, or have every task rejected.
+  expect(() => loadWorkerConfig({ ...env, SOC_WORKFLOW_BUNDLE: plain })).toThrow(
+    'Invalid configuration: SOC_WORKFLOW_BUNDLE names',
+  );
+  expect(() => loadWorkerConfig({ SOC_WORKFLOW_BUNDLE: versioned })).toThrow(
+    'a versioned bundle: it needs SOC_WORKER_DEPLOYMENT_NAME and SOC_WORKER_BUILD_ID',
+  );
+});
+
+test.each([
+  [{ SOC_WORKER_DEPLOYMENT_NAME: 'soc-triage' }, 'SOC_WORKER_BUILD_ID must be set with SOC_WORKER_DEPLOYMENT_NAME'],
+  [{ SOC_WORKER_BUILD_ID: 'abc123' }, 'SOC_WORKER_DEPLOYMENT_NAME must be set with SOC_WORKER_BUILD_ID'],
+  [
+    { SOC_WORKER_DEPLOYMENT_NAME: 'soc.triage', SOC_WORKER_BUILD_ID: 'abc123' },
+    'SOC_WORKER_DEPLOYMENT_NAME must be letters, digits, "_" and "-" (no ".")',
+  ],
+  [
+    { SOC_WORKER_DEPLOYMENT_NAME: 'soc-triage', SOC_WORKER_BUILD_ID: 'v 2' },
+    'SOC_WORKER_BUILD_ID must be letters, digits',
+  ],
+])('invalid versioning settings %j are refused with a message naming the variable', (env, message) => {
   expect(() => loadWorkerConfig(env)).toThrow(`Invalid configuration: ${message}`);
 });
 
