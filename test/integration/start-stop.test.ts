@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { isAlive, localProcesses, type LocalProcess } from '../../client/process/local-processes';
 import { freePort, projectRoot, resolveDevServer, temporalDir } from '../../scripts/servers';
 
@@ -85,8 +86,15 @@ async function occupy(port: number): Promise<Server> {
 
 const READY = /Stop with Ctrl-C\./;
 const started: Started[] = [];
-afterAll(async () => {
-  for (const { child, exited } of started) if (child.exitCode === null && child.kill('SIGTERM')) await exited;
+// A test that failed half-way leaves nothing running for the next one, which checks that no process is left.
+afterEach(async () => {
+  for (const { child, exited } of started.splice(0)) if (child.exitCode === null && child.kill('SIGTERM')) await exited;
+  const entryPoint = join(projectRoot, 'workers', 'start.ts');
+  await waitFor(
+    'the last npm start to stop',
+    () => !localProcesses().some((p) => p.command.includes(entryPoint)),
+    60_000,
+  );
 });
 
 function resolveDevServerPath(): string {
@@ -111,6 +119,7 @@ test('npm start takes over the dev server a crashed start left; kill <npm pid> t
 
   // What a SIGKILLed npm start leaves: its dev server, orphaned, on the project's data.
   const dbFilename = join(temporalDir, 'data', 'temporal.sqlite');
+  mkdirSync(dirname(dbFilename), { recursive: true });
   spawn(
     'sh',
     [
@@ -121,6 +130,11 @@ test('npm start takes over the dev server a crashed start left; kill <npm pid> t
   );
   await waitFor('the orphaned dev server', () => orphanOn(dbFilename) !== undefined, 30_000);
   const devServer = orphanOn(dbFilename);
+  // Serving, not only started: a dev server that cannot open its database exits at once.
+  for (const deadline = Date.now() + 60_000; await portIsFree(port);) {
+    if (Date.now() > deadline || !isAlive(devServer!)) throw new Error('the orphaned dev server did not start serving');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 
   const second = run('npm', ['start', '--ignore-scripts'], env);
   started.push(second);

@@ -66,7 +66,7 @@ test('a new build rolls out: the open case finishes on v1, new cases start on v2
   const ask = async () => {
     const { workflowId } = await submitAlert(dev.client, {
       alert: makeAlert(),
-      policy: parsePolicy({ mode: 'confirm-with-user', confirmationTimeoutMs: 30 * 60_000 }),
+      policy: parsePolicy({ mode: 'confirm-with-user', confirmationTimeoutMs: 30 * 60_000, stepUp: false }),
       analysts: [ANALYST],
       taskQueue,
     });
