@@ -11,7 +11,8 @@ import { ruleIdsOf, RECORD_ID } from './cli-missed';
 import { exercisesClause, scheduleExercise, startExercise, toExerciseRecord } from './exercise';
 import { localTime } from './metrics/format';
 
-const targetFlags = '--rule <id> --window <30m> [--marker <text>] [--user <upn>] [--host <name>] [--note <text>]';
+const targetFlags =
+  '--rule <id> --window <30m> [--marker <text>] [--user <upn>] [--host <name>] [--note <text>] [--ask-user]';
 export const exerciseForms = [
   `exercise start ${targetFlags} [--id <id>]`,
   `exercise schedule ${targetFlags} --every <7d> [--plan <name>]`,
@@ -32,9 +33,16 @@ const options = {
   every: { type: 'string' },
   plan: { type: 'string' },
   limit: { type: 'string' },
+  'ask-user': { type: 'boolean' },
 } as const;
 
-type Values = { [K in keyof typeof options]?: (typeof options)[K] extends { multiple: true } ? string[] : string };
+type Values = {
+  [K in keyof typeof options]?: (typeof options)[K] extends { multiple: true }
+    ? string[]
+    : (typeof options)[K] extends { type: 'boolean' }
+      ? boolean
+      : string;
+};
 
 export type ExerciseCommand =
   | { verb: 'start'; input: ExerciseInput; id?: string }
@@ -42,8 +50,8 @@ export type ExerciseCommand =
   | { verb: 'list'; rule?: string; limit: number };
 
 const allowed: Record<ExerciseCommand['verb'], (keyof typeof options)[]> = {
-  start: ['rule', 'window', 'marker', 'user', 'host', 'note', 'id'],
-  schedule: ['rule', 'window', 'marker', 'user', 'host', 'note', 'every', 'plan'],
+  start: ['rule', 'window', 'marker', 'user', 'host', 'note', 'ask-user', 'id'],
+  schedule: ['rule', 'window', 'marker', 'user', 'host', 'note', 'ask-user', 'every', 'plan'],
   list: ['rule', 'limit'],
 };
 
@@ -62,6 +70,7 @@ function planOf(values: Values): ExerciseInput {
     ...(trimmed(values.user) ? { user: trimmed(values.user) } : {}),
     ...(trimmed(values.host) ? { host: trimmed(values.host) } : {}),
     ...(trimmed(values.note) ? { note: trimmed(values.note) } : {}),
+    ...(values['ask-user'] ? { askUser: true } : {}),
   };
   const problem = planProblem(input);
   if (problem) throw usage(problem);

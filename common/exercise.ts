@@ -16,6 +16,8 @@ export interface ExercisePlan {
   /** The host the emulation runs on (a short name matches its FQDN). */
   host?: string;
   note?: string;
+  /** Its alerts ask the user "was this you?" as a real alert would (still never contained; closed as the exercise's). */
+  askUser?: boolean;
   /** Who started it (CLI user, schedule). */
   by?: string;
 }
@@ -41,6 +43,8 @@ export interface ExerciseMatch {
   endsAt: string;
   /** True for the first alert that matched: the one that made the exercise `detected`. */
   first: boolean;
+  /** The exercise tests the user question too: the case asks the user before it closes as the exercise's. */
+  askUser?: boolean;
 }
 
 export interface ExerciseDetection {

@@ -130,6 +130,18 @@ describe('the CLI refuses what could not be recorded, before connecting', () => 
     );
     expect(() => parseExercise(['stop'])).toThrow(/start, schedule or list/);
   });
+
+  test('exercise --ask-user: recorded on start and schedule, absent without it, refused on list', () => {
+    const target = ['--rule', 'r', '--window', '30m', '--user', 'u@x'];
+    expect(parseExercise(['start', ...target, '--ask-user'])).toMatchObject({ input: { askUser: true } });
+    expect(parseExercise(['schedule', ...target, '--every', '7d', '--ask-user'])).toMatchObject({
+      verb: 'schedule',
+      input: { askUser: true },
+    });
+    expect(parseExercise(['start', ...target])).not.toHaveProperty('input.askUser');
+    expect(() => parseExercise(['start', ...target, '--ask-user=yes'])).toThrow(/ask-user/);
+    expect(() => parseExercise(['list', '--ask-user'])).toThrow(/does not take --ask-user/);
+  });
 });
 
 describe('"Should have been caught by…" on the SOC card', () => {

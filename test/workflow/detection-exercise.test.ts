@@ -4,6 +4,7 @@ import { World } from '../../activities/in-memory/world';
 import { startExercise } from '../../client/exercise';
 import { submitAlert } from '../../client/triage-client';
 import { exerciseStatusQuery } from '../../common/messages/exercise';
+import { answerQuestionUpdate } from '../../common/messages/triage';
 import { parsePolicy } from '../../common/policy';
 import { RouteKey } from '../../common/search-attributes';
 import type { ExerciseResult } from '../../workflows/exercise/exercise';
@@ -89,6 +90,49 @@ test('an exercise alert inside the window is detected, closed as the exercise: n
     const result = (await exercise.result()) as ExerciseResult;
     expect(result.outcome).toBe('detected');
     expect(result.detectedBy?.caseWorkflowId).toBe(first.workflowId);
+  });
+});
+
+test('an exercise with --ask-user asks the user; the answer is recorded, nothing contained, closed as the exercise', async () => {
+  await withWorker(async ({ taskQueue, world }) => {
+    const { client } = harness.env;
+    const marker = 'ART-T1078-ask';
+    const { workflowId } = await startExercise(client, taskQueue, {
+      ruleId: RULE,
+      windowMs: 30 * MINUTE,
+      marker,
+      askUser: true,
+    });
+    const exercise = client.workflow.getHandle(workflowId);
+    const opened = await waitFor(async () => {
+      const status = await exercise.query(exerciseStatusQuery);
+      return status.state === 'open' ? status : undefined;
+    }, 'the exercise window');
+
+    // A real alert of this policy would be contained on "it was not me"; detected at the (skipped) workflow time.
+    const denyContains = parsePolicy({ ...confirm, containOnUserDenial: true });
+    const handle = await submit(
+      taskQueue,
+      makeAlert({ ruleId: RULE, title: `Impossible travel (${marker})`, detectedAt: opened.startedAt }),
+      denyContains,
+    );
+    await waitForSettledCase(handle, (s) => Boolean(s.question?.messageRef), 'the exercise question');
+    expect(world.data.questions).toHaveLength(1);
+    await handle.executeUpdate(answerQuestionUpdate, { args: [{ userId: JDOE.id, answer: 'it-was-not-me' }] });
+
+    const state = await waitForSettledCase(handle, (s) => s.triageState === 'closed', 'the exercise case');
+    expect(state.exercise).toMatchObject({ exerciseId: workflowId, first: true, askUser: true });
+    expect(state.question).toMatchObject({ outcome: 'answered', answer: { answer: 'it-was-not-me' } });
+    expect(state).toMatchObject({ disposition: 'true-positive', settledBy: 'user' });
+    expect(state.closeReason).toMatch(/exercise.*it-was-not-me.*nothing contained/);
+    expect(state.containment).toEqual([]);
+    expect(state.wouldHaveContained).toBeUndefined();
+    expect(state.escalations).toEqual([]);
+    expect(world.data.effectLog).toEqual([]);
+    expect((await handle.describe()).typedSearchAttributes.get(RouteKey)).toBe('exercise');
+
+    const result = (await exercise.result()) as ExerciseResult;
+    expect(result).toMatchObject({ outcome: 'detected', detectedBy: { caseWorkflowId: handle.workflowId } });
   });
 });
 

@@ -46,6 +46,7 @@ function details(input: ExerciseInput, status: ExerciseStatus, refused?: string)
     `### Detection exercise of \`${input.ruleId}\``,
     `**Window:** ${formatDuration(input.windowMs)} from ${status.startedAt} to ${status.endsAt}`,
     target && `**Looks for:** ${target}`,
+    input.askUser && '**Asks the user:** its alerts ask "was this you?" as a real alert would (never contained)',
     input.note && `**Note:** ${input.note}`,
     input.scheduleId && `**Plan:** ${input.scheduleId}`,
     outcome,

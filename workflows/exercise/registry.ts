@@ -63,7 +63,14 @@ export async function exerciseRegistryWorkflow(input: ExerciseRegistryInput = {}
       tell(exercise.exerciseId, detection);
     }
     const { exerciseId, startedAt, endsAt, plan } = exercise;
-    return { exerciseId, ruleId: plan.ruleId, startedAt, endsAt, first: detection.caseWorkflowId === caseWorkflowId };
+    return {
+      exerciseId,
+      ruleId: plan.ruleId,
+      startedAt,
+      endsAt,
+      first: detection.caseWorkflowId === caseWorkflowId,
+      ...(plan.askUser ? { askUser: true } : {}),
+    };
   });
 
   wf.setHandler(closeExerciseUpdate, async (exerciseId): Promise<ExerciseOutcome> => {

@@ -31,7 +31,13 @@ import {
   updateQuestion,
 } from './activities';
 import { recordCaseMetrics } from './case-metrics';
-import { exerciseCloseReason, exerciseOf } from './exercise';
+import {
+  asksTheUser,
+  EXERCISE_NOT_CONTAINED,
+  exerciseCloseReason,
+  exerciseOf,
+  exerciseSilenceReason,
+} from './exercise';
 import { failureReason, unavailableContext } from './failures';
 import {
   containmentOutcome,
@@ -117,7 +123,8 @@ export class TriageCase {
   private async open(): Promise<void> {
     wf.setCurrentDetails(renderCase(this.state));
     const exercise = await exerciseOf(this.state);
-    if (exercise) return this.closeAsExercise(exercise);
+    if (exercise)
+      return asksTheUser(exercise, this.user) ? this.askAsExercise(exercise) : this.closeAsExercise(exercise);
     await this.gatherContext();
     if (this.pending.length > 0) return;
     this.recordShadowContainment();
@@ -143,6 +150,19 @@ export class TriageCase {
   private closeAsExercise(exercise: ExerciseMatch): void {
     this.state.exercise = exercise;
     this.close('true-positive', exerciseCloseReason(exercise), 'automation');
+  }
+
+  /** An exercise that tests the user question too: asked as a real alert; never contained; closed as the exercise's. */
+  private async askAsExercise(exercise: ExerciseMatch): Promise<void> {
+    this.state.exercise = exercise;
+    this.publish();
+    await this.gatherContext();
+    if (this.pending.length > 0) return;
+    await this.guarded('asking the user (detection exercise)', () => this.askTheUser());
+    // An analyst who decided meanwhile settles the case; otherwise it closes once the question is settled.
+    if (this.state.triageState === 'closed' || this.pending.length > 0) return;
+    const by = this.state.question?.answer ? 'user' : 'automation';
+    this.close('true-positive', exerciseCloseReason(exercise, this.state.question), by);
   }
 
   private async waitForAnalysts(): Promise<void> {
@@ -446,6 +466,7 @@ export class TriageCase {
   }
 
   private async settleAnswer(answered: boolean): Promise<void> {
+    if (this.state.exercise) return this.settleExerciseAnswer(answered, this.state.exercise);
     const { policy } = this;
     const answer = this.state.question!.answer?.answer;
     if (answer === 'it-was-me') {
@@ -471,6 +492,14 @@ export class TriageCase {
     }
     await this.settleQuestion('expired');
     return this.escalate('no response');
+  }
+
+  /** The answer, or silence (told to the analysts as an exercise's), is recorded; nothing is contained. */
+  private async settleExerciseAnswer(answered: boolean, exercise: ExerciseMatch): Promise<void> {
+    const answer = this.state.question!.answer?.answer;
+    if (answer) return this.settleQuestion('answered', answer);
+    if (answered) return this.settleQuestion('withdrawn');
+    await Promise.all([this.settleQuestion('expired'), this.escalate(exerciseSilenceReason(exercise))]);
   }
 
   private async remind(deadline: string): Promise<void> {
@@ -504,6 +533,10 @@ export class TriageCase {
     let result: string;
     switch (decision.decision) {
       case 'contain':
+        if (state.exercise) {
+          result = EXERCISE_NOT_CONTAINED;
+          break;
+        }
         this.triaged('true-positive', 'analyst');
         result = await this.contain(decision.actions);
         break;
