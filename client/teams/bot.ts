@@ -28,7 +28,7 @@ import {
 } from '../../activities/teams/cards';
 import { cardActivity, createConnectorClient, type ConnectorClient } from '../../activities/teams/connector';
 import type { TeamsConfig } from '../../common/config/teams';
-import type { UserAnswer } from '../../common/triage';
+import type { CaseState, UserAnswer } from '../../common/triage';
 import { renderCase } from '../../common/case-details';
 import { caseStateQuery } from '../../common/messages/triage';
 import { sendAnswer, sendDecision } from '../triage-client';
@@ -294,16 +294,7 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
     });
     const notice = `Recorded: a missed detection of ${named.rules.join(', ')}, found in this case.`;
     if (!state) return { response: cardResponse(noticeCard(notice)) };
-    const view: SocCardView = {
-      workflowId: data.workflowId,
-      alert: state.alert,
-      reason: state.escalations.at(-1)?.reason ?? 'escalated to analysts',
-      disposition: state.disposition,
-      summary: renderCase(state),
-      containment: state.containment,
-      closed: state.triageState === 'closed',
-      missedBy: named.rules,
-    };
+    const view = socCardViewOf(data.workflowId, state, { missedBy: named.rules });
     return { response: cardResponse(socCard(view, bind)), everyone: true };
   }
 
@@ -347,16 +338,10 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
     const decided = { decision, by, at, result };
     const state = await withDeadline(() => handle.query(caseStateQuery)).catch(() => undefined);
     if (!state) return { response: cardResponse(decidedCard(decided)) };
-    const view: SocCardView = {
-      workflowId: data.workflowId,
-      alert: state.alert,
-      reason: state.escalations.at(-1)?.reason ?? 'escalated to analysts',
-      disposition: state.disposition,
-      summary: renderCase(state),
-      containment: state.containment,
+    const view = socCardViewOf(data.workflowId, state, {
       closed: state.triageState === 'closed' || decision.startsWith('close-'),
       decided,
-    };
+    });
     // Teams replaces the card only for the analyst who clicked; the message is updated so the whole channel sees it.
     return { response: cardResponse(socCard(view, bind)), everyone: true };
   }
@@ -472,4 +457,18 @@ export async function buildBotServer(options: BotServerOptions): Promise<Fastify
   await app.register(teamsBot(options));
   if (options.stepUp) await app.register(options.stepUp.routes);
   return app;
+}
+
+/** The SOC card of a case as it is now; `extra` adds what the click just did. */
+function socCardViewOf(workflowId: string, state: CaseState, extra: Partial<SocCardView>): SocCardView {
+  return {
+    workflowId,
+    alert: state.alert,
+    reason: state.escalations.at(-1)?.reason ?? 'escalated to analysts',
+    disposition: state.disposition,
+    summary: renderCase(state),
+    containment: state.containment,
+    closed: state.triageState === 'closed',
+    ...extra,
+  };
 }

@@ -15,9 +15,10 @@ import { standInStepUp } from '../../standins/entra/step-up';
 import { standInGraphEnv, type GraphStandIn } from '../../standins/graph';
 import { stepUpPolicy } from '../../standins/graph/conditional-access-policies';
 import { startTeamsLoop, type TeamsLoop } from '../../standins/teams/loop';
-import { cardButtons, type StandInMessage } from '../../standins/teams/standin';
+import type { StandInMessage } from '../../standins/teams/standin';
 import { ANALYST, JDOE, makeInput } from '../harness/alerts';
 import { waitForCase } from '../harness/cases';
+import { questionCard } from '../harness/teams';
 import { openBrowser, type Browser } from '../harness/chromium';
 import { startStandIn } from '../harness/graph';
 import { connectDevServer, triageWorker, uniqueTaskQueue, type DevServerHarness } from '../harness/temporal';
@@ -71,19 +72,7 @@ beforeAll(async () => {
     taskQueue,
     args: [input],
   });
-  await waitForCase(
-    handle,
-    (s) => s.triageState === 'awaiting-user' && Boolean(s.question?.messageRef),
-    'the question',
-  );
-  const deadline = Date.now() + 30_000;
-  while (!question) {
-    question = teams.standIn
-      .messages({ userId: JDOE.id })
-      .find((m) => cardButtons(m.card).some((b) => b.data.workflowId === handle.workflowId))!;
-    if (Date.now() > deadline) throw new Error('the question card never arrived');
-    if (!question) await new Promise((r) => setTimeout(r, 50));
-  }
+  question = await questionCard(teams.standIn, handle, JDOE.id);
 });
 
 afterAll(async () => {

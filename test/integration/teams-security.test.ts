@@ -11,6 +11,7 @@ import { startTeamsLoop, type TeamsLoop } from '../../standins/teams/loop';
 import { caseStateQuery } from '../../common/messages/triage';
 import { ANALYST, JDOE, makeInput } from '../harness/alerts';
 import { waitForCase } from '../harness/cases';
+import { questionCard } from '../harness/teams';
 import { connectDevServer, triageWorker, uniqueTaskQueue, type DevServerHarness } from '../harness/temporal';
 import { workflowTypes } from '../../common/workflow-types';
 
@@ -60,19 +61,7 @@ beforeAll(async () => {
     taskQueue,
     args: [input],
   });
-  await waitForCase(
-    handle,
-    (s) => s.triageState === 'awaiting-user' && Boolean(s.question?.messageRef),
-    'the question',
-  );
-  const deadline = Date.now() + 30_000;
-  while (!question) {
-    question = teams.standIn
-      .messages({ userId: JDOE.id })
-      .find((m) => cardButtons(m.card).some((b) => b.data.workflowId === handle.workflowId))!;
-    if (Date.now() > deadline) throw new Error('the question card never arrived');
-    if (!question) await new Promise((r) => setTimeout(r, 50));
-  }
+  question = await questionCard(teams.standIn, handle, JDOE.id);
 });
 
 afterAll(async () => {
