@@ -18,15 +18,7 @@ export function findingAlert(
     ruleName: routine.name,
     severity: routine.check === 'privileged-without-mfa' ? 'high' : 'medium',
     detectedAt: openedAt,
-    title: finding.summary.slice(0, 500),
-    description: finding.facts
-      .map((f) => `${f.label}: ${f.value}`)
-      .join('\n')
-      .slice(0, 4000),
-    entities: {
-      userObjectId: finding.subject.id,
-      ...(finding.subject.userPrincipalName ? { userPrincipalName: finding.subject.userPrincipalName } : {}),
-    },
+    ...findingText(finding),
   };
 }
 
@@ -47,6 +39,13 @@ export function riskyUserAlert(
     ruleName: routine.name,
     severity: routine.parameters.severity,
     detectedAt: finding.observedAt ?? now,
+    ...findingText(finding),
+  };
+}
+
+/** A finding as alert text: its summary, its facts one per line, its subject (bounded like every alert). */
+function findingText(finding: PostureFinding): Pick<Alert, 'title' | 'description' | 'entities'> {
+  return {
     title: finding.summary.slice(0, 500),
     description: finding.facts
       .map((f) => `${f.label}: ${f.value}`)
