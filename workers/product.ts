@@ -130,6 +130,24 @@ export async function startProduct(options: {
           sink: defenderAlertSink(dispatcher, { upnSuffix: intake.upnSuffix }),
         })
       : {};
+    // Schedules and the poller first: a worker once created holds the connection until it has run, so a failure here
+    // must come before it for the connection to close.
+    let scheduled = '';
+    await ensureFidelitySchedule(temporal.client, config.taskQueue, { every: '1h' });
+    const routines = demo ? demoRoutines(options.settings.posture) : options.settings.posture;
+    if (routines.length)
+      scheduled += `; ${await schedulePosture(temporal.client, config.taskQueue, routines, analysts)}`;
+    if (defender && pollIntervalMs) {
+      await startDefenderPolling(temporal.client, {
+        taskQueue: config.taskQueue,
+        intervalMs: pollIntervalMs,
+        tenant: defender.tenantId,
+      });
+      scheduled += `; Defender XDR alerts polled every ${pollIntervalMs / 1000} s`;
+    } else if (selected.defenderAlerts) {
+      if (await stopDefenderPolling(temporal.client, selected.defenderAlerts.tenantId))
+        log('Defender XDR polling is off (SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS=0): stopped the running poller');
+    }
     const worker = await createTriageWorker({
       connection: temporal.nativeConnection,
       dataConverter: temporal.dataConverter,
@@ -156,21 +174,7 @@ export async function startProduct(options: {
     description += `; ${workerConfig.workflowBundlePath ? `prebuilt workflow bundle ${workerConfig.workflowBundlePath}` : 'workflows bundled at start'}, up to ${workerConfig.maxCachedWorkflows} cached workflows`;
     if (workerConfig.deployment)
       description += `; Worker Deployment ${workerConfig.deployment.deploymentName}, build ${workerConfig.deployment.buildId} (triage cases pinned to it; it runs nothing until it is made current)`;
-    await ensureFidelitySchedule(temporal.client, config.taskQueue, { every: '1h' });
-    const routines = demo ? demoRoutines(options.settings.posture) : options.settings.posture;
-    if (routines.length)
-      description += `; ${await schedulePosture(temporal.client, config.taskQueue, routines, analysts)}`;
-    if (defender && pollIntervalMs) {
-      await startDefenderPolling(temporal.client, {
-        taskQueue: config.taskQueue,
-        intervalMs: pollIntervalMs,
-        tenant: defender.tenantId,
-      });
-      description += `; Defender XDR alerts polled every ${pollIntervalMs / 1000} s`;
-    } else if (selected.defenderAlerts) {
-      if (await stopDefenderPolling(temporal.client, selected.defenderAlerts.tenantId))
-        log('Defender XDR polling is off (SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS=0): stopped the running poller');
-    }
+    description += scheduled;
     return {
       config,
       temporal,

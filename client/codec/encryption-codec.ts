@@ -51,7 +51,10 @@ export class EncryptionCodec implements PayloadCodec {
     if (!keyIdBytes) throw new ValueError('an encrypted payload names no encryption key id');
     const keyId = Buffer.from(keyIdBytes).toString('utf8');
     const key = this.keys.get(keyId);
-    if (!key) throw new ValueError(`a payload is encrypted with key "${keyId}", which is not configured`);
+    if (!key)
+      throw new ValueError(
+        `a payload is encrypted with key "${keyId}", which is not configured: add it to SOC_CODEC_KEYS or SOC_CODEC_KEY_FILE (keys that encrypted stored data must stay configured for decryption)`,
+      );
     const data = Buffer.from(payload.data ?? new Uint8Array());
     if (data.length < IV_BYTES + TAG_BYTES) throw new ValueError('an encrypted payload is too short');
     const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));

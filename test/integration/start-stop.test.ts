@@ -17,11 +17,15 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/** Without a tenant, Teams or a cluster: the demo, as on a fresh machine. */
+/**
+ * Without a tenant, Teams or a cluster: the demo, as on a fresh machine. Its own demo key too, not the suite's ephemeral
+ * one: these starts write to the project's data, which a later `npm start` must be able to read.
+ */
 function productEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, SOC_INTAKE_DEFENDER_POLL_INTERVAL_SECONDS: '0', ...extra };
   for (const name of Object.keys(env))
-    if (/^(TEMPORAL_ADDRESS|GRAPH_|DEFENDER_|TEAMS_|SOC_DEMO_TEAMS|NODE_EXTRA_CA_CERTS)/.test(name)) delete env[name];
+    if (/^(TEMPORAL_ADDRESS|GRAPH_|DEFENDER_|TEAMS_|SOC_DEMO_TEAMS|SOC_CODEC_|NODE_EXTRA_CA_CERTS)/.test(name))
+      delete env[name];
   return env;
 }
 
