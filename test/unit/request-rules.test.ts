@@ -51,3 +51,17 @@ test('where the rule asks for step-up, a "yes" counts only with a step-up proof;
   // A case asked before step-up existed (or whose rule says stepUp: false) takes a "yes" as before.
   expect(answerRefusal(question, jdoe, minutes(3))).toBeUndefined();
 });
+
+test('an answer to a card still being posted counts, from the asked user only; cases from before wait for the post', () => {
+  const { messageRef: _notYetRecorded, ...posting } = question;
+  const delivery = { duringDelivery: true };
+  expect(answerRefusal(posting, jdoe, minutes(1), delivery)).toBeUndefined();
+  expect(answerRefusal(posting, { ...jdoe, userId: 'mallory@contoso.example' }, minutes(1), delivery)).toBe(
+    'only jdoe@contoso.example can answer this question',
+  );
+  expect(answerRefusal(undefined, jdoe, minutes(1), delivery)).toBe('the user has not been asked about this alert');
+  expect(answerRefusal({ ...posting, outcome: 'undeliverable' }, jdoe, minutes(1), delivery)).toBe(
+    'the card could not be confirmed as delivered, and the security team has taken over this case',
+  );
+  expect(answerRefusal(posting, jdoe, minutes(1))).toBe('the user has not been asked about this alert');
+});

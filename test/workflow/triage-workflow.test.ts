@@ -3,10 +3,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createInMemoryPorts } from '../../activities/in-memory/ports';
 import { demoSeed } from '../../activities/in-memory/seed';
 import { World } from '../../activities/in-memory/world';
-import { submitAlert } from '../../client/triage-client';
+import { randomUUID } from 'node:crypto';
+import { sendAnswer, submitAlert } from '../../client/triage-client';
 import type { RulePolicyInput } from '../../common/policy';
 import type { CaseState, TriageInput } from '../../common/triage';
-import { analystDecisionUpdate, answerQuestionUpdate, relatedAlertSignal } from '../../common/messages/triage';
+import {
+  analystDecisionUpdate,
+  answerQuestionUpdate,
+  relatedAlertSignal,
+  requestOutcomeQuery,
+} from '../../common/messages/triage';
 import { ANALYST, JDOE, makeAlert, makeInput } from '../harness/alerts';
 import { waitForCase, waitForSettledCase } from '../harness/cases';
 import { recordHistory } from '../harness/histories';
@@ -477,4 +483,71 @@ test('after a false-positive close the SOC card shows the case as it ends: dispo
     ]);
     expect(card!.summary).toMatch(/false-positive/);
   });
+});
+
+/**
+ * The user sees the card the moment it is posted, before the posting activity reports back (a worker lost in
+ * between, or a quick click). Their answer counts then, and a posting that reports failure afterwards does not undo it.
+ */
+async function answerWhilePosting(postingEnds: 'reports back' | 'reports failure'): Promise<CaseState> {
+  const world = World.create(demoSeed());
+  const ports = createInMemoryPorts(world);
+  const taskQueue = uniqueTaskQueue('triage-answer-while-posting');
+  let answered!: () => void;
+  const answerSent = new Promise<void>((resolve) => (answered = resolve));
+  const worker = await createTriageWorker({
+    connection: harness.env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    ports,
+    dataConverter: testDataConverter(),
+    workflowBundle: workflowBundle(),
+    extraActivities: {
+      async askUser(question: Parameters<typeof ports.messenger.askUser>[0]) {
+        const posted = await ports.messenger.askUser(question);
+        await answerSent;
+        if (postingEnds === 'reports failure')
+          throw ApplicationFailure.nonRetryable('the connection dropped after the post', 'ConnectionReset');
+        return posted;
+      },
+    },
+  });
+  const handle = await start(makeInput({ ...confirm, onUserConfirms: 'close' }), taskQueue);
+  try {
+    return await worker.runUntil(async () => {
+      await waitForCase(handle, (s) => s.triageState === 'awaiting-user' && world.data.questions.length === 1);
+      const requestId = randomUUID();
+      await sendAnswer(harness.env.client, handle.workflowId, { userId: JDOE.upn, answer: 'it-was-me' }, { requestId });
+      await waitForCase(
+        handle,
+        (s) => Boolean(s.requests?.some((r) => r.requestId === requestId)),
+        'the answer recorded',
+      );
+      answered();
+      const settled = await waitForSettledCase(
+        handle,
+        (s) => s.triageState === 'closed' || s.escalations.length > 0,
+        'the case closed or escalated',
+      );
+      expect(await handle.query(requestOutcomeQuery, requestId)).toMatchObject({ status: 'applied' });
+      return settled;
+    });
+  } finally {
+    await finishCase(handle);
+  }
+}
+
+test('an answer clicked while the card is still being posted counts, and settles the case once the post reports back', async () => {
+  const closed = await answerWhilePosting('reports back');
+  expect(closed).toMatchObject({ triageState: 'closed', disposition: 'benign-positive', settledBy: 'user' });
+  expect(closed.question).toMatchObject({ outcome: 'answered', answer: { answer: 'it-was-me' } });
+  expect(closed.question?.messageRef).toBeDefined();
+  expect(closed.escalations).toEqual([]);
+});
+
+test('an answer clicked on a card whose posting then reports failure still settles the case: the card reached the user', async () => {
+  const closed = await answerWhilePosting('reports failure');
+  expect(closed).toMatchObject({ triageState: 'closed', disposition: 'benign-positive', settledBy: 'user' });
+  expect(closed.question).toMatchObject({ outcome: 'answered', answer: { answer: 'it-was-me' } });
+  expect(closed.escalations).toEqual([]);
 });

@@ -62,6 +62,11 @@ import { WriteBackStep } from './write-back';
 const CRASH_SAFE_TRIAGE = 'crash-safe-triage';
 /** A "yes" counts only with a verified step-up where the rule asks for it (cases asked before keep their rules). */
 const STEP_UP_ANSWER = 'step-up-answer';
+/**
+ * An answer counts from the moment the card can be seen, not from the moment the workflow learns it was posted: the
+ * user may click before the posting activity's result is recorded (a worker lost in between, or a fast click).
+ */
+const ANSWER_DURING_DELIVERY = 'answer-during-delivery';
 
 type DecisionRecord = AnalystDecision & { at: string; result: string };
 
@@ -74,6 +79,7 @@ export class TriageCase {
   readonly pending: AnalystDecision[] = [];
   private readonly user: UserRef | undefined;
   private readonly crashSafe = wf.patched(CRASH_SAFE_TRIAGE);
+  readonly answersDuringDelivery = wf.patched(ANSWER_DURING_DELIVERY);
   /** True from an escalation until an analyst acts: while it holds, silence escalates again. */
   private awaitingAnalystAction: boolean;
   private published = '';
@@ -395,6 +401,7 @@ export class TriageCase {
   private async settleQuestion(outcome: 'answered' | 'expired' | 'withdrawn', answer?: UserAnswer): Promise<void> {
     const question = this.state.question!;
     question.outcome = outcome;
+    if (!question.messageRef) return;
     try {
       await updateQuestion.executeWithOptions({ summary: `Update the user's card: ${outcome}` }, [
         { workflowId: this.state.workflowId, user: this.user!, messageRef: question.messageRef!, outcome, answer },
@@ -445,8 +452,12 @@ export class TriageCase {
       }
     } catch (err) {
       if (wf.isCancellation(err)) throw err;
-      state.question.outcome = 'undeliverable';
-      return this.escalate(`the question could not be delivered: ${failureReason(err)}`);
+      // The user answered the card, so it reached them, whatever the posting reported afterwards.
+      if (!(this.answersDuringDelivery && state.question.answer)) {
+        state.question.outcome = 'undeliverable';
+        return this.escalate(`the question could not be delivered: ${failureReason(err)}`);
+      }
+      wf.log.warn('the card was answered, though its posting did not report back', { reason: failureReason(err) });
     }
 
     const remaining = Date.parse(deadline) - Date.now();

@@ -30,6 +30,7 @@ const MAX_RELATED_ALERTS = 20;
 /** Every message the case answers: queries, related alerts, answers and decisions (as Signals, and as Updates). */
 export function registerHandlers(triage: TriageCase): void {
   const { state, pending, policy, analysts } = triage;
+  const delivery = { duringDelivery: triage.answersDuringDelivery };
   const { alert } = state;
   const seenRelated = new Set(state.relatedAlerts.map((r) => `${r.source}|${r.sourceAlertId}|${r.kind}`));
 
@@ -92,7 +93,7 @@ export function registerHandlers(triage: TriageCase): void {
       triageState: state.triageState,
       disposition: recordAnswer(request, Date.now()),
     }),
-    { validator: (request) => refusal(answerRefusal(state.question, request, Date.now())) },
+    { validator: (request) => refusal(answerRefusal(state.question, request, Date.now(), delivery)) },
   );
 
   wf.setHandler(
@@ -106,7 +107,9 @@ export function registerHandlers(triage: TriageCase): void {
     const record = (outcome: Pick<RequestOutcome, 'status' | 'reason' | 'result'>) =>
       recordRequest(state, { requestId, kind: 'answer', at: triage.now(), ...outcome });
     const atMs = answeredAt(state.question, sentAt, Date.now());
-    const reason = isAnswerRequest(request) ? answerRefusal(state.question, request, atMs) : 'malformed answer';
+    const reason = isAnswerRequest(request)
+      ? answerRefusal(state.question, request, atMs, delivery)
+      : 'malformed answer';
     if (reason) return record({ status: 'refused', reason });
     record({ status: 'applied', result: `recorded; disposition ${recordAnswer(request, atMs)}` });
   });

@@ -23,9 +23,12 @@ export function answerRefusal(
   question: QuestionState | undefined,
   { userId, answer, stepUp }: UserAnswerRequest,
   answeredAtMs: number,
+  { duringDelivery = false }: { duringDelivery?: boolean } = {},
 ): string | undefined {
   if (answer !== 'it-was-me' && answer !== 'it-was-not-me') return `unknown answer "${answer}"`;
-  if (!question || !question.messageRef) return 'the user has not been asked about this alert';
+  if (!question || (!question.messageRef && !duringDelivery)) return 'the user has not been asked about this alert';
+  if (duringDelivery && question.outcome === 'undeliverable')
+    return 'the card could not be confirmed as delivered, and the security team has taken over this case';
   const asked = [question.userId, question.userPrincipalName].filter(Boolean).map((id) => id!.toLowerCase());
   if (!asked.includes(userId.toLowerCase()))
     return `only ${question.userPrincipalName ?? question.userId} can answer this question`;
