@@ -176,6 +176,15 @@ export interface ContainmentRecord {
   at: string;
 }
 
+/** One applied containment action the drift guard found no longer in place (someone outside this product undid it). */
+export interface ContainmentDrift {
+  action: ContainmentAction;
+  /** As the case's containment record names it (`containmentTarget`). */
+  target: string;
+  /** When the drift guard read the effect as no longer in place. */
+  observedAt: string;
+}
+
 export interface RelatedAlert {
   source: string;
   sourceAlertId: string;

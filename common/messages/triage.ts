@@ -1,7 +1,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { StepUpProof } from '../step-up';
-import type { ContainmentAction } from '../policy';
-import type { AnalystDecision, CaseState, RelatedAlert, RequestOutcome, UserAnswer } from '../triage';
+import type {
+  AnalystDecision,
+  CaseState,
+  ContainmentDrift,
+  RelatedAlert,
+  RequestOutcome,
+  UserAnswer,
+} from '../triage';
 
 /** Every message the triage workflow understands, shared by the workflow and its clients (CLI, intake, Teams bot). */
 
@@ -62,15 +68,6 @@ export const relatedAlertSignal =
   defineSignal<[Omit<RelatedAlert, 'receivedAt'> & { receivedAt?: string }]>('relatedAlert');
 
 export const caseStateQuery = defineQuery<CaseState>('caseState');
-
-/** One applied containment action the drift guard found no longer in place (someone outside this product undid it). */
-export interface ContainmentDrift {
-  action: ContainmentAction;
-  /** As the case's containment record names it (`containmentTarget`). */
-  target: string;
-  /** When the drift guard read the effect as no longer in place. */
-  observedAt: string;
-}
 
 export interface ContainmentDriftReport {
   /** The drift guard's run (its workflow id), for the record. */
