@@ -41,6 +41,19 @@ const base = {
   recheckEvery: duration(MINUTE, 30 * DAY, '1d').default(DAY),
 };
 
+/** Checks about this product's own containment ask nobody: `ask-then-act` is refused by name. */
+const unaskedMode = z.enum(['report', 'act'], {
+  error: required('must be report or act (this check asks nobody, so ask-then-act does not apply)'),
+});
+
+const caseLimit = (fallback: number) =>
+  z
+    .number({ error: 'must be a whole number from 1 to 5000' })
+    .int('must be a whole number from 1 to 5000')
+    .min(1, 'must be a whole number from 1 to 5000')
+    .max(5000, 'must be a whole number from 1 to 5000')
+    .default(fallback);
+
 const paramsError = { error: "must be a mapping of the check's parameters" };
 
 const routineSchema = z.discriminatedUnion(
@@ -88,6 +101,26 @@ const routineSchema = z.discriminatedUnion(
           {
             ruleId: z.string().min(1, 'must not be empty').default('posture-risky-user'),
             severity: z.enum(severities, { error: `must be one of ${listOf(severities)}` }).default('high'),
+          },
+          paramsError,
+        )
+        .prefault({}),
+    }),
+    z.strictObject({
+      ...base,
+      mode: unaskedMode,
+      check: z.literal('containment-drift'),
+      parameters: z.strictObject({ maxCases: caseLimit(500) }, paramsError).prefault({}),
+    }),
+    z.strictObject({
+      ...base,
+      mode: unaskedMode,
+      check: z.literal('expired-ip-blocks'),
+      parameters: z
+        .strictObject(
+          {
+            closedFor: duration(MINUTE, 3650 * DAY, '30d').default(30 * DAY),
+            maxCases: caseLimit(1000),
           },
           paramsError,
         )
@@ -167,6 +200,14 @@ export function parsePostureCatalog(text: string, source: string): PostureRoutin
         };
       case 'risky-users-without-case':
         return { ...common, check: r.check, parameters: r.parameters };
+      case 'containment-drift':
+        return { ...common, check: r.check, parameters: r.parameters };
+      case 'expired-ip-blocks':
+        return {
+          ...common,
+          check: r.check,
+          parameters: { closedForMs: r.parameters.closedFor, maxCases: r.parameters.maxCases },
+        };
     }
   });
 }

@@ -1,12 +1,18 @@
 import type { Severity } from './alert';
-import type { ContainmentRecord, UserRef } from './triage';
+import type { ContainmentDrift, ContainmentRecord, UserRef } from './triage';
 
 /**
  * Posture routines: scheduled checks that push the tenant back to the secure side. Each run looks for findings; each
  * finding is one durable case keyed by routine + subject, so a finding that persists across runs stays one case.
  */
 
-export const postureChecks = ['stale-guests', 'privileged-without-mfa', 'risky-users-without-case'] as const;
+export const postureChecks = [
+  'stale-guests',
+  'privileged-without-mfa',
+  'risky-users-without-case',
+  'containment-drift',
+  'expired-ip-blocks',
+] as const;
 export type PostureCheck = (typeof postureChecks)[number];
 
 /** `report`: record only; `ask-then-act`: ask the person responsible, act on "no" or silence; `act`: act at once. */
@@ -41,6 +47,21 @@ export interface RiskyUsersParameters {
   severity: Severity;
 }
 
+export interface ContainmentDriftParameters {
+  /** At most this many open contained cases are verified per run. */
+  maxCases: number;
+}
+
+export interface ExpiredIpBlockParameters {
+  /** An IP this product blocked for a case is removed once that case has been closed for this long. */
+  closedForMs: number;
+  /** At most this many closed cases are read per run. */
+  maxCases: number;
+}
+
+/** Checks that only look at what this product did: nobody is asked, so `ask-then-act` does not apply. */
+export const unaskedChecks: readonly PostureCheck[] = ['containment-drift', 'expired-ip-blocks'];
+
 interface RoutineBase {
   id: string;
   name: string;
@@ -55,7 +76,9 @@ interface RoutineBase {
 export type PostureRoutine =
   | (RoutineBase & { check: 'stale-guests'; parameters: StaleGuestParameters })
   | (RoutineBase & { check: 'privileged-without-mfa'; parameters: PrivilegedWithoutMfaParameters })
-  | (RoutineBase & { check: 'risky-users-without-case'; parameters: RiskyUsersParameters });
+  | (RoutineBase & { check: 'risky-users-without-case'; parameters: RiskyUsersParameters })
+  | (RoutineBase & { check: 'containment-drift'; parameters: ContainmentDriftParameters })
+  | (RoutineBase & { check: 'expired-ip-blocks'; parameters: ExpiredIpBlockParameters });
 
 /** The thing a finding is about. Its id keys the case; names stay out of search attributes. */
 export interface PostureSubject {
@@ -74,6 +97,8 @@ export interface PostureFinding {
   askee?: UserRef & { label: string };
   /** Risky users: when Identity Protection last changed the risk (a new risk event is a new case). */
   observedAt?: string;
+  /** Containment drift: the open triage case whose applied containment is no longer in place, and what drifted. */
+  drift?: { caseWorkflowId: string; drifted: ContainmentDrift[] };
 }
 
 /** Where a finding's case stands (also its `SocTriageState`). */

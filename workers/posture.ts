@@ -10,6 +10,7 @@ import type { PostureRoutine } from '../common/posture';
 export function postureActivities(ports: Ports, dispatcher: AlertDispatcher) {
   return createPostureActivities({
     ...(ports.posture ? { directory: ports.posture } : {}),
+    containment: ports.containment,
     intake: { submit: (alert) => dispatcher.dispatch({ kind: 'create', alert }) },
   });
 }
@@ -36,6 +37,10 @@ export function demoRoutines(routines: PostureRoutine[]): PostureRoutine[] {
         return { ...base, check: r.check, parameters: { ...r.parameters, registerWithinMs: 3 * MINUTE } };
       case 'risky-users-without-case':
         return { ...base, check: r.check, parameters: r.parameters };
+      case 'containment-drift':
+        return { ...base, check: r.check, parameters: r.parameters };
+      case 'expired-ip-blocks':
+        return { ...base, check: r.check, parameters: { ...r.parameters, closedForMs: 5 * MINUTE } };
     }
   });
 }

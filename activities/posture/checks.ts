@@ -103,9 +103,12 @@ async function riskyUsers(directory: PostureDirectory) {
   }));
 }
 
+/** The checks that read the directory (the others read this product's own cases: ./containment.ts). */
+export type DirectoryRoutine = Routine<'stale-guests' | 'privileged-without-mfa' | 'risky-users-without-case'>;
+
 export function findIssues(
   directory: PostureDirectory,
-  routine: PostureRoutine,
+  routine: DirectoryRoutine,
   now: number,
 ): Promise<PostureFinding[]> {
   switch (routine.check) {
@@ -121,7 +124,7 @@ export function findIssues(
 /** Whether the finding about `subjectId` still holds; false means someone fixed it. */
 export async function stillApplies(
   directory: PostureDirectory,
-  routine: PostureRoutine,
+  routine: DirectoryRoutine,
   subjectId: string,
   now: number,
 ): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   postureFindingWorkflowId,
@@ -9,14 +9,18 @@ import {
 } from '../../common/posture';
 import { riskyUserAlert } from '../../common/posture-alerts';
 import { findingSeenSignal } from '../../common/messages/posture';
+import { containmentDriftSignal } from '../../common/messages/triage';
 import { RoutineKey, TriageStateKey } from '../../common/search-attributes';
 import { workflowTypes } from '../../common/workflow-types';
-import type { PostureCaseIntake, PostureDirectory } from '../ports';
-import { findIssues, stillApplies } from './checks';
+import type { ContainmentExecutor, PostureCaseIntake, PostureDirectory } from '../ports';
+import { findIssues, MAX_FINDINGS_PER_RUN, stillApplies } from './checks';
+import { expiredBlockFinding, findContainmentDrift, findExpiredBlocks } from './containment';
 
 export interface PostureActivityDependencies {
   /** Absent where no directory is configured: the routines' reads fail permanently with the reason. */
   directory?: PostureDirectory;
+  /** What verifies and removes containment (the drift guard, the expiry of IP blocks); the triage worker's own. */
+  containment?: ContainmentExecutor;
   /** Absent outside a worker with an intake: risky users cannot get a case. */
   intake?: PostureCaseIntake;
   now?: () => number;
@@ -38,14 +42,67 @@ export function createPostureActivities(deps: PostureActivityDependencies) {
     return deps.directory;
   };
 
+  const containment = (): ContainmentExecutor => {
+    if (!deps.containment)
+      throw ApplicationFailure.nonRetryable('no containment is configured for posture routines', 'NotConfigured');
+    return deps.containment;
+  };
+
   return {
     /** What the routine's check finds right now (bounded; see MAX_FINDINGS_PER_RUN). */
     async findPostureIssues(routine: PostureRoutine): Promise<PostureFinding[]> {
-      return findIssues(directory(), routine, now());
+      const ctx = Context.current();
+      const heartbeat = () => ctx.heartbeat();
+      switch (routine.check) {
+        case 'containment-drift':
+          return findContainmentDrift(ctx.client, ctx.info.taskQueue, containment(), routine, now(), heartbeat);
+        case 'expired-ip-blocks':
+          return (await findExpiredBlocks(ctx.client, ctx.info.taskQueue, containment(), routine, now(), heartbeat))
+            .slice(0, MAX_FINDINGS_PER_RUN)
+            .map((block) => expiredBlockFinding(routine, block));
+        default:
+          return findIssues(directory(), routine, now());
+      }
     },
 
     async postureStillApplies(routine: PostureRoutine, subjectId: string): Promise<boolean> {
-      return stillApplies(directory(), routine, subjectId, now());
+      switch (routine.check) {
+        case 'containment-drift':
+          return true; // its findings are told to their triage case; no finding case re-checks them
+        case 'expired-ip-blocks':
+          return containment().isInPlace({ workflowId: subjectId, action: 'block-ip', ip: subjectId });
+        default:
+          return stillApplies(directory(), routine, subjectId, now());
+      }
+    },
+
+    /** The drift guard's findings, each told to its own triage case (which re-applies or escalates per its rule). */
+    async reportContainmentDrift(request: {
+      routine: Extract<PostureRoutine, { check: 'containment-drift' }>;
+      findings: PostureFinding[];
+      runId: string;
+    }): Promise<{ told: number }> {
+      const ctx = Context.current();
+      const mode = request.routine.mode === 'act' ? 'act' : 'report';
+      let told = 0;
+      for (const { drift } of request.findings) {
+        if (!drift) continue;
+        await ctx.client.workflow
+          .getHandle(drift.caseWorkflowId)
+          .signal(containmentDriftSignal, {
+            runId: request.runId,
+            routineId: request.routine.id,
+            mode,
+            drifted: drift.drifted,
+          })
+          .then(() => told++)
+          .catch((err: unknown) => {
+            // A case that closed since it was read has nothing left to guard.
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          });
+        ctx.heartbeat();
+      }
+      return { told };
     },
 
     /**

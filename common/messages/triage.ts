@@ -1,13 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { StepUpProof } from '../step-up';
-import type {
-  AnalystDecision,
-  CaseState,
-  ContainmentDrift,
-  RelatedAlert,
-  RequestOutcome,
-  UserAnswer,
-} from '../triage';
+import type { AnalystDecision, CaseState, ContainmentDrift, RelatedAlert, RequestOutcome, UserAnswer } from '../triage';
 
 /** Every message the triage workflow understands, shared by the workflow and its clients (CLI, intake, Teams bot). */
 

@@ -37,6 +37,7 @@ export function postureWorker(options: {
   const ports = createInMemoryPorts(options.world);
   const activities = createPostureActivities({
     directory: ports.posture!,
+    containment: ports.containment,
     ...(options.intake ? { intake: options.intake } : {}),
   });
   return createTriageWorker({

@@ -7,7 +7,7 @@ import { loadPostureCatalog } from '../../common/posture-catalog';
 import type { GraphPorts } from '../../activities/graph';
 import { postureSubjects } from '../../activities/in-memory/posture-seed';
 import { createPostureActivities } from '../../activities/posture';
-import { findIssues } from '../../activities/posture/checks';
+import { findIssues, type DirectoryRoutine } from '../../activities/posture/checks';
 import { findingStateQuery } from '../../common/messages/posture';
 import { postureFindingWorkflowId, type FindingState } from '../../common/posture';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -50,7 +50,7 @@ async function waitForState(handle: WorkflowHandle, state: FindingState): Promis
 }
 
 const subjects = async (yaml: string) =>
-  (await findIssues(graph.posture!, routine(yaml), Date.now())).map((f) => f.subject.id);
+  (await findIssues(graph.posture!, routine(yaml) as DirectoryRoutine, Date.now())).map((f) => f.subject.id);
 
 test('each check finds what it should through Graph, and only that', async () => {
   expect(await subjects('check: stale-guests\nschedule: { every: 1d }\nmode: report')).toEqual([

@@ -15,16 +15,17 @@ export const { findPostureIssues, postureStillApplies } = wf.proxyActivities<Pos
   },
 });
 
-export const { openPostureFindings, submitPostureCases } = wf.proxyActivities<PostureActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: POSTURE_ATTEMPTS,
-  },
-});
+export const { openPostureFindings, submitPostureCases, reportContainmentDrift } =
+  wf.proxyActivities<PostureActivities>({
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: POSTURE_ATTEMPTS,
+    },
+  });
 
 /** The activity's own message when it failed, for the record. */
 export function reasonOf(err: unknown): string {

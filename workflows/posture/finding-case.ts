@@ -145,6 +145,8 @@ export class FindingCaseRun {
       await this.monitor();
     } else if (routine.check === 'stale-guests') {
       await this.staleGuest();
+    } else if (routine.check === 'expired-ip-blocks') {
+      await this.expireBlock();
     } else {
       await this.privilegedWithoutMfa();
     }
@@ -197,6 +199,37 @@ export class FindingCaseRun {
       await this.tellSoc('privileged account without MFA');
     }
     await this.monitor();
+  }
+
+  /**
+   * Removes the IP this product blocked for cases now long closed, through the containment undo (single-address
+   * ranges only, via the named location's one writer). Re-read first: someone may have removed it already.
+   */
+  private async expireBlock(): Promise<void> {
+    if (!(await this.applies())) return this.setState('fixed-by-people', 'no longer blocked; nothing done');
+    const requests = actionsFor(this.input.routine, this.workflowId, this.input.finding, this.now());
+    let detail: string;
+    try {
+      const [result] = await undoContainment.executeWithOptions(
+        { summary: `Remove the expired block of ${this.input.finding.subject.label}` },
+        [{ requests, finalAttempt: CONTAINMENT_ATTEMPTS }],
+      );
+      if (!result || result.status === 'failed') {
+        return this.tellSoc(`the expired block could not be removed: ${result?.detail ?? 'no result'}`);
+      }
+      detail = result.detail;
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      return this.tellSoc(`the expired block could not be removed: ${reasonOf(err)}`);
+    }
+    this.state.containment.push({
+      action: 'block-ip',
+      target: this.input.finding.subject.label,
+      status: 'undone',
+      detail,
+      at: this.now(),
+    });
+    this.setState('fixed-automatically', `removed the expired block (${detail})`);
   }
 
   /** Asks the person responsible; resolves to their answer, or undefined at the deadline (or if they cannot be asked). */

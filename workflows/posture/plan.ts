@@ -23,6 +23,8 @@ export function answerWindowMs(routine: PostureRoutine): number {
     case 'privileged-without-mfa':
       return routine.parameters.registerWithinMs;
     case 'risky-users-without-case':
+    case 'containment-drift':
+    case 'expired-ip-blocks':
       return 0;
   }
 }
@@ -41,6 +43,9 @@ export function actionsFor(
   if (routine.check === 'stale-guests') return [{ workflowId, action: 'disable-account', user, requestedAt: at }];
   if (routine.check === 'privileged-without-mfa' && routine.parameters.revokeSessions)
     return [{ workflowId, action: 'revoke-sessions', user, requestedAt: at }];
+  // Undone, not applied: the block this product added is removed (see FindingCaseRun.expireBlock).
+  if (routine.check === 'expired-ip-blocks')
+    return [{ workflowId, action: 'block-ip', ip: finding.subject.id, requestedAt: at }];
   return [];
 }
 
@@ -62,6 +67,14 @@ export function wouldDo(routine: PostureRoutine, finding: PostureFinding): strin
           : 'would record the finding';
     case 'risky-users-without-case':
       return routine.mode === 'report' ? 'would record the finding' : 'would open a triage case';
+    case 'containment-drift':
+      return routine.mode === 'report'
+        ? 'would record the drift on the case'
+        : 'would tell the case to re-apply or escalate, per its rule';
+    case 'expired-ip-blocks':
+      return routine.mode === 'report'
+        ? 'would record the finding'
+        : `would remove ${finding.subject.label} from the blocked-IP named location`;
   }
 }
 

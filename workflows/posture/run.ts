@@ -1,7 +1,13 @@
 import * as wf from '@temporalio/workflow';
 import type { PostureRunInput, PostureRunResult } from '../../common/posture';
 import { RoutineKey } from '../../common/search-attributes';
-import { findPostureIssues, openPostureFindings, reasonOf, submitPostureCases } from './activities';
+import {
+  findPostureIssues,
+  openPostureFindings,
+  reasonOf,
+  reportContainmentDrift,
+  submitPostureCases,
+} from './activities';
 import { recordRun } from './metrics';
 
 /**
@@ -23,7 +29,16 @@ export async function postureRunWorkflow(input: PostureRunInput): Promise<Postur
     result.found = findings.length;
     show(`Found ${findings.length}; opening their cases…`);
     if (findings.length > 0) {
-      if (routine.check === 'risky-users-without-case' && routine.mode !== 'report' && !routine.dryRun) {
+      if (routine.check === 'containment-drift') {
+        // The drifted case is the case: it records the drift and re-applies or escalates; a dry run tells nobody.
+        if (!routine.dryRun) {
+          const reported = await reportContainmentDrift.executeWithOptions(
+            { summary: `Tell ${findings.length} cases their containment drifted` },
+            [{ routine, findings, runId }],
+          );
+          result.opened = reported.told;
+        }
+      } else if (routine.check === 'risky-users-without-case' && routine.mode !== 'report' && !routine.dryRun) {
         const submitted = await submitPostureCases.executeWithOptions(
           { summary: `Open triage cases for ${findings.length} risky users` },
           [routine, findings],

@@ -1,5 +1,6 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Alert } from '../../common/alert';
+import { userOf } from '../../common/case-targets';
 import { EXERCISE_ROUTE } from '../../common/exercise';
 import {
   containmentActionLabels,
@@ -22,7 +23,6 @@ import {
   containmentTarget,
   type AnalystDecisionKind,
   type CaseState,
-  type ContainmentRecord,
   type ContainmentRequest,
   type ContainmentResult,
   type Disposition,
@@ -30,8 +30,9 @@ import {
   type PriorState,
   type TriageInput,
   type UndoResult,
-  type UserRef,
 } from '../../common/triage';
+
+export { undoRequestFor, userOf } from '../../common/case-targets';
 
 /** The triage case's pure rules: what to contain, what to ask, what to show. No Temporal, so unit-tested as they are. */
 
@@ -49,12 +50,6 @@ export function newCaseState(input: TriageInput, workflowId: string): CaseState 
     relatedAlertCount: 0,
     receivedAt: input.receivedAt,
   };
-}
-
-/** The user the alert names, as the ports address them; undefined when it names none. */
-export function userOf(alert: Alert): UserRef | undefined {
-  const { userObjectId, userPrincipalName } = alert.entities;
-  return userObjectId || userPrincipalName ? { objectId: userObjectId, userPrincipalName } : undefined;
 }
 
 /**
@@ -111,16 +106,6 @@ export function withPriorStates(
       });
   });
   return { ready, unreadable };
-}
-
-/** The undo request for an action this case applied. */
-export function undoRequestFor(record: ContainmentRecord, state: CaseState): ContainmentRequest {
-  const base = { workflowId: state.workflowId, action: record.action };
-  const { entities } = state.alert;
-  if (record.action === 'disable-account' || record.action === 'revoke-sessions')
-    return { ...base, user: userOf(state.alert) };
-  if (record.action === 'isolate-host') return { ...base, host: entities.host };
-  return { ...base, ip: entities.sourceIp };
 }
 
 /** "Contain: Disable account jdoe@…, Block IP 203.0.113.50" — the Web UI's summary of a step (≤ 200 bytes). */
