@@ -104,6 +104,29 @@ test('drift of an applied action is re-applied once and escalated; the record st
   });
 });
 
+test('a re-apply that fails is escalated with the reason; a drift put right meanwhile is re-read and not re-applied', async () => {
+  await runContainedCase(autoContain(), async ({ handle, world }) => {
+    world.data.faults['disable-account'] = { kind: 'permanent', message: 'Graph said no' };
+    await handle.signal(containmentDriftSignal, report('drift-run-1'));
+    const failed = await waitForSettledCase(handle, (s) => driftSettled(1)(s) && s.escalations.length === 2, 'drift');
+    expect(failed.drift![0]).toMatchObject({ status: 'escalated', outcome: 're-applying failed: Graph said no' });
+    expect(failed.escalations[1]!.reason).toBe(
+      `containment drifted: Disable account ${JDOE.upn} was undone outside this product; re-applying failed: Graph said no`,
+    );
+    expect(failed.containment[0]).toMatchObject({ status: 'applied', detail: expect.stringMatching(/Graph said no/) });
+    expect(jdoe(world).accountEnabled).toBe(true);
+
+    jdoe(world).accountEnabled = false; // put right by someone before the next report is handled
+    await handle.signal(containmentDriftSignal, report('drift-run-2'));
+    const state = await waitForSettledCase(handle, (s) => driftSettled(2)(s) && s.escalations.length === 3, 'drift');
+    expect(state.drift![1]).toMatchObject({
+      status: 'escalated',
+      outcome: 'in place again when re-read; nothing re-applied',
+    });
+    expect(world.effectCount(JDOE.upn, 'disable-account')).toBe(1);
+  });
+});
+
 test('the same report delivered twice takes effect once', async () => {
   await runContainedCase(autoContain(), async ({ handle, world }) => {
     await handle.signal(containmentDriftSignal, report('drift-run-1'));

@@ -87,8 +87,6 @@ export class TriageCase {
   private readonly writeBack: WriteBackStep;
   /** Reports of the containment drift guard, handled in the case's loop. */
   readonly drift: ContainmentDriftHandling;
-  /** When analysts' silence escalates again, and the escalations and decisions it counts from. */
-  private silence?: { since: string; deadline: number };
 
   constructor(private readonly input: TriageInput) {
     this.policy = input.policy;
@@ -195,15 +193,9 @@ export class TriageCase {
       await wf.condition(woken);
       return;
     }
-    // A drift report that wakes the case does not restart the analysts' clock; an escalation or a decision does.
-    const since = `${this.state.escalations.length}/${this.state.decisions.length}`;
-    if (this.silence?.since !== since) this.silence = { since, deadline: Date.now() + analystDecisionTimeoutMs };
-    const remainingMs = this.silence.deadline - Date.now();
-    const woke =
-      remainingMs > 0 &&
-      (await wf.condition(woken, remainingMs, {
-        summary: `Wait for an analyst decision (${formatDuration(analystDecisionTimeoutMs)})`,
-      }));
+    const woke = await wf.condition(woken, analystDecisionTimeoutMs, {
+      summary: `Wait for an analyst decision (${formatDuration(analystDecisionTimeoutMs)})`,
+    });
     if (!woke) await this.escalate(`no analyst decision within ${formatDuration(analystDecisionTimeoutMs)}`);
   }
 

@@ -85,6 +85,7 @@ export class ContainmentDriftHandling {
   async handle(): Promise<void> {
     const groups = this.takeQueued();
     if (groups.length === 0) return this.triage.publish();
+    // A policy resolved before the field existed carries none: it re-applies, the default.
     const parts =
       this.triage.policy.onContainmentDrift === 'escalate'
         ? groups.map((group) => this.escalateOnly(group))
