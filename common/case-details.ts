@@ -1,3 +1,4 @@
+import { containmentActionLabels } from './policy';
 import type { CaseState, Enrichment, Section } from './triage';
 import { renderWriteBack } from './write-back';
 
@@ -87,6 +88,10 @@ export function renderCase(state: CaseState, options: RenderOptions = {}): strin
       `**Shadow mode:** would have contained automatically (${state.wouldHaveContained.actions.join(', ')}); did not`,
     );
   for (const c of state.containment) lines.push(`- ${c.action} ${c.target}: **${c.status}** — ${c.detail}`);
+  for (const d of (state.drift ?? []).slice(-5))
+    lines.push(
+      `**Containment drift** seen at ${time(d.observedAt)} (run \`${d.runId}\`): ${containmentActionLabels[d.action]} ${d.target} undone outside this product — **${d.status}**: ${d.outcome}`,
+    );
   for (const e of state.escalations.slice(-3)) lines.push(`**Escalated** at ${time(e.at)}: ${e.reason}`);
   for (const d of state.decisions.slice(-3))
     lines.push(`**${d.decision}** by ${d.analystId} at ${time(d.at)}: ${d.result}`);

@@ -14,6 +14,10 @@ export const containmentActionLabels: Record<ContainmentAction, string> = {
   'block-ip': 'Block IP',
 };
 
+/** What a case does when the drift guard finds an action it applied undone outside this product. */
+export const driftResponses = ['re-apply', 'escalate'] as const;
+export type DriftResponse = (typeof driftResponses)[number];
+
 const MINUTE = 60_000;
 
 export const rulePolicySchema = z
@@ -46,6 +50,8 @@ export const rulePolicySchema = z
     stepUp: z.boolean().default(true),
     /** Shadow mode, granted by the fidelity loop: record what automatic containment would have done, never do it. */
     shadowAutoContain: z.boolean().default(false),
+    /** Containment undone outside this product (drift guard): re-apply it and tell analysts, or only tell them. */
+    onContainmentDrift: z.enum(driftResponses).default('re-apply'),
   })
   .strict();
 

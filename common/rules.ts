@@ -6,6 +6,7 @@ import { defaultPromotionSettings, type PromotionLevel, type PromotionSettings }
 import {
   containmentActions,
   defaultPolicy,
+  driftResponses,
   parsePolicy,
   ruleModes,
   type RulePolicy,
@@ -141,6 +142,7 @@ const ruleSchema = z
       onUserConfirms: z.enum(['close', 'review'], { error: 'must be close or review' }).optional(),
       containOnUserDenial: bool.optional(),
       stepUp: bool.optional(),
+      onContainmentDrift: z.enum(driftResponses, { error: `must be one of ${listOf(driftResponses)}` }).optional(),
       allowAutoContain: bool.default(false),
       promotion: promotionSchema.prefault({}),
     },

@@ -185,6 +185,22 @@ export interface ContainmentDrift {
   observedAt: string;
 }
 
+/**
+ * One applied action the containment drift guard reported undone outside this product, and what the case did about
+ * it: `queued` until the case handles it; `re-applied`, `escalated` (the rule only escalates, or re-applying failed),
+ * `recorded` (the guard only reports), or `ignored` (not something this case applied and holds; `outcome` says why).
+ */
+export interface DriftRecord {
+  at: string;
+  action: ContainmentAction;
+  target: string;
+  /** The drift guard's run that reported it. */
+  runId: string;
+  observedAt: string;
+  status: 'queued' | 're-applied' | 'escalated' | 'recorded' | 'ignored';
+  outcome: string;
+}
+
 export interface RelatedAlert {
   source: string;
   sourceAlertId: string;
@@ -242,6 +258,8 @@ export interface CaseState {
   requests?: RequestOutcome[];
   /** What was written back to the alert's source, one record per transition (SIEM write-back). */
   writeBack?: WriteBackRecord[];
+  /** Containment drift reported by the drift guard and what became of it, oldest first (the last `MAX_DRIFT_RECORDS`). */
+  drift?: DriftRecord[];
 }
 
 // ---- workflow input -----------------------------------------------------------------------------------------------

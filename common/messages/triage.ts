@@ -62,6 +62,8 @@ export const relatedAlertSignal =
 
 export const caseStateQuery = defineQuery<CaseState>('caseState');
 
+export type { ContainmentDrift };
+
 export interface ContainmentDriftReport {
   /** The drift guard's run (its workflow id), for the record. */
   runId: string;

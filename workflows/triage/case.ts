@@ -31,6 +31,7 @@ import {
   updateQuestion,
 } from './activities';
 import { recordCaseMetrics } from './case-metrics';
+import { ContainmentDriftHandling } from './drift';
 import {
   asksTheUser,
   EXERCISE_NOT_CONTAINED,
@@ -84,6 +85,8 @@ export class TriageCase {
   private awaitingAnalystAction: boolean;
   private published = '';
   private readonly writeBack: WriteBackStep;
+  /** Reports of the containment drift guard, handled in the case's loop. */
+  readonly drift: ContainmentDriftHandling;
 
   constructor(private readonly input: TriageInput) {
     this.policy = input.policy;
@@ -92,6 +95,13 @@ export class TriageCase {
     this.user = userOf(input.alert);
     this.awaitingAnalystAction = this.state.triageState === 'awaiting-analyst';
     this.writeBack = new WriteBackStep(this.state, () => this.publish());
+    this.drift = new ContainmentDriftHandling({
+      state: this.state,
+      policy: this.policy,
+      now: () => this.now(),
+      publish: () => this.publish(),
+      escalate: (reason) => this.escalate(reason),
+    });
   }
 
   private get alert() {
@@ -112,6 +122,10 @@ export class TriageCase {
         await this.guarded(`the decision "${decision.decision}"`, () => this.decide(decision));
         continue;
       }
+      if (this.drift.queued) {
+        await this.guarded('handling containment drift', () => this.drift.handle());
+        continue;
+      }
       if (wf.workflowInfo().continueAsNewSuggested) {
         await wf.condition(wf.allHandlersFinished);
         await this.writeBack.settled();
@@ -119,6 +133,7 @@ export class TriageCase {
       }
       await this.waitForAnalysts();
     }
+    this.drift.dropQueued('the case closed before the drift could be handled');
     await wf.condition(wf.allHandlersFinished);
     await this.writeBack.settled();
     await this.freeCorrelationGate();
@@ -173,14 +188,15 @@ export class TriageCase {
 
   private async waitForAnalysts(): Promise<void> {
     const { analystDecisionTimeoutMs } = this.policy;
+    const woken = () => this.pending.length > 0 || this.drift.queued;
     if (!this.awaitingAnalystAction) {
-      await wf.condition(() => this.pending.length > 0);
+      await wf.condition(woken);
       return;
     }
-    const decided = await wf.condition(() => this.pending.length > 0, analystDecisionTimeoutMs, {
+    const woke = await wf.condition(woken, analystDecisionTimeoutMs, {
       summary: `Wait for an analyst decision (${formatDuration(analystDecisionTimeoutMs)})`,
     });
-    if (!decided) await this.escalate(`no analyst decision within ${formatDuration(analystDecisionTimeoutMs)}`);
+    if (!woke) await this.escalate(`no analyst decision within ${formatDuration(analystDecisionTimeoutMs)}`);
   }
 
   /** Frees the user's correlation gate for the next alert; a gate that is gone must not fail the case. */

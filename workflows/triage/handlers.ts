@@ -5,6 +5,7 @@ import {
   answerQuestionSignal,
   answerQuestionUpdate,
   caseStateQuery,
+  containmentDriftSignal,
   relatedAlertSignal,
   requestOutcomeQuery,
   type UserAnswerRequest,
@@ -123,6 +124,8 @@ export function registerHandlers(triage: TriageCase): void {
     // The requestId travels with the decision into `state.decisions`, where requestOutcome finds it applied.
     record({ status: 'accepted', result: queueDecision({ ...decision, requestId }) });
   });
+
+  wf.setHandler(containmentDriftSignal, (report) => triage.drift.receive(report));
 
   wf.setHandler(requestOutcomeQuery, (requestId) => requestOutcome(state, requestId) ?? null);
 }

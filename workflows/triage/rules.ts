@@ -109,7 +109,10 @@ export function withPriorStates(
 }
 
 /** "Contain: Disable account jdoe@…, Block IP 203.0.113.50" — the Web UI's summary of a step (≤ 200 bytes). */
-export function stepSummary(verb: 'Contain' | 'Undo', items: { action: ContainmentAction; target: string }[]): string {
+export function stepSummary(
+  verb: 'Contain' | 'Re-apply' | 'Undo',
+  items: { action: ContainmentAction; target: string }[],
+): string {
   return `${verb}: ${items.map((r) => `${containmentActionLabels[r.action]} ${r.target}`).join(', ')}`.slice(0, 200);
 }
 
