@@ -155,3 +155,56 @@ test('expired blocks: an IP blocked for a case closed long enough ago is removed
     await relyingCase.terminate('test finished').catch(() => undefined);
   }
 });
+
+test('drift guard: an account re-enabled outside the product is disabled again and the case says so; report mode records only; a dry run tells nobody', async () => {
+  const id = `drift-${randomUUID().slice(0, 8)}`;
+  const jdoe = () => standIn.state.users.find((u) => u.userPrincipalName === 'jdoe@contoso.example')!;
+  const handle = await contained(['disable-account'], '203.0.113.99');
+  try {
+    expect(jdoe().accountEnabled).toBe(false);
+    const drift = (mode: string, extra = '') => ({
+      ...routine(`check: containment-drift\nschedule: { every: 15m }\nmode: ${mode}\n${extra}`),
+      id,
+    });
+    // Nothing has drifted yet.
+    expect(await runRoutine(temporal.client, taskQueue, drift('act'), `${id}-run-0`)).toMatchObject({ found: 0 });
+
+    jdoe().accountEnabled = true; // an administrator re-enables the account in Entra
+    expect(await runRoutine(temporal.client, taskQueue, drift('act', 'dryRun: true'), `${id}-run-dry`)).toMatchObject({
+      found: 1,
+      opened: 0,
+    });
+    expect((await handle.query(caseStateQuery)).drift ?? []).toEqual([]);
+
+    expect(await runRoutine(temporal.client, taskQueue, drift('act'), `${id}-run-1`)).toMatchObject({
+      found: 1,
+      opened: 1,
+    });
+    const reapplied = await waitForCase(
+      handle,
+      (s) => s.drift?.some((d) => d.status === 're-applied') === true,
+      'the re-applied drift',
+    );
+    expect(jdoe().accountEnabled).toBe(false);
+    expect(reapplied.containment).toEqual([expect.objectContaining({ action: 'disable-account', status: 'applied' })]);
+    expect(reapplied.escalations.map((e) => e.reason)).toContainEqual(
+      expect.stringContaining('containment drifted: Disable account jdoe@contoso.example'),
+    );
+
+    jdoe().accountEnabled = true;
+    expect(await runRoutine(temporal.client, taskQueue, drift('report'), `${id}-run-2`)).toMatchObject({
+      found: 1,
+      opened: 1,
+    });
+    const recorded = await waitForCase(
+      handle,
+      (s) => s.drift?.some((d) => d.status === 'recorded' && d.runId === `${id}-run-2`) === true,
+      'the recorded drift',
+    );
+    expect(jdoe().accountEnabled).toBe(true);
+    expect(recorded.escalations).toHaveLength(reapplied.escalations.length);
+  } finally {
+    jdoe().accountEnabled = true;
+    await handle.terminate('test finished').catch(() => undefined);
+  }
+});
