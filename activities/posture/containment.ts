@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { formatDuration } from '../../common/duration';
 import { caseStateQuery } from '../../common/messages/triage';
 import type { PostureFinding, PostureRoutine } from '../../common/posture';
@@ -71,6 +73,21 @@ export async function findContainmentDrift(
   return findings;
 }
 
+/**
+ * Closed cases are the record of what was blocked, and Temporal deletes them after the namespace's retention period:
+ * with `closedFor` as long or longer, every block would outlive its record and never expire. Said once, by name.
+ */
+async function refuseWhenRetentionIsShorter(client: Client, closedForMs: number): Promise<void> {
+  const { config } = await client.workflowService.describeNamespace({ namespace: client.options.namespace });
+  const retentionMs = optionalTsToMs(config?.workflowExecutionRetentionTtl) ?? 0;
+  if (retentionMs > 0 && closedForMs >= retentionMs) {
+    throw ApplicationFailure.nonRetryable(
+      `closedFor (${formatDuration(closedForMs)}) must be shorter than the namespace's retention (${formatDuration(retentionMs)}): closed cases, the record of what this product blocked, are deleted after it`,
+      'ClosedForBeyondRetention',
+    );
+  }
+}
+
 /** One IP to unblock, with the closed cases that blocked it. */
 export interface ExpiredBlock {
   ip: string;
@@ -90,6 +107,7 @@ export async function findExpiredBlocks(
   heartbeat: () => void,
 ): Promise<ExpiredBlock[]> {
   const { closedForMs, maxCases } = routine.parameters;
+  await refuseWhenRetentionIsShorter(client, closedForMs);
   const cutoff = new Date(now - closedForMs).toISOString();
   const closed = `${containedCases(taskQueue)} AND ExecutionStatus = 'Completed'`;
   /** The IPs the cases of `query` blocked: only those they added (`ours`), or also those they rely on. */

@@ -27,7 +27,7 @@ import {
  * against the stand-in: the expiry of temporary IP blocks and the containment drift guard.
  */
 
-const DAY = 86_400_000;
+const MINUTE = 60_000;
 
 let standIn: GraphStandIn;
 let graph: GraphPorts;
@@ -115,15 +115,22 @@ test('expired blocks: an IP blocked for a case closed long enough ago is removed
   expect(blockedRanges()).toEqual(sorted([...kept, '203.0.113.77/32']));
 
   const expiry = (extra = '') => ({
-    ...routine(
-      `check: expired-ip-blocks\nschedule: { every: 1d }\nmode: act\nparameters: { closedFor: 30d }\n${extra}`,
-    ),
+    ...routine(`check: expired-ip-blocks\nschedule: { every: 1d }\nmode: act\nparameters: { closedFor: 1m }\n${extra}`),
     id,
   });
   // Closed minutes ago: not expired yet.
   expect(await runRoutine(temporal.client, taskQueue, expiry(), `${id}-run-early`)).toMatchObject({ found: 0 });
 
-  clockAheadMs = 31 * DAY;
+  // Closed cases are the record of the blocks: a closedFor beyond the namespace's retention is refused by name.
+  const beyond = {
+    ...routine('check: expired-ip-blocks\nschedule: { every: 1d }\nmode: act\nparameters: { closedFor: 3650d }'),
+    id,
+  };
+  expect((await runRoutine(temporal.client, taskQueue, beyond, `${id}-run-beyond`)).failed).toMatch(
+    /^closedFor \(3650d\) must be shorter than the namespace's retention \(/,
+  );
+
+  clockAheadMs = 2 * MINUTE;
   try {
     const dry = { ...expiry('dryRun: true'), id: `${id}-dry` };
     expect(await runRoutine(temporal.client, taskQueue, dry, `${id}-run-dry`)).toMatchObject({ found: 1, opened: 1 });
