@@ -12,6 +12,7 @@ import type { GraphStandIn } from '../../standins/graph';
 import { createTriageWorker } from '../../workers/worker';
 import { ANALYST, makeAlert, makeInput } from '../harness/alerts';
 import { waitForCase } from '../harness/cases';
+import { recordHistory } from '../harness/histories';
 import { graphPortsFor, startStandIn, triagePorts } from '../harness/graph';
 import { routine, runRoutine, waitForFinding } from '../harness/posture';
 import {
@@ -152,6 +153,7 @@ test('expired blocks: an IP blocked for a case closed long enough ago is removed
     expect(removed.containment).toEqual([expect.objectContaining({ action: 'block-ip', status: 'undone' })]);
     expect(blockedRanges()).toEqual(kept);
     expect(await finding.query(findingStateQuery)).toMatchObject({ state: 'fixed-automatically' });
+    await recordHistory('posture finding expired ip block removed', finding);
 
     // The next run finds nothing more to do: the open cases' blocks and the foreign range stay.
     expect(await runRoutine(temporal.client, taskQueue, expiry(), `${id}-run-2`)).toMatchObject({ found: 0 });
@@ -210,6 +212,7 @@ test('drift guard: an account re-enabled outside the product is disabled again a
     );
     expect(jdoe().accountEnabled).toBe(true);
     expect(recorded.escalations).toHaveLength(reapplied.escalations.length);
+    await recordHistory('posture run containment drift', temporal.client.workflow.getHandle(`${id}-run-1`));
   } finally {
     jdoe().accountEnabled = true;
     await handle.terminate('test finished').catch(() => undefined);
