@@ -162,6 +162,8 @@ test('schedules are created once per routine and updated in place (a paused one 
           .slice(1)
           .map((line) => line.split(/\s{2,}/).slice(0, 3)),
       ).toEqual([
+        ['containment-drift', 'every 15m', 'active'],
+        ['expired-ip-blocks', 'every 1d', 'active'],
         ['privileged-without-mfa', 'every 12h', 'active'],
         ['risky-users', 'every 1h', 'active'],
         ['stale-guests', 'calendar (cron)', 'paused'],
