@@ -21,7 +21,16 @@ import {
 } from '../triage/activities';
 import { postureStillApplies, reasonOf } from './activities';
 import { recordFindingClosed, recordFindingOpened } from './metrics';
-import { actionsFor, answerWindowMs, mayAnswer, questionFacts, renderFinding, wouldDo } from './plan';
+import {
+  actionsFor,
+  answerWindowMs,
+  cardAnswerOf,
+  mayAnswer,
+  questionFacts,
+  questionWording,
+  renderFinding,
+  wouldDo,
+} from './plan';
 
 const MAX_RUNS_KEPT = 20;
 const MAX_EVENTS_KEPT = 50;
@@ -191,9 +200,13 @@ export class FindingCaseRun {
     const { routine } = this.input;
     if (routine.check !== 'privileged-without-mfa') return;
     if (routine.mode === 'ask-then-act') {
-      await this.ask();
+      const answer = await this.ask();
       if (!(await this.applies())) return this.setState('fixed-by-people', 'an MFA method is registered');
-      await this.tellSoc(`no MFA method registered within ${formatDuration(routine.parameters.registerWithinMs)}`);
+      await this.tellSoc(
+        answer
+          ? `${this.state.question?.answeredBy} answered, but no MFA method is registered`
+          : `no MFA method registered within ${formatDuration(routine.parameters.registerWithinMs)}`,
+      );
     } else {
       if (actionsFor(routine, this.workflowId, this.input.finding, this.now()).length > 0) await this.act('act mode');
       await this.tellSoc('privileged account without MFA');
@@ -238,6 +251,7 @@ export class FindingCaseRun {
     const windowMs = answerWindowMs(routine);
     const deadline = new Date(Date.now() + windowMs).toISOString();
     const askee = finding.askee;
+    const wording = questionWording(routine, finding);
     this.state.question = { askedOf: askee?.label ?? 'the SOC', deadline };
     this.setState('asking', `asked ${this.state.question.askedOf} (deadline ${deadline})`);
     const alert = findingAlert(routine, finding, this.workflowId, this.state.openedAt);
@@ -251,6 +265,7 @@ export class FindingCaseRun {
             deadline,
             timeoutMs: windowMs,
             facts: questionFacts(routine, finding),
+            ...(wording ? { wording } : {}),
           },
         ]);
         this.messageRef = delivered.messageRef;
@@ -280,6 +295,9 @@ export class FindingCaseRun {
             user: askee,
             messageRef: this.messageRef,
             outcome: answered ? 'answered' : 'expired',
+            // "You answered …" only for the person asked: an analyst's answer is not theirs.
+            ...(answered && this.answeredByAskee() ? { answer: cardAnswerOf(this.answer!.answer) } : {}),
+            ...(wording ? { wording } : {}),
           },
         ])
         .catch((err: unknown) => {
@@ -288,6 +306,12 @@ export class FindingCaseRun {
         });
     }
     return answered ? this.answer!.answer : undefined;
+  }
+
+  private answeredByAskee(): boolean {
+    const { askee } = this.input.finding;
+    const by = this.answer?.by.toLowerCase();
+    return Boolean(by && [askee?.objectId, askee?.userPrincipalName].some((id) => id?.toLowerCase() === by));
   }
 
   /** Applies the check's actions the containment way: read the prior state, then apply; true when in place. */
