@@ -9,7 +9,12 @@ import {
 } from '../../common/posture';
 import { findingAlert } from '../../common/posture-alerts';
 import { RoutineKey, TriageStateKey } from '../../common/search-attributes';
-import { containmentTarget, type ContainmentRequest, type ContainmentResult } from '../../common/triage';
+import {
+  containmentTarget,
+  type ContainmentRequest,
+  type ContainmentResult,
+  type RequestOutcome,
+} from '../../common/triage';
 import {
   CONTAINMENT_ATTEMPTS,
   applyContainment,
@@ -44,6 +49,8 @@ export class FindingCaseRun {
   private answer?: { answer: PostureAnswer; by: string };
   private undoBy?: string;
   private readonly requests = new Set<string>();
+  /** Answers' outcomes by request id, for `requestOutcomeQuery` (the Teams bot's acknowledgement). */
+  private readonly outcomes = new Map<string, RequestOutcome>();
   private messageRef?: string;
   private published = '';
 
@@ -113,14 +120,28 @@ export class FindingCaseRun {
     if (this.requests.has(requestId)) return;
     this.requests.add(requestId);
     const open = this.state.state === 'asking' || this.state.state === 'escalated';
+    const outcome = (status: RequestOutcome['status'], reason?: string) =>
+      this.outcomes.set(requestId, { requestId, kind: 'answer', status, ...(reason ? { reason } : {}), at: this.now() });
     if (!open || this.answer || !mayAnswer(this.state, this.input.finding.askee, this.input.analysts, by)) {
-      this.record(
-        `answer "${answer}" from ${by} refused (${open && !this.answer ? 'not theirs to give' : 'not waiting for one'})`,
+      const theirs = open && !this.answer;
+      this.record(`answer "${answer}" from ${by} refused (${theirs ? 'not theirs to give' : 'not waiting for one'})`);
+      outcome(
+        'refused',
+        theirs
+          ? 'only the person asked or an analyst can answer this'
+          : this.answer
+            ? 'this question has already been answered'
+            : 'this question is no longer open',
       );
       this.publish();
       return;
     }
     this.answer = { answer, by };
+    outcome('accepted');
+  }
+
+  outcomeOf(requestId: string): RequestOutcome | null {
+    return this.outcomes.get(requestId) ?? null;
   }
 
   undoRequested(by: string, requestId: string): void {

@@ -6,7 +6,7 @@ import {
   findingStateQuery,
   findingUndoSignal,
 } from '../../common/messages/posture';
-import { answerQuestionSignal } from '../../common/messages/triage';
+import { answerQuestionSignal, requestOutcomeQuery } from '../../common/messages/triage';
 import { FindingCaseRun } from './finding-case';
 import { postureAnswerOf } from './plan';
 
@@ -24,5 +24,6 @@ export async function postureFindingWorkflow(input: PostureFindingInput): Promis
   );
   wf.setHandler(findingUndoSignal, ({ by, requestId }) => finding.undoRequested(by, requestId));
   wf.setHandler(findingStateQuery, () => finding.state);
+  wf.setHandler(requestOutcomeQuery, (requestId) => finding.outcomeOf(requestId));
   return finding.run();
 }
