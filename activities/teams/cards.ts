@@ -311,10 +311,7 @@ export function questionOutcomeCard(
  * The answer to a click that Temporal has recorded while no triage worker is up: it takes effect when they return. No
  * buttons: clicking again would not make it sooner. `detail` is our own words, or a line holding names.
  */
-export function recordedWhileDownCard(
-  headline: string,
-  detail: string | TextBlock | RichTextBlock,
-): AdaptiveCard {
+export function recordedWhileDownCard(headline: string, detail: string | TextBlock | RichTextBlock): AdaptiveCard {
   return card([
     heading(headline),
     typeof detail === 'string' ? text(detail) : detail,

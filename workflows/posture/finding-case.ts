@@ -121,7 +121,13 @@ export class FindingCaseRun {
     this.requests.add(requestId);
     const open = this.state.state === 'asking' || this.state.state === 'escalated';
     const outcome = (status: RequestOutcome['status'], reason?: string) =>
-      this.outcomes.set(requestId, { requestId, kind: 'answer', status, ...(reason ? { reason } : {}), at: this.now() });
+      this.outcomes.set(requestId, {
+        requestId,
+        kind: 'answer',
+        status,
+        ...(reason ? { reason } : {}),
+        at: this.now(),
+      });
     if (!open || this.answer || !mayAnswer(this.state, this.input.finding.askee, this.input.analysts, by)) {
       const theirs = open && !this.answer;
       this.record(`answer "${answer}" from ${by} refused (${theirs ? 'not theirs to give' : 'not waiting for one'})`);
