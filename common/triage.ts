@@ -324,6 +324,24 @@ export function containmentTarget(request: ContainmentRequest): string {
   return request.user?.userPrincipalName ?? request.user?.objectId ?? request.host ?? request.ip ?? '';
 }
 
+/** What one answer says on its button, and what follows once it is recorded. */
+export interface AnswerWording {
+  label: string;
+  after: string;
+}
+
+/**
+ * A question put in other words than "Was this you?" (a posture finding's). Every part may name finding-derived things
+ * (guests, roles) and is shown as plain text. The answers on the wire stay `UserAnswer`s: the card offers only the
+ * answers worded here, in `UserAnswer` order.
+ */
+export interface QuestionWording {
+  heading: string;
+  intro: string;
+  answers: Partial<Record<UserAnswer, AnswerWording>>;
+  footer: string;
+}
+
 export interface UserQuestion {
   workflowId: string;
   alert: Alert;
@@ -336,6 +354,8 @@ export interface UserQuestion {
   facts: { label: string; value: string }[];
   /** The "yes" leads to a step-up sign-in first (the card's binding says so). */
   stepUp?: boolean;
+  /** Absent: the triage wording ("Was this you?"). */
+  wording?: QuestionWording;
 }
 
 export interface DeliveredQuestion {
@@ -348,6 +368,8 @@ export interface QuestionUpdate {
   messageRef: string;
   outcome: 'answered' | 'expired' | 'withdrawn';
   answer?: UserAnswer;
+  /** The question's own wording, so the settled card says the answer in the words it was offered in. */
+  wording?: QuestionWording;
 }
 
 export interface QuestionReminder {

@@ -20,6 +20,11 @@ export interface CardBinding {
   choices: string[];
   /** Question cards: the "yes" counts only after a step-up sign-in (the rule asks for it). */
   stepUp?: true;
+  /**
+   * Question cards in their own words: what each choice (same order as `choices`) said and what follows it, so the
+   * bot's answer to a click repeats the card's words. Signed with the rest: a click cannot inject display text.
+   */
+  answerWording?: { label: string; after: string }[];
 }
 
 /** The data of an `Action.Execute` button: the binding, its HMAC, and the choice this button makes. */
@@ -32,6 +37,11 @@ export const boundActionDataSchema = z.object({
   answerAs: z.string().min(1).max(256).optional(),
   choices: z.array(z.string().min(1).max(64)).min(1).max(10),
   stepUp: z.literal(true).optional(),
+  answerWording: z
+    .array(z.object({ label: z.string().min(1).max(200), after: z.string().max(1000) }))
+    .min(1)
+    .max(10)
+    .optional(),
   token: z.string().min(1).max(128),
   choice: z.string().min(1).max(64),
 });
@@ -48,6 +58,7 @@ function mac(key: Buffer, binding: CardBinding): Buffer {
     binding.choices,
     // Appended only when set, so cards posted before step-up existed keep their HMAC.
     ...(binding.stepUp ? ['step-up'] : []),
+    ...(binding.answerWording ? ['wording', binding.answerWording.map((w) => [w.label, w.after])] : []),
   ]);
   return createHmac('sha256', key).update(canonical).digest();
 }

@@ -1,8 +1,10 @@
 import {
   analystDecisionLabels,
   type AnalystDecisionKind,
+  type AnswerWording,
   type EscalationNotice,
   type QuestionReminder,
+  type QuestionWording,
   type UserAnswer,
   type UserQuestion,
 } from '../../common/triage';
@@ -152,6 +154,7 @@ const answerChoices: UserAnswer[] = ['it-was-me', 'it-was-not-me'];
  * `question.user.objectId` must be set: the card admits only that Entra user's clicks.
  */
 export function questionCard(question: UserQuestion, bind: Binder): AdaptiveCard {
+  if (question.wording) return wordedQuestionCard(question, question.wording, bind);
   const userId = question.user.objectId ?? '';
   const answerAs = question.user.userPrincipalName ?? userId;
   const data = bind({
@@ -181,6 +184,50 @@ export function questionCard(question: UserQuestion, bind: Binder): AdaptiveCard
       execute(answerLabels['it-was-not-me'], ANSWER_VERB, data('it-was-not-me'), 'destructive'),
     ],
   );
+}
+
+/**
+ * A question in its own words (a posture finding's): the same binding and answers on the wire, the wording as plain
+ * text throughout (it names guests and roles), and only the answers the wording offers.
+ */
+function wordedQuestionCard(question: UserQuestion, wording: QuestionWording, bind: Binder): AdaptiveCard {
+  const userId = question.user.objectId ?? '';
+  const choices = answerChoices.filter((choice) => wording.answers[choice]);
+  const data = bind({
+    kind: 'question',
+    workflowId: question.workflowId,
+    userId,
+    answerAs: question.user.userPrincipalName ?? userId,
+    choices,
+    answerWording: choices.map((choice) => wording.answers[choice]!),
+  });
+  return card(
+    [
+      plain(run(wording.heading, { size: 'Large', weight: 'Bolder' })),
+      plain(wording.intro),
+      ...question.facts.map((f) => fact(f.label, readableTime(f.value))),
+      plain(run(wording.footer, { isSubtle: true })),
+      text(`Please answer by ${readableTime(question.deadline)}.`, { isSubtle: true }),
+    ],
+    choices.map((choice) =>
+      execute(
+        wording.answers[choice]!.label,
+        ANSWER_VERB,
+        data(choice),
+        choice === 'it-was-me' ? 'positive' : 'destructive',
+      ),
+    ),
+  );
+}
+
+/** What a signed question card said for `choice`, when it was worded (see `CardBinding.answerWording`). */
+export function boundAnswerWording(data: BoundActionData, choice: string): AnswerWording | undefined {
+  return data.answerWording?.[data.choices.indexOf(choice)];
+}
+
+/** "You answered: …" — the triage label in our Markdown, a worded label (finding-derived) as plain text. */
+export function answeredLine(answer: UserAnswer, worded?: AnswerWording): TextBlock | RichTextBlock {
+  return worded ? plain('You answered: ', bold(worded.label), '.') : text(`You answered: **${answerLabels[answer]}**.`);
 }
 
 export const STEP_UP_BUTTON = 'Confirm with a fresh sign-in';
@@ -237,10 +284,16 @@ export const outcomeHeadlines: Record<QuestionOutcome, string> = {
 };
 
 /** What replaces the question once it is settled. No buttons: nothing more can be answered. */
-export function questionOutcomeCard(outcome: QuestionOutcome, answer?: UserAnswer): AdaptiveCard {
+export function questionOutcomeCard(
+  outcome: QuestionOutcome,
+  answer?: UserAnswer,
+  worded?: AnswerWording,
+): AdaptiveCard {
   const body: CardElement[] = [heading(outcomeHeadlines[outcome], outcome === 'answered' ? 'Good' : undefined)];
-  if (outcome === 'answered' && answer) {
-    body.push(text(`You answered: **${answerLabels[answer]}**.`));
+  if (outcome === 'answered' && answer && worded) {
+    body.push(answeredLine(answer, worded), plain(worded.after));
+  } else if (outcome === 'answered' && answer) {
+    body.push(answeredLine(answer));
     body.push(
       text(
         answer === 'it-was-not-me'
@@ -258,7 +311,7 @@ export function questionOutcomeCard(outcome: QuestionOutcome, answer?: UserAnswe
  * The answer to a click that Temporal has recorded while no triage worker is up: it takes effect when they return. No
  * buttons: clicking again would not make it sooner. `detail` is our own words, or a line holding names.
  */
-export function recordedWhileDownCard(headline: string, detail: string | RichTextBlock): AdaptiveCard {
+export function recordedWhileDownCard(headline: string, detail: string | TextBlock | RichTextBlock): AdaptiveCard {
   return card([
     heading(headline),
     typeof detail === 'string' ? text(detail) : detail,

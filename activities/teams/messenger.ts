@@ -100,7 +100,10 @@ export function createTeamsMessenger(config: TeamsConfig, options: TeamsMessenge
       const card = questionCard({ ...question, deadline, user: { ...question.user, objectId } }, bind);
       try {
         const conversationId = await connector.createPersonalConversation(objectId);
-        const activityId = await connector.sendActivity(conversationId, cardActivity(card, 'Was this you?'));
+        const activityId = await connector.sendActivity(
+          conversationId,
+          cardActivity(card, question.wording?.heading ?? 'Was this you?'),
+        );
         return { messageRef: encodeMessageRef({ conversationId, activityId }) };
       } catch (err) {
         throw toFailure(err, `ask ${who}`, who);
@@ -127,7 +130,13 @@ export function createTeamsMessenger(config: TeamsConfig, options: TeamsMessenge
         await connector.updateActivity(
           ref.conversationId,
           ref.activityId,
-          cardActivity(questionOutcomeCard(update.outcome, update.answer)),
+          cardActivity(
+            questionOutcomeCard(
+              update.outcome,
+              update.answer,
+              update.answer ? update.wording?.answers[update.answer] : undefined,
+            ),
+          ),
         );
       } catch (err) {
         throw toFailure(err, `update the question card of ${who}`, who);

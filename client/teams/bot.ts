@@ -10,7 +10,8 @@ import { cardBinder, verifyCardData, type BoundActionData } from '../../activiti
 import {
   ADAPTIVE_CARD_CONTENT_TYPE,
   ANSWER_VERB,
-  answerLabels,
+  answeredLine,
+  boundAnswerWording,
   decidedCard,
   decidedLine,
   isSocDecision,
@@ -226,6 +227,8 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
     const asked = data.answerAs ?? data.userId ?? 'the person asked';
     if (!sameId(activity.from.aadObjectId, data.userId)) throw new Rejection(403, `Only ${asked} can answer this`);
     const choice = data.choice as UserAnswer;
+    // The card's own words for this answer, from its signed binding (never from the click's unsigned parts).
+    const worded = boundAnswerWording(data, choice);
     if (data.stepUp && choice === 'it-was-me') {
       // The answer counts only after a fresh sign-in with MFA: the confirmation page sends it, not this click.
       if (!options.stepUp) return cardResponse(stepUpUnavailableCard());
@@ -248,11 +251,9 @@ export function teamsBot(options: TeamsBotOptions): FastifyPluginAsync {
     switch (outcome.status) {
       case 'applied':
       case 'accepted':
-        return cardResponse(questionOutcomeCard('answered', choice));
+        return cardResponse(questionOutcomeCard('answered', choice, worded));
       case 'pending':
-        return cardResponse(
-          recordedWhileDownCard('Thanks — your answer is recorded', `You answered: **${answerLabels[choice]}**.`),
-        );
+        return cardResponse(recordedWhileDownCard('Thanks — your answer is recorded', answeredLine(choice, worded)));
       case 'closed':
       case 'not-found':
         return cardResponse(questionOutcomeCard('closed'));

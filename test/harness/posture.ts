@@ -4,7 +4,7 @@ import { createInMemoryPorts } from '../../activities/in-memory/ports';
 import { postureSeed } from '../../activities/in-memory/posture-seed';
 import { demoSeed } from '../../activities/in-memory/seed';
 import { World } from '../../activities/in-memory/world';
-import type { PostureCaseIntake } from '../../activities/ports';
+import type { Messenger, PostureCaseIntake } from '../../activities/ports';
 import { createPostureActivities } from '../../activities/posture';
 import { findingStateQuery } from '../../common/messages/posture';
 import { parsePostureCatalog } from '../../common/posture-catalog';
@@ -32,9 +32,14 @@ export function postureWorker(options: {
   taskQueue: string;
   world: World;
   intake?: PostureCaseIntake;
+  /** Another messenger than the world's (the Teams loop's). */
+  messenger?: Messenger;
   wrap?: (activities: ReturnType<typeof createPostureActivities>) => object;
 }): Promise<Worker> {
-  const ports = createInMemoryPorts(options.world);
+  const ports = {
+    ...createInMemoryPorts(options.world),
+    ...(options.messenger ? { messenger: options.messenger } : {}),
+  };
   const activities = createPostureActivities({
     directory: ports.posture!,
     containment: ports.containment,

@@ -9,7 +9,12 @@ import {
 } from '../../common/posture';
 import { findingAlert } from '../../common/posture-alerts';
 import { RoutineKey, TriageStateKey } from '../../common/search-attributes';
-import { containmentTarget, type ContainmentRequest, type ContainmentResult } from '../../common/triage';
+import {
+  containmentTarget,
+  type ContainmentRequest,
+  type ContainmentResult,
+  type RequestOutcome,
+} from '../../common/triage';
 import {
   CONTAINMENT_ATTEMPTS,
   applyContainment,
@@ -21,7 +26,16 @@ import {
 } from '../triage/activities';
 import { postureStillApplies, reasonOf } from './activities';
 import { recordFindingClosed, recordFindingOpened } from './metrics';
-import { actionsFor, answerWindowMs, mayAnswer, questionFacts, renderFinding, wouldDo } from './plan';
+import {
+  actionsFor,
+  answerWindowMs,
+  cardAnswerOf,
+  mayAnswer,
+  questionFacts,
+  questionWording,
+  renderFinding,
+  wouldDo,
+} from './plan';
 
 const MAX_RUNS_KEPT = 20;
 const MAX_EVENTS_KEPT = 50;
@@ -35,6 +49,8 @@ export class FindingCaseRun {
   private answer?: { answer: PostureAnswer; by: string };
   private undoBy?: string;
   private readonly requests = new Set<string>();
+  /** Answers' outcomes by request id, for `requestOutcomeQuery` (the Teams bot's acknowledgement). */
+  private readonly outcomes = new Map<string, RequestOutcome>();
   private messageRef?: string;
   private published = '';
 
@@ -104,14 +120,34 @@ export class FindingCaseRun {
     if (this.requests.has(requestId)) return;
     this.requests.add(requestId);
     const open = this.state.state === 'asking' || this.state.state === 'escalated';
+    const outcome = (status: RequestOutcome['status'], reason?: string) =>
+      this.outcomes.set(requestId, {
+        requestId,
+        kind: 'answer',
+        status,
+        ...(reason ? { reason } : {}),
+        at: this.now(),
+      });
     if (!open || this.answer || !mayAnswer(this.state, this.input.finding.askee, this.input.analysts, by)) {
-      this.record(
-        `answer "${answer}" from ${by} refused (${open && !this.answer ? 'not theirs to give' : 'not waiting for one'})`,
+      const theirs = open && !this.answer;
+      this.record(`answer "${answer}" from ${by} refused (${theirs ? 'not theirs to give' : 'not waiting for one'})`);
+      outcome(
+        'refused',
+        theirs
+          ? 'only the person asked or an analyst can answer this'
+          : this.answer
+            ? 'this question has already been answered'
+            : 'this question is no longer open',
       );
       this.publish();
       return;
     }
     this.answer = { answer, by };
+    outcome('accepted');
+  }
+
+  outcomeOf(requestId: string): RequestOutcome | null {
+    return this.outcomes.get(requestId) ?? null;
   }
 
   undoRequested(by: string, requestId: string): void {
@@ -191,9 +227,13 @@ export class FindingCaseRun {
     const { routine } = this.input;
     if (routine.check !== 'privileged-without-mfa') return;
     if (routine.mode === 'ask-then-act') {
-      await this.ask();
+      const answer = await this.ask();
       if (!(await this.applies())) return this.setState('fixed-by-people', 'an MFA method is registered');
-      await this.tellSoc(`no MFA method registered within ${formatDuration(routine.parameters.registerWithinMs)}`);
+      await this.tellSoc(
+        answer
+          ? `${this.state.question?.answeredBy} answered, but no MFA method is registered`
+          : `no MFA method registered within ${formatDuration(routine.parameters.registerWithinMs)}`,
+      );
     } else {
       if (actionsFor(routine, this.workflowId, this.input.finding, this.now()).length > 0) await this.act('act mode');
       await this.tellSoc('privileged account without MFA');
@@ -238,6 +278,7 @@ export class FindingCaseRun {
     const windowMs = answerWindowMs(routine);
     const deadline = new Date(Date.now() + windowMs).toISOString();
     const askee = finding.askee;
+    const wording = questionWording(routine, finding);
     this.state.question = { askedOf: askee?.label ?? 'the SOC', deadline };
     this.setState('asking', `asked ${this.state.question.askedOf} (deadline ${deadline})`);
     const alert = findingAlert(routine, finding, this.workflowId, this.state.openedAt);
@@ -251,6 +292,7 @@ export class FindingCaseRun {
             deadline,
             timeoutMs: windowMs,
             facts: questionFacts(routine, finding),
+            ...(wording ? { wording } : {}),
           },
         ]);
         this.messageRef = delivered.messageRef;
@@ -280,6 +322,9 @@ export class FindingCaseRun {
             user: askee,
             messageRef: this.messageRef,
             outcome: answered ? 'answered' : 'expired',
+            // "You answered …" only for the person asked: an analyst's answer is not theirs.
+            ...(answered && this.answeredByAskee() ? { answer: cardAnswerOf(this.answer!.answer) } : {}),
+            ...(wording ? { wording } : {}),
           },
         ])
         .catch((err: unknown) => {
@@ -288,6 +333,12 @@ export class FindingCaseRun {
         });
     }
     return answered ? this.answer!.answer : undefined;
+  }
+
+  private answeredByAskee(): boolean {
+    const { askee } = this.input.finding;
+    const by = this.answer?.by.toLowerCase();
+    return Boolean(by && [askee?.objectId, askee?.userPrincipalName].some((id) => id?.toLowerCase() === by));
   }
 
   /** Applies the check's actions the containment way: read the prior state, then apply; true when in place. */
