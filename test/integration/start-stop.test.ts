@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isAlive, localProcesses, type LocalProcess } from '../../client/process/local-processes';
-import { freePort, projectRoot, resolveDevServer, temporalDir } from '../../scripts/servers';
+import { projectRoot, resolveDevServer, temporalDir } from '../../scripts/servers';
 
 /**
  * The entry points as a person runs them: `npm start` stops with `kill <npm pid>` leaving no process and no port
@@ -75,10 +75,22 @@ async function waitForPortsFree(ports: number[]): Promise<void> {
 }
 
 /** A dev server port whose Web UI port (+1000) is free too. */
+/**
+ * A free port below the kernel's ephemeral range (32768 and up here), so no outgoing connection of a test running
+ * alongside, nor a listener on port 0, can take it between this choice and npm start binding it.
+ */
+async function quietPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    if (await portIsFree(port)) return port;
+  }
+}
+
+/** The dev server's port, with its Web UI's (+1000) and the demo codec server's (+1001) free too. */
 async function devServerPort(): Promise<number> {
   for (;;) {
-    const port = await freePort();
-    if (port + 1000 < 65536 && (await portIsFree(port + 1000))) return port;
+    const port = await quietPort();
+    if ((await portIsFree(port + 1000)) && (await portIsFree(port + 1001))) return port;
   }
 }
 
@@ -113,7 +125,7 @@ function orphanOn(dbFilename: string): LocalProcess | undefined {
 
 test('npm start takes over the dev server a crashed start left; kill <npm pid> then stops it entirely', async () => {
   const port = await devServerPort();
-  const [intake, metrics] = [await freePort(), await freePort()];
+  const [intake, metrics] = [await quietPort(), await quietPort()];
   const env = productEnv({
     TEMPORAL_DEV_SERVER_PORT: String(port),
     SOC_INTAKE_PORT: String(intake),
@@ -165,7 +177,7 @@ describe('a busy port stops start-up with one line naming the port, its holder a
   let busy: Server;
   let busyPort: number;
   beforeAll(async () => {
-    busyPort = await freePort();
+    busyPort = await quietPort();
     busy = await occupy(busyPort);
   });
   afterAll(() => busy.close());
@@ -204,7 +216,7 @@ describe('a busy port stops start-up with one line naming the port, its holder a
 
   test('npm start: the Prometheus metrics port', async () => {
     const output = await failedStart('workers/start.ts', {
-      SOC_INTAKE_PORT: String(await freePort()),
+      SOC_INTAKE_PORT: String(await quietPort()),
       SOC_METRICS_BIND: `127.0.0.1:${busyPort}`,
     });
     expect(output.split('\n')).toHaveLength(1);
@@ -219,7 +231,7 @@ describe('a busy port stops start-up with one line naming the port, its holder a
 
   test("npm start: the Web UI's port names the Web UI and its port, not the frontend's", async () => {
     const output = await failedStart('workers/start.ts', {
-      SOC_INTAKE_PORT: String(await freePort()),
+      SOC_INTAKE_PORT: String(await quietPort()),
       SOC_METRICS_BIND: 'off',
       TEMPORAL_DEV_SERVER_PORT: String(busyPort - 1000),
     });
@@ -238,7 +250,7 @@ describe('a busy port stops start-up with one line naming the port, its holder a
     expect(output).toMatch(new RegExp(`^Cannot start the SIEM intake: port ${busyPort} on 127\\.0\\.0\\.1 is in use`));
     expect(output.split('\n')).toHaveLength(1);
 
-    const port = await freePort();
+    const port = await quietPort();
     const intake = run(process.execPath, ['--import', 'tsx', 'client/intake/main.ts'], {
       ...productEnv(env),
       SOC_INTAKE_PORT: String(port),
