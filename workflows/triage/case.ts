@@ -39,7 +39,7 @@ import {
   exerciseOf,
   exerciseSilenceReason,
 } from './exercise';
-import { failureReason, unavailableContext } from './failures';
+import { batchOrFailed, failureReason, unavailableContext } from './failures';
 import {
   containmentOutcome,
   containmentPlan,
@@ -304,7 +304,7 @@ export class TriageCase {
     this.publish();
     let results: ContainmentResult[];
     if (this.crashSafe) {
-      const priors = await this.batch(
+      const priors = await batchOrFailed(
         () =>
           readContainmentState.executeWithOptions({ summary: 'Read the state before containment' }, [
             { requests: plan, finalAttempt: CONTAINMENT_ATTEMPTS },
@@ -331,7 +331,7 @@ export class TriageCase {
   }
 
   private apply(requests: ReturnType<TriageCase['plan']>): Promise<ContainmentResult[]> {
-    return this.batch(
+    return batchOrFailed(
       () =>
         applyContainment.executeWithOptions(
           {
@@ -353,7 +353,7 @@ export class TriageCase {
     if (applied.length === 0) return 'nothing to release';
     this.state.triageState = 'releasing';
     this.publish();
-    const results: UndoResult[] = await this.batch(
+    const results: UndoResult[] = await batchOrFailed(
       () =>
         undoContainment.executeWithOptions({ summary: stepSummary('Undo', applied) }, [
           { requests: applied.map((r) => undoRequestFor(r, this.state)), finalAttempt: CONTAINMENT_ATTEMPTS },
@@ -372,16 +372,6 @@ export class TriageCase {
       }
     });
     return releaseOutcome(results);
-  }
-
-  /** One batch activity; when it fails for good, every request of it is recorded as failed with the reason. */
-  private async batch<R>(run: () => Promise<R[]>, failedAll: (reason: string) => R[]): Promise<R[]> {
-    try {
-      return await run();
-    } catch (err) {
-      if (wf.isCancellation(err)) throw err;
-      return failedAll(failureReason(err));
-    }
   }
 
   // ---- messaging ----------------------------------------------------------------------------------------------

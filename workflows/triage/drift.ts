@@ -19,7 +19,7 @@ import {
   reapplyRequestFor,
   recordDrift,
 } from './drift-rules';
-import { failureReason } from './failures';
+import { batchOrFailed } from './failures';
 import { stepSummary, withPriorStates } from './rules';
 
 /**
@@ -139,7 +139,7 @@ export class ContainmentDriftHandling {
     const { state } = this.triage;
     const requestedAt = this.triage.now();
     const requests = groups.map(({ record }) => reapplyRequestFor(record, state, requestedAt));
-    const priors = await failedAs(
+    const priors = await batchOrFailed(
       () =>
         readContainmentState.executeWithOptions({ summary: 'Read the state before re-applying drifted containment' }, [
           { requests, finalAttempt: CONTAINMENT_ATTEMPTS },
@@ -149,7 +149,7 @@ export class ContainmentDriftHandling {
     const { ready, unreadable } = withPriorStates(requests, priors);
     const undone = ready.filter((request) => !request.inPlaceBefore);
     const applied = undone.length
-      ? await failedAs(
+      ? await batchOrFailed(
           () =>
             applyContainment.executeWithOptions(
               {
@@ -189,14 +189,4 @@ export class ContainmentDriftHandling {
 function settle(record: DriftRecord, status: DriftRecord['status'], outcome: string): void {
   record.status = status;
   record.outcome = outcome;
-}
-
-/** One batch activity; when it fails for good, every request of it reads as failed with the reason. */
-async function failedAs<R>(run: () => Promise<R[]>, failedAll: (reason: string) => R[]): Promise<R[]> {
-  try {
-    return await run();
-  } catch (err) {
-    if (wf.isCancellation(err)) throw err;
-    return failedAll(failureReason(err));
-  }
 }

@@ -1,4 +1,5 @@
 import { ActivityFailure, TimeoutFailure } from '@temporalio/common';
+import { isCancellation } from '@temporalio/workflow';
 import { enrichmentParts, type Enrichment } from '../../common/triage';
 
 /** The reason an analyst reads for a failed step: the innermost cause of an activity failure. */
@@ -21,4 +22,14 @@ export function unavailableContext(err: unknown): Enrichment {
   return Object.fromEntries(
     enrichmentParts.map((part) => [part, gathered[part] ?? { status: 'unavailable', reason }]),
   ) as unknown as Enrichment;
+}
+
+/** One batch activity; when it fails for good, every request of it is recorded as failed with the reason. */
+export async function batchOrFailed<R>(run: () => Promise<R[]>, failedAll: (reason: string) => R[]): Promise<R[]> {
+  try {
+    return await run();
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return failedAll(failureReason(err));
+  }
 }
