@@ -60,6 +60,17 @@ export default tseslint.config(
         { regex: into('client', 'workers'), message: 'workflows import common/ and workflows/ only' },
         ...demoOnly,
         { regex: into('activities'), allowTypeImports: true, message: 'workflows know activities by their types only' },
+        {
+          group: ['zod'],
+          message:
+            "no schema library in workflow code: every case instance re-runs the bundle's modules (README, Scaling)",
+        },
+        {
+          regex: '^(\\.\\./)+common/(policy|alert|rules|posture-catalog|config)(/|$)',
+          allowTypeImports: true,
+          message:
+            'these modules build zod schemas; workflows take their types only (the terms are in common/policy-terms)',
+        },
       ),
     },
   },

@@ -1,4 +1,4 @@
-import { containmentActionLabels } from './policy';
+import { containmentActionLabels } from './policy-terms';
 import type { CaseState, Enrichment, Section } from './triage';
 import { renderWriteBack } from './write-back';
 

@@ -1,22 +1,9 @@
 import { z } from 'zod';
+import { containmentActions, driftResponses, ruleModes } from './policy-terms';
 
 /** How a rule's alerts are handled. Resolved when a workflow starts and passed in, so a running case never changes. */
 
-export const ruleModes = ['auto-contain', 'confirm-with-user', 'analyst'] as const;
-export type RuleMode = (typeof ruleModes)[number];
-
-export const containmentActions = ['disable-account', 'revoke-sessions', 'isolate-host', 'block-ip'] as const;
-export type ContainmentAction = (typeof containmentActions)[number];
-export const containmentActionLabels: Record<ContainmentAction, string> = {
-  'disable-account': 'Disable account',
-  'revoke-sessions': 'Revoke sessions',
-  'isolate-host': 'Isolate host',
-  'block-ip': 'Block IP',
-};
-
-/** What a case does when the drift guard finds an action it applied undone outside this product. */
-export const driftResponses = ['re-apply', 'escalate'] as const;
-export type DriftResponse = (typeof driftResponses)[number];
+export * from './policy-terms';
 
 const MINUTE = 60_000;
 

@@ -62,6 +62,9 @@ const workerNodeOptions: Record<string, string> = WORKER_NODE_OPTIONS ? { NODE_O
 const GRACE_MS = Number(process.env.BENCH_GRACE_SECONDS ?? 600) * 1000;
 if (![N, WORKERS].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--alerts and --workers are counts');
 if (RATE !== undefined && !(RATE > 0)) throw new Error('--rate is starts per second, more than 0');
+if (!(TIMEOUT_MS >= 60_000))
+  throw new Error("BENCH_TIMEOUT_SECONDS must be at least 60: a rule's confirmation timeout is at least one minute");
+if (!(JITTER_MS >= 0)) throw new Error('BENCH_JITTER_SECONDS is a number of seconds, 0 or more');
 const targets = values.target === 'both' ? (['cluster', 'dev'] as const) : [values.target as 'cluster' | 'dev'];
 
 const log = (line: string) => console.log(line);

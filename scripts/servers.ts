@@ -17,6 +17,7 @@ import { TestWorkflowEnvironment, type ClientOptionsForTestEnv, type DevServerCo
 import { stopWhenLaunchersExit } from '../client/process/launcher-watch';
 import { searchAttributeKeys } from '../common/search-attributes';
 import { registerSearchAttributes } from '../workers/search-attributes';
+import { devServerDynamicConfigArgs } from './cluster/dynamic-config';
 
 export const projectRoot = resolve(__dirname, '..');
 export const temporalDir = join(projectRoot, '.temporal');
@@ -270,11 +271,7 @@ export async function startDevServer(
             ? { type: 'existing-path', path: dev.path }
             : { type: 'cached-download', downloadDir: dev.downloadDir },
         searchAttributes: searchAttributeKeys,
-        extraArgs: [
-          '--dynamic-config-value',
-          'frontend.enableExecuteMultiOperation=true',
-          ...(options.extraArgs ?? []),
-        ],
+        extraArgs: [...devServerDynamicConfigArgs(), ...(options.extraArgs ?? [])],
       },
       ...(options.client ? { client: options.client } : {}),
     });

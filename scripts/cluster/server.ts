@@ -9,6 +9,7 @@ import { registerSearchAttributes } from '../../workers/search-attributes';
 import { searchAttributeKeys } from '../../common/search-attributes';
 import { freePort, waitForPort } from '../servers';
 import type { ClusterBinaries } from './binaries';
+import { productDynamicConfig } from './dynamic-config';
 import { POSTGRES_PASSWORD } from './postgres';
 import { stopProcessGroup } from './processes';
 
@@ -42,10 +43,9 @@ export interface RunningTemporalServer {
   stop(): Promise<void>;
 }
 
-/** Dynamic config on top of the module's development-sql.yaml: a local cluster that sees new namespaces and attributes at once. */
+/** On top of the product's dynamic config (scripts/cluster/temporal-dynamic-config.yaml), locally: a cluster that sees new search attributes at once. */
 const localDynamicConfig = {
   'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }],
-  'frontend.enableExecuteMultiOperation': [{ value: true }],
 };
 
 async function writeConfig(binaries: ClusterBinaries, dir: string, postgresPort: number): Promise<string> {
@@ -70,6 +70,7 @@ async function writeConfig(binaries: ClusterBinaries, dir: string, postgresPort:
 
   const dynamic: Yaml = {
     ...(parse(readFileSync(join(moduleConfig, 'dynamicconfig', 'development-sql.yaml'), 'utf8')) as Yaml),
+    ...productDynamicConfig(),
     ...localDynamicConfig,
   };
   // Nexus callbacks point at the frontend's HTTP port, which is ours now.

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { productDynamicConfigFile } from '../../scripts/cluster/dynamic-config';
 import { projectRoot } from '../../scripts/servers';
 
 const configDir = join(projectRoot, 'common', 'config');
@@ -24,6 +25,7 @@ test('docker-compose.yml is valid and runs Temporal on PostgreSQL (schema and na
         environment?: Record<string, string>;
         command?: string[];
         depends_on?: Record<string, { condition: string }>;
+        volumes?: (string | { source: string; target: string })[];
       }
     >;
   };
@@ -43,6 +45,19 @@ test('docker-compose.yml is valid and runs Temporal on PostgreSQL (schema and na
   expect(config.services.temporal!.depends_on).toEqual({
     'temporal-schema': { condition: 'service_completed_successfully' },
   });
+  // The server runs on the product's dynamic config, the file `npm run cluster` loads too.
+  const dynamicConfigPath = config.services.temporal!.environment!.DYNAMIC_CONFIG_FILE_PATH!;
+  // docker-compose v1 prints a mount as `source:target:mode`, v2 as an object.
+  const mounts = config.services.temporal!.volumes!.map((v) => {
+    if (typeof v !== 'string') return v;
+    const [source, target] = v.split(':');
+    return { source: source!, target: target! };
+  });
+  const mounted = mounts.find((v) => v.target === `/etc/temporal/${dynamicConfigPath}`);
+  expect(mounted?.source).toBe(productDynamicConfigFile);
+  expect(Object.keys(parse(readFileSync(mounted!.source, 'utf8')) as object)).toContain(
+    'system.enableActivityEagerExecution',
+  );
   expect(config.services['temporal-schema']!.image).toMatch(/^temporalio\/admin-tools:1\.29\./);
   expect(config.services['temporal-schema']!.command!.join('\n')).toMatch(/setup-schema[\s\S]*update-schema/);
   expect(config.services['temporal-namespace']!.command!.join('\n')).toContain('operator namespace create');

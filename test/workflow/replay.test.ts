@@ -35,6 +35,14 @@ test.each(files)('replays %s deterministically', async (file) => {
   expect(results[0]!.error).toBeUndefined();
 });
 
+test('the workflow bundle carries no schema library: each case instance (and each replay after an eviction) runs its modules', () => {
+  const code = readFileSync(workflowBundle().codePath, 'utf8');
+  // webpack names each bundled module by its path; zod's are several hundred KiB and rebuilt per workflow instance.
+  expect(code).toMatch(/"\.\/workflows\/triage\/case\.ts"/);
+  expect(code).not.toMatch(/"\.\/node_modules\/zod\//);
+  expect(code).not.toMatch(/"\.\/common\/(policy|alert|rules|posture-catalog)\.ts"/);
+});
+
 /** Replays `file` with its signal payloads changed by `edit`; resolves to the replay error, if any. */
 async function replayEdited(file: string, edit: (signal: Record<string, unknown>) => void): Promise<unknown> {
   quietRuntime();

@@ -1,4 +1,4 @@
-import { containmentActionLabels, containmentActions, type ContainmentAction } from '../../common/policy';
+import { containmentActionLabels, containmentActions, type ContainmentAction } from '../../common/policy-terms';
 import type { ContainmentDrift, ContainmentDriftReport } from '../../common/messages/triage';
 import type { CaseState, ContainmentRecord, ContainmentRequest, DriftRecord } from '../../common/triage';
 import { undoRequestFor } from './rules';

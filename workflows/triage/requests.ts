@@ -1,4 +1,4 @@
-import { containmentActions, type ContainmentAction } from '../../common/policy';
+import { containmentActions, type ContainmentAction } from '../../common/policy-terms';
 import {
   analystChoices,
   type AnalystDecision,

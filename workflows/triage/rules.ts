@@ -2,12 +2,8 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Alert } from '../../common/alert';
 import { userOf } from '../../common/case-targets';
 import { EXERCISE_ROUTE } from '../../common/exercise';
-import {
-  containmentActionLabels,
-  containmentActions,
-  type ContainmentAction,
-  type RulePolicy,
-} from '../../common/policy';
+import type { RulePolicy } from '../../common/policy';
+import { containmentActionLabels, containmentActions, type ContainmentAction } from '../../common/policy-terms';
 import {
   ClosedAtKey,
   ContainedAtKey,
