@@ -28,8 +28,8 @@ function isPayloadLike(node: object): node is Payload {
 }
 
 /**
- * With RECORD_HISTORIES=1, saves a finished workflow's history under test/histories/ for the replay test
- * (`RECORD_HISTORIES=1 npx jest test/workflow/triage-workflow.test.ts test/integration/intake-defender.test.ts test/integration/intake-correlation.test.ts test/integration/write-back.test.ts`).
+ * With RECORD_HISTORIES=1 (`npm run record:histories`), saves a finished workflow's history under test/histories/
+ * for the replay test.
  */
 export async function recordHistory(testName: string, handle: { fetchHistory(): Promise<unknown> }): Promise<void> {
   if (!process.env.RECORD_HISTORIES) return;

@@ -8,16 +8,17 @@ import { quietRuntime, workflowBundle } from '../harness/temporal';
  * Replays a recorded history of every triage path, of the Defender poller and of a correlation gate, against today's
  * workflow code. A change that is not deterministic (reordered commands, a removed activity, a new timer without a
  * patch) fails here before it breaks running workflows. `histories/` holds the current version's recordings (refresh
- * them with `RECORD_HISTORIES=1 npx jest test/workflow/triage-workflow.test.ts test/integration/intake-defender.test.ts
- * test/integration/intake-correlation.test.ts test/integration/write-back.test.ts`); `histories/v1/` keeps those of cases started before the crash-safe triage
- * patch, which running deployments may still hold: never refresh those.
+ * them with `npm run record:histories`). Older versions' recordings, which running deployments may still hold, are
+ * never refreshed: `histories/v1/` has cases started before the crash-safe triage patch, `histories/v2/` before the
+ * notices-in-task patch.
  */
 const dir = join(__dirname, '..', 'histories');
 const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
 
 test('a recorded history exists for every triage path, the Defender poller and the correlation gate', () => {
-  expect(files.length).toBeGreaterThanOrEqual(30);
+  expect(files.length).toBeGreaterThanOrEqual(47);
   expect(files.filter((f) => f.startsWith('v1/')).length).toBeGreaterThanOrEqual(13);
+  expect(files.filter((f) => f.startsWith('v2/')).length).toBeGreaterThanOrEqual(17);
   expect(files).toContain('defender-poller.json');
   expect(files).toContain('correlation-gate.json');
 });

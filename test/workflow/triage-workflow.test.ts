@@ -87,6 +87,21 @@ const confirm: RulePolicyInput = {
 };
 const askedUser = (s: CaseState) => s.triageState === 'awaiting-user' && Boolean(s.question?.messageRef);
 
+/** The activity type a local activity's marker records (Core's marker: a JSON `data` detail). */
+function localActivityType(
+  marker:
+    | {
+        markerName?: string | null;
+        details?: Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null;
+      }
+    | null
+    | undefined,
+): string[] {
+  if (marker?.markerName !== 'core_local_activity') return [];
+  const data = marker.details?.data?.payloads?.[0]?.data;
+  return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type] : [];
+}
+
 async function rejection(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
@@ -122,6 +137,27 @@ test('silence escalates with "no response" exactly at the 30-minute deadline, in
     expect(world.data.escalations[0]!.reason).toBe('no response');
     console.log(`30 minutes of workflow time took ${wallMs} ms of wall time`);
     expect(wallMs).toBeLessThan(60_000);
+  });
+});
+
+test('the deadline wakes the case once: the card update and the escalation are posted inside that one workflow task', async () => {
+  await runCase(makeInput(confirm), async ({ handle, world }) => {
+    await waitForSettledCase(handle, askedUser, 'the question');
+    await harness.env.sleep(31 * MINUTE);
+    await waitForSettledCase(handle, (s) => s.escalations.length > 0, 'the escalation');
+    const events = (await handle.fetchHistory()).events ?? [];
+    const deadline = events.findIndex((e) => e.timerFiredEventAttributes);
+    expect(deadline).toBeGreaterThan(0);
+    const afterDeadline = events.slice(deadline);
+    // Ask the history what a reader of `temporal workflow show` would: one task, the two messages as its markers.
+    expect(afterDeadline.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
+    expect(afterDeadline.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
+    expect(afterDeadline.flatMap((e) => localActivityType(e.markerRecordedEventAttributes)).sort()).toEqual([
+      'escalate',
+      'updateQuestion',
+    ]);
+    expect(world.data.questionUpdates.map((u) => u.outcome)).toEqual(['expired']);
+    expect(world.data.escalations.map((e) => e.reason)).toEqual(['no response']);
   });
 });
 

@@ -40,10 +40,20 @@ export const { applyContainment, undoContainment } = wf.proxyActivities<TriageAc
 });
 
 // One message each: a crashed worker costs a retry within seconds, not minutes.
-export const { askUser, remindUser, updateQuestion, escalate, updateCaseCard } = wf.proxyActivities<TriageActivities>({
+const oneMessage = {
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
+} as const;
+
+export const { askUser, remindUser, updateQuestion, escalate, updateCaseCard } =
+  wf.proxyActivities<TriageActivities>(oneMessage);
+
+/**
+ * The same messages posted by the worker that woke the case, inside its workflow task (local activities). A deadline
+ * wakes thousands of cases at once: this way each costs one workflow task, not one per message plus the activity
+ * tasks, and the analysts hear of the silence sooner.
+ */
+export const fromTheWorker = wf.proxyLocalActivities<TriageActivities>(oneMessage);
 
 // Beside the case, never blocking it: throttling waits for Retry-After (nextRetryDelay), a permanent failure stops.
 export const { writeBackToSource } = wf.proxyActivities<TriageActivities>({

@@ -23,6 +23,7 @@ import {
   CONTAINMENT_ATTEMPTS,
   ENRICHMENT_ATTEMPTS,
   escalate,
+  fromTheWorker,
   gatherContext,
   readContainmentState,
   remindUser,
@@ -68,6 +69,8 @@ const STEP_UP_ANSWER = 'step-up-answer';
  * user may click before the posting activity's result is recorded (a worker lost in between, or a fast click).
  */
 const ANSWER_DURING_DELIVERY = 'answer-during-delivery';
+/** The escalation and the user's card update are posted in the workflow task that needs them (`fromTheWorker`). */
+const NOTICES_IN_TASK = 'notices-in-task';
 
 type DecisionRecord = AnalystDecision & { at: string; result: string };
 
@@ -384,7 +387,8 @@ export class TriageCase {
     this.writeBack.queue('escalated', reason);
     this.publish();
     try {
-      const posted = await escalate.executeWithOptions({ summary: `Escalate to analysts: ${reason}`.slice(0, 200) }, [
+      const post = wf.patched(NOTICES_IN_TASK) ? fromTheWorker.escalate : escalate;
+      const posted = await post.executeWithOptions({ summary: `Escalate to analysts: ${reason}`.slice(0, 200) }, [
         {
           workflowId: state.workflowId,
           alert: this.alert,
@@ -409,7 +413,8 @@ export class TriageCase {
     question.outcome = outcome;
     if (!question.messageRef) return;
     try {
-      await updateQuestion.executeWithOptions({ summary: `Update the user's card: ${outcome}` }, [
+      const post = wf.patched(NOTICES_IN_TASK) ? fromTheWorker.updateQuestion : updateQuestion;
+      await post.executeWithOptions({ summary: `Update the user's card: ${outcome}` }, [
         { workflowId: this.state.workflowId, user: this.user!, messageRef: question.messageRef!, outcome, answer },
       ]);
     } catch (err) {
