@@ -20,7 +20,10 @@ export interface TriageWorkerOptions {
   deployment?: WorkerDeployment;
   tuning?: Pick<
     WorkerOptions,
-    'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'
+    | 'maxConcurrentActivityTaskExecutions'
+    | 'maxConcurrentWorkflowTaskExecutions'
+    | 'maxCachedWorkflows'
+    | 'workflowThreadPoolSize'
   >;
 }
 

@@ -315,7 +315,7 @@ export function recordedWhileDownCard(headline: string, detail: string | TextBlo
   return card([
     heading(headline),
     typeof detail === 'string' ? text(detail) : detail,
-    text('It will take effect when the triage service is back; nothing more is needed from you.', { isSubtle: true }),
+    text('It will take effect when the service is back; nothing more is needed from you.', { isSubtle: true }),
   ]);
 }
 

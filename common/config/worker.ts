@@ -10,6 +10,8 @@ export interface WorkerConfig {
   maxCachedWorkflows: number;
   maxConcurrentWorkflowTaskExecutions: number | undefined;
   maxConcurrentActivityTaskExecutions: number | undefined;
+  /** Threads that run workflow code; undefined: the SDK's default (1 with its reusable V8 context). */
+  workflowThreads: number | undefined;
   /** A bundle made by `npm run build:bundle`; undefined: the workflows are bundled at start. */
   workflowBundlePath: string | undefined;
   /** Worker Deployment Versioning (README, rolling deploys); undefined: an unversioned worker, as before. */
@@ -97,6 +99,7 @@ export function loadWorkerConfig(
     count(2, 1_000),
   );
   const maxConcurrentActivityTaskExecutions = parseVar(env, 'SOC_WORKER_MAX_CONCURRENT_ACTIVITIES', count(1, 10_000));
+  const workflowThreads = parseVar(env, 'SOC_WORKER_WORKFLOW_THREADS', count(1, 64));
   const configuredBundle = parseVar(env, 'SOC_WORKFLOW_BUNDLE', z.string().min(1));
   if (configuredBundle && !existsSync(configuredBundle)) {
     throw new ConfigError(
@@ -118,6 +121,7 @@ export function loadWorkerConfig(
     maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions,
     maxConcurrentActivityTaskExecutions,
+    workflowThreads,
     workflowBundlePath,
     deployment,
   };

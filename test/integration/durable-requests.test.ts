@@ -282,7 +282,7 @@ test('Teams clicks while no worker is up: each card says the click is recorded, 
       expect(answer.status).toBe(200);
       expect(cardText(answer.card)).toContain('Thanks — your answer is recorded');
       expect(cardText(answer.card)).toContain('You answered: **Yes, this was me**.');
-      expect(cardText(answer.card)).toContain('It will take effect when the triage service is back');
+      expect(cardText(answer.card)).toContain('It will take effect when the service is back');
       expect(cardButtons(answer.card)).toHaveLength(0);
 
       await workers.start();
@@ -294,7 +294,7 @@ test('Teams clicks while no worker is up: each card says the click is recorded, 
       expect(decision.status).toBe(200);
       expect(cardText(decision.card)).toContain('The decision is recorded');
       expect(cardText(decision.card)).toMatch(/Contain — decided by Ana Lyst at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
-      expect(cardText(decision.card)).toContain('It will take effect when the triage service is back');
+      expect(cardText(decision.card)).toContain('It will take effect when the service is back');
 
       await workers.start();
       const contained = await waitForCase(handle, (s) => s.triageState === 'contained', 'the containment');

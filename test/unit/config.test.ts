@@ -78,6 +78,7 @@ test('worker tuning: the measured cache size by default, task slots and a prebui
     maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: undefined,
     maxConcurrentActivityTaskExecutions: undefined,
+    workflowThreads: undefined,
     workflowBundlePath: undefined,
   });
   const bundle = join(dir, 'workflow-bundle.js');
@@ -88,6 +89,7 @@ test('worker tuning: the measured cache size by default, task slots and a prebui
         SOC_WORKER_MAX_CACHED_WORKFLOWS: '250',
         SOC_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '20',
         SOC_WORKER_MAX_CONCURRENT_ACTIVITIES: '50',
+        SOC_WORKER_WORKFLOW_THREADS: '2',
         SOC_WORKFLOW_BUNDLE: bundle,
       },
       missingBundle,
@@ -96,6 +98,7 @@ test('worker tuning: the measured cache size by default, task slots and a prebui
     maxCachedWorkflows: 250,
     maxConcurrentWorkflowTaskExecutions: 20,
     maxConcurrentActivityTaskExecutions: 50,
+    workflowThreads: 2,
     workflowBundlePath: bundle,
   });
 });
@@ -117,6 +120,7 @@ test.each([
     'SOC_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be a whole number',
   ],
   [{ SOC_WORKER_MAX_CONCURRENT_ACTIVITIES: '2.5' }, 'SOC_WORKER_MAX_CONCURRENT_ACTIVITIES must be a whole number'],
+  [{ SOC_WORKER_WORKFLOW_THREADS: '0' }, 'SOC_WORKER_WORKFLOW_THREADS must be a whole number'],
   [{ SOC_WORKFLOW_BUNDLE: '/nowhere/bundle.js' }, 'SOC_WORKFLOW_BUNDLE names /nowhere/bundle.js, which does not exist'],
 ])('invalid worker tuning %j is refused with a message naming the variable', (env, message) => {
   expect(() => loadWorkerConfig(env)).toThrow(`Invalid configuration: ${message}`);

@@ -25,7 +25,7 @@ export function temporalAnswerSink(temporal: Client, waitMs = 3_000): StepUpAnsw
         case 'pending':
           return {
             recorded: true,
-            message: 'Your answer is recorded; it takes effect when the triage service is back.',
+            message: 'Your answer is recorded; it takes effect when the service is back.',
           };
         case 'closed':
         case 'not-found':
