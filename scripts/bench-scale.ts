@@ -349,7 +349,7 @@ async function main(): Promise<void> {
     workerSettings: {
       maxCachedWorkflows: worker.maxCachedWorkflows,
       maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTaskExecutions ?? 'SDK default',
-      workflowThreads: worker.workflowThreads ?? 'SDK default',
+      workflowThreads: worker.workflowThreads,
       maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivityTaskExecutions ?? 'SDK default',
       workflowBundle: worker.workflowBundlePath ?? 'bundled at start',
     },

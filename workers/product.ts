@@ -164,7 +164,7 @@ export async function startProduct(options: {
         ...(workerConfig.maxConcurrentActivityTaskExecutions
           ? { maxConcurrentActivityTaskExecutions: workerConfig.maxConcurrentActivityTaskExecutions }
           : {}),
-        ...(workerConfig.workflowThreads ? { workflowThreadPoolSize: workerConfig.workflowThreads } : {}),
+        workflowThreadPoolSize: workerConfig.workflowThreads,
       },
       extraActivities: {
         ...createFidelityActivities({ client: temporal.client, catalog, taskQueue: config.taskQueue }),

@@ -17,6 +17,7 @@ export {
   loadWorkerConfig,
   isVersionedBundle,
   DEFAULT_MAX_CACHED_WORKFLOWS,
+  DEFAULT_WORKFLOW_THREADS,
   DEFAULT_WORKFLOW_BUNDLE,
   DEFAULT_VERSIONED_WORKFLOW_BUNDLE,
   type WorkerConfig,

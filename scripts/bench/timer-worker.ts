@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     ...(settings.maxConcurrentWorkflowTaskExecutions
       ? { maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTaskExecutions }
       : {}),
-    ...(settings.workflowThreads ? { workflowThreadPoolSize: settings.workflowThreads } : {}),
+    workflowThreadPoolSize: settings.workflowThreads,
   });
   console.log('timer worker ready');
   await worker.run();

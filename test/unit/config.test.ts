@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_MAX_CACHED_WORKFLOWS,
+  DEFAULT_WORKFLOW_THREADS,
   loadGraphConfig,
   loadIntakeConfig,
   loadMetricsConfig,
@@ -78,7 +79,7 @@ test('worker tuning: the measured cache size by default, task slots and a prebui
     maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: undefined,
     maxConcurrentActivityTaskExecutions: undefined,
-    workflowThreads: undefined,
+    workflowThreads: DEFAULT_WORKFLOW_THREADS,
     workflowBundlePath: undefined,
   });
   const bundle = join(dir, 'workflow-bundle.js');
@@ -89,7 +90,7 @@ test('worker tuning: the measured cache size by default, task slots and a prebui
         SOC_WORKER_MAX_CACHED_WORKFLOWS: '250',
         SOC_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '20',
         SOC_WORKER_MAX_CONCURRENT_ACTIVITIES: '50',
-        SOC_WORKER_WORKFLOW_THREADS: '2',
+        SOC_WORKER_WORKFLOW_THREADS: '3',
         SOC_WORKFLOW_BUNDLE: bundle,
       },
       missingBundle,
@@ -98,7 +99,7 @@ test('worker tuning: the measured cache size by default, task slots and a prebui
     maxCachedWorkflows: 250,
     maxConcurrentWorkflowTaskExecutions: 20,
     maxConcurrentActivityTaskExecutions: 50,
-    workflowThreads: 2,
+    workflowThreads: 3,
     workflowBundlePath: bundle,
   });
 });
