@@ -71,6 +71,8 @@ const STEP_UP_ANSWER = 'step-up-answer';
 const ANSWER_DURING_DELIVERY = 'answer-during-delivery';
 /** The escalation and the user's card update are posted in the workflow task that needs them (`fromTheWorker`). */
 const NOTICES_IN_TASK = 'notices-in-task';
+/** Where this case posts the escalation and the user's card update: in its workflow task, or (older cases) not. */
+const notices = () => (wf.patched(NOTICES_IN_TASK) ? fromTheWorker : { escalate, updateQuestion });
 
 type DecisionRecord = AnalystDecision & { at: string; result: string };
 
@@ -387,18 +389,20 @@ export class TriageCase {
     this.writeBack.queue('escalated', reason);
     this.publish();
     try {
-      const post = wf.patched(NOTICES_IN_TASK) ? fromTheWorker.escalate : escalate;
-      const posted = await post.executeWithOptions({ summary: `Escalate to analysts: ${reason}`.slice(0, 200) }, [
-        {
-          workflowId: state.workflowId,
-          alert: this.alert,
-          reason,
-          disposition: state.disposition,
-          summary: renderCase(state),
-          containment: state.containment,
-          attempt: state.escalations.length,
-        },
-      ]);
+      const posted = await notices().escalate.executeWithOptions(
+        { summary: `Escalate to analysts: ${reason}`.slice(0, 200) },
+        [
+          {
+            workflowId: state.workflowId,
+            alert: this.alert,
+            reason,
+            disposition: state.disposition,
+            summary: renderCase(state),
+            containment: state.containment,
+            attempt: state.escalations.length,
+          },
+        ],
+      );
       if (this.crashSafe && posted?.messageRef) state.socCardRef = posted.messageRef;
     } catch (err) {
       if (wf.isCancellation(err)) throw err;
@@ -413,8 +417,7 @@ export class TriageCase {
     question.outcome = outcome;
     if (!question.messageRef) return;
     try {
-      const post = wf.patched(NOTICES_IN_TASK) ? fromTheWorker.updateQuestion : updateQuestion;
-      await post.executeWithOptions({ summary: `Update the user's card: ${outcome}` }, [
+      await notices().updateQuestion.executeWithOptions({ summary: `Update the user's card: ${outcome}` }, [
         { workflowId: this.state.workflowId, user: this.user!, messageRef: question.messageRef!, outcome, answer },
       ]);
     } catch (err) {
